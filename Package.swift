@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "formation-anycast",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "DNSWire", targets: ["DNSWire"]),
+        .library(name: "DNSZone", targets: ["DNSZone"]),
+        .library(name: "FormAuthority", targets: ["FormAuthority"]),
+        .executable(name: "form-dns", targets: ["form-dns"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Layer 1: the DNS wire codec. Value types, bounds-checked reads, no I/O.
+        .target(
+            name: "DNSWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Layer 2a: zones — RFC 1035 master files parsed into an in-memory zone model.
+        .target(name: "DNSZone", dependencies: ["DNSWire"]),
+        // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, config.
+        .target(
+            name: "FormAuthority",
+            dependencies: [
+                "DNSWire", "DNSZone",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Layer 3: UDP/TCP servers, thin shells around the engine.
+        .target(
+            name: "FormDNSServer",
+            dependencies: [
+                "FormAuthority", "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Layer 4: the CLI.
+        .executableTarget(
+            name: "form-dns",
+            dependencies: [
+                "FormDNSServer", "FormAuthority", "DNSZone", "DNSWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DNSWireTests",
+            dependencies: [
+                "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
+        .testTarget(
+            name: "FormAuthorityTests",
+            dependencies: ["FormAuthority", "DNSZone", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "DNSWire", "form-dns",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,218 @@
+import NIOCore
+
+/// A zero-allocation view of an incoming query: what a server needs to answer it (header,
+/// the single question, EDNS parameters, the Client Subnet option) read straight from the datagram.
+///
+/// This is the server hot path's parser. It never allocates and never traps; the outcome is one of
+/// `Disposition`, mirroring what a server must do with the datagram (RFC 1035, 6891, 7871):
+/// drop it, answer FORMERR/NOTIMP/BADVERS, or answer the question.
+public struct DNSQueryView: Sendable {
+    public enum Disposition: Sendable, Equatable {
+        /// Well-formed standard query.
+        case answer
+        /// Too short for a header, or a response (QR=1): answering could start a loop.
+        case drop
+        /// Malformed: answer FORMERR (with the question if it could be read).
+        case formErr
+        /// Opcode other than QUERY: answer NOTIMP.
+        case notImp
+        /// EDNS version > 0: answer BADVERS (RFC 6891 section 6.1.3).
+        case badVers
+    }
+
+    public var disposition: Disposition = .drop
+    public var id: UInt16 = 0
+    public var flags: UInt16 = 0
+    /// Message-relative offset just past QCLASS; 12 when no question could be read.
+    public var questionEnd: Int = 12
+    /// Wire length of QNAME (which starts at offset 12, uncompressed).
+    public var qnameLength: Int = 0
+    /// FNV-1a over the case-folded QNAME wire bytes, for answer-table lookup.
+    public var qnameHash: UInt64 = 0
+    public var qtype: UInt16 = 0
+    public var qclass: UInt16 = 0
+    public var hasEDNS = false
+    public var udpPayloadSize: UInt16 = 0
+    public var ednsVersion: UInt8 = 0
+    public var dnssecOK = false
+    /// 0 when absent; otherwise RFC 7871 FAMILY (1 or 2).
+    public var ecsFamily: UInt16 = 0
+    public var ecsSourcePrefix: UInt8 = 0
+    public var ecsScopePrefix: UInt8 = 0
+    /// ECS address, left-aligned big-endian: `ecsAddressHigh` holds octets 0-7, `ecsAddressLow` 8-15.
+    public var ecsAddressHigh: UInt64 = 0
+    public var ecsAddressLow: UInt64 = 0
+
+    public var hasQuestion: Bool { questionEnd > 12 }
+    public var opcode: UInt8 { UInt8((flags >> 11) & 0xF) }
+    public var hasClientSubnet: Bool { ecsFamily != 0 }
+
+    /// The largest response this query lets us send over UDP, capped by our own limit.
+    public func udpResponseLimit(serverMax: Int) -> Int {
+        hasEDNS ? min(max(512, Int(udpPayloadSize)), serverMax) : 512
+    }
+
+    public init() {}
+
+    public init(parsing buffer: ByteBuffer) {
+        self = buffer.withUnsafeReadableBytes { DNSQueryView(bytes: $0) }
+    }
+
+    public init(bytes p: UnsafeRawBufferPointer) {
+        let n = p.count
+        guard n >= 12 else { return }
+        @inline(__always) func u16(_ i: Int) -> UInt16 { UInt16(p[i]) << 8 | UInt16(p[i + 1]) }
+        id = u16(0)
+        flags = u16(2)
+        guard flags & 0x8000 == 0 else { return }  // a response: drop
+        let qd = u16(4), an = u16(6), ns = u16(8), ar = u16(10)
+        disposition = .formErr
+        guard qd == 1 else {
+            if opcode != 0 { disposition = .notImp }
+            return
+        }
+        // QNAME: plain labels only. A pointer here could only point into the header.
+        var i = 12
+        var hash: UInt64 = 0xcbf29ce484222325
+        while true {
+            guard i < n else { return }
+            let len = Int(p[i])
+            hash = (hash ^ UInt64(len)) &* 0x100000001b3
+            if len == 0 { i += 1; break }
+            guard len <= 63, i + 1 + len < n else { return }
+            for k in (i + 1)...(i + len) {
+                let b = p[k]
+                let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                hash = (hash ^ UInt64(folded)) &* 0x100000001b3
+            }
+            i += 1 + len
+            guard i - 12 < 255 else { return }
+        }
+        guard i + 4 <= n else { return }
+        qnameLength = i - 12
+        qnameHash = hash
+        qtype = u16(i)
+        qclass = u16(i + 2)
+        i += 4
+        questionEnd = i
+        if opcode != 0 { disposition = .notImp; return }
+
+        // Skip answer and authority records (unusual in a query, but legal).
+        var skip = Int(an) + Int(ns)
+        while skip > 0 {
+            guard let next = DNSQueryView.skipRecord(p, i) else { return }
+            i = next.end
+            skip -= 1
+        }
+        var remaining = Int(ar)
+        while remaining > 0 {
+            guard let rec = DNSQueryView.skipRecord(p, i) else { return }
+            if rec.type == 41 {
+                // RFC 6891 6.1.1: one OPT, owned by the root.
+                guard !hasEDNS, rec.ownerIsRoot else { return }
+                hasEDNS = true
+                udpPayloadSize = u16(rec.fixedStart + 2)
+                ednsVersion = p[rec.fixedStart + 5]
+                dnssecOK = p[rec.fixedStart + 6] & 0x80 != 0
+                guard parseOptions(p, from: rec.rdataStart, to: rec.end) else { return }
+            }
+            i = rec.end
+            remaining -= 1
+        }
+        guard i == n else { return }  // trailing garbage
+        disposition = (hasEDNS && ednsVersion > 0) ? .badVers : .answer
+    }
+
+    /// Reads EDNS options; returns false on malformed option framing or an invalid ECS option.
+    private mutating func parseOptions(_ p: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        var i = start
+        while i < end {
+            guard i + 4 <= end else { return false }
+            let code = UInt16(p[i]) << 8 | UInt16(p[i + 1])
+            let len = Int(UInt16(p[i + 2]) << 8 | UInt16(p[i + 3]))
+            i += 4
+            guard i + len <= end else { return false }
+            if code == ClientSubnet.optionCode {
+                guard ecsFamily == 0, len >= 4 else { return false }
+                let family = UInt16(p[i]) << 8 | UInt16(p[i + 1])
+                let source = Int(p[i + 2]), scope = Int(p[i + 3])
+                let maxBits = family == 1 ? 32 : family == 2 ? 128 : 0
+                // RFC 7871 7.1.1: unknown family, over-long prefixes or a wrongly sized address -> FORMERR.
+                guard maxBits > 0, source <= maxBits, scope <= maxBits, len - 4 == (source + 7) / 8 else { return false }
+                var high: UInt64 = 0, low: UInt64 = 0
+                for k in 0..<(len - 4) {
+                    let b = UInt64(p[i + 4 + k])
+                    if k < 8 { high |= b << UInt64(56 - 8 * k) } else { low |= b << UInt64(56 - 8 * (k - 8)) }
+                }
+                // Bits beyond SOURCE PREFIX-LENGTH must be zero.
+                if source < 64 {
+                    if source == 0 ? high != 0 : (high << UInt64(source)) != 0 { return false }
+                    if low != 0 { return false }
+                } else if source < 128 {
+                    if (low << UInt64(source - 64)) != 0 { return false }
+                }
+                ecsFamily = family
+                ecsSourcePrefix = UInt8(source)
+                ecsScopePrefix = UInt8(scope)
+                ecsAddressHigh = high
+                ecsAddressLow = low
+            }
+            i += len
+        }
+        return true
+    }
+
+    struct RecordSpan {
+        var type: UInt16
+        var ownerIsRoot: Bool
+        /// Offset of TYPE.
+        var fixedStart: Int
+        var rdataStart: Int
+        var end: Int
+    }
+
+    /// Skips one resource record (name possibly compressed; a pointer ends it).
+    static func skipRecord(_ p: UnsafeRawBufferPointer, _ start: Int) -> RecordSpan? {
+        let n = p.count
+        var i = start
+        var labels = 0
+        while true {
+            guard i < n else { return nil }
+            let len = Int(p[i])
+            if len == 0 { i += 1; break }
+            if len & 0xC0 == 0xC0 { guard i + 2 <= n else { return nil }; i += 2; break }
+            guard len & 0xC0 == 0, i + 1 + len <= n else { return nil }
+            i += 1 + len
+            labels += 1
+            guard labels <= 127 else { return nil }
+        }
+        let ownerIsRoot = i == start + 1
+        guard i + 10 <= n else { return nil }
+        let type = UInt16(p[i]) << 8 | UInt16(p[i + 1])
+        let rdlength = Int(UInt16(p[i + 8]) << 8 | UInt16(p[i + 9]))
+        let rdataStart = i + 10
+        guard rdataStart + rdlength <= n else { return nil }
+        return RecordSpan(type: type, ownerIsRoot: ownerIsRoot, fixedStart: i, rdataStart: rdataStart, end: rdataStart + rdlength)
+    }
+
+    /// The ECS option as a value (allocates; for the slow path and tools).
+    public var clientSubnet: ClientSubnet? {
+        guard let family = ClientSubnet.Family(rawValue: ecsFamily) else { return nil }
+        var full: [UInt8] = []
+        for k in 0..<(family.bitLength / 8) {
+            let word = k < 8 ? ecsAddressHigh : ecsAddressLow
+            full.append(UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))))
+        }
+        return ClientSubnet(family: family, fullAddress: full, sourcePrefixLength: ecsSourcePrefix, scopePrefixLength: ecsScopePrefix)
+    }
+}
+
+/// FNV-1a over case-folded name wire bytes: the same function `DNSQueryView` applies to QNAME.
+public func foldedNameHash(_ wire: [UInt8]) -> UInt64 {
+    var hash: UInt64 = 0xcbf29ce484222325
+    for b in wire {
+        let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+        hash = (hash ^ UInt64(folded)) &* 0x100000001b3
+    }
+    return hash
+}
