@@ -1,0 +1,181 @@
+import DNSWire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A record as read from a master file, with where it came from for error messages.
+public struct SourcedRecord: Sendable {
+    public var record: DNSResourceRecord
+    public var file: String
+    public var line: Int
+}
+
+/// Reads RFC 1035 section 5 master files: `$ORIGIN`, `$TTL` (RFC 2308), `$INCLUDE`, `@`,
+/// relative names, blank owners, TTL/class in either order, TTL units, and RFC 3597 `\#` RDATA.
+public struct ZoneFileParser {
+    /// Loads files through this closure so tests can parse from memory.
+    public typealias FileReader = (String) throws -> String
+
+    public let origin: DNSName
+    let readFile: FileReader
+    /// Bound on `$INCLUDE` nesting, so an include cycle is an error and not a hang.
+    static let maxIncludeDepth = 8
+    static let maxErrors = 50
+
+    public init(origin: DNSName, readFile: @escaping FileReader = ZoneFileParser.readFromDisk) {
+        self.origin = origin
+        self.readFile = readFile
+    }
+
+    /// Parses a file, collecting every error (up to a bound) rather than stopping at the first.
+    public func parse(file: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
+        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil)
+        var records: [SourcedRecord] = []
+        var errors: [ZoneFileError] = []
+        parse(file: file, state: &state, depth: 0, into: &records, errors: &errors)
+        if !errors.isEmpty { throw ZoneLoadErrors(errors) }
+        return records
+    }
+
+    /// Parses text already in memory (named `file` in errors).
+    public func parse(text: String, file: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
+        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil)
+        var records: [SourcedRecord] = []
+        var errors: [ZoneFileError] = []
+        parse(text: text, file: file, state: &state, depth: 0, into: &records, errors: &errors)
+        if !errors.isEmpty { throw ZoneLoadErrors(errors) }
+        return records
+    }
+
+    struct State {
+        var origin: DNSName
+        var defaultTTL: UInt32?
+        var lastOwner: DNSName?
+        var lastTTL: UInt32?
+    }
+
+    private func parse(file: String, state: inout State, depth: Int, into records: inout [SourcedRecord],
+                       errors: inout [ZoneFileError]) {
+        let text: String
+        do { text = try readFile(file) } catch {
+            errors.append(ZoneFileError(file: file, line: 0, message: "cannot read zone file: \(error)"))
+            return
+        }
+        parse(text: text, file: file, state: &state, depth: depth, into: &records, errors: &errors)
+    }
+
+    private func parse(text: String, file: String, state: inout State, depth: Int,
+                       into records: inout [SourcedRecord], errors: inout [ZoneFileError]) {
+        let entries: [MasterFileEntry]
+        do { entries = try MasterFileTokenizer(text: text, file: file).entries() } catch {
+            errors.append(error)
+            return
+        }
+        for entry in entries {
+            if errors.count >= Self.maxErrors { return }
+            let first = entry.tokens[0]
+            func fail(_ message: String) { errors.append(ZoneFileError(file: file, line: entry.line, message: message)) }
+            if !entry.startsWithBlank, !first.quoted, first.text.hasPrefix("$") {
+                switch first.text.uppercased() {
+                case "$ORIGIN":
+                    guard entry.tokens.count == 2 else { fail("$ORIGIN takes one name"); continue }
+                    do { state.origin = try DNSName(parsing: entry.tokens[1].text, origin: state.origin) } catch {
+                        fail("$ORIGIN: \(error)")
+                    }
+                case "$TTL":
+                    guard entry.tokens.count == 2, let ttl = Presentation.ttl(entry.tokens[1].text) else {
+                        fail("$TTL takes one TTL value"); continue
+                    }
+                    state.defaultTTL = ttl
+                case "$INCLUDE":
+                    guard entry.tokens.count == 2 || entry.tokens.count == 3 else {
+                        fail("$INCLUDE takes a file name and an optional origin"); continue
+                    }
+                    guard depth < Self.maxIncludeDepth else { fail("$INCLUDE nested deeper than \(Self.maxIncludeDepth)"); continue }
+                    let path = resolve(entry.tokens[1].text, relativeTo: file)
+                    // RFC 1035: the included file's origin changes do not leak back into this file.
+                    var inner = state
+                    if entry.tokens.count == 3 {
+                        do { inner.origin = try DNSName(parsing: entry.tokens[2].text, origin: state.origin) } catch {
+                            fail("$INCLUDE origin: \(error)"); continue
+                        }
+                    }
+                    parse(file: path, state: &inner, depth: depth + 1, into: &records, errors: &errors)
+                    state.lastTTL = inner.lastTTL
+                default:
+                    fail("unknown directive \(first.text)")
+                }
+                continue
+            }
+            do {
+                let rr = try record(entry, state: &state)
+                records.append(SourcedRecord(record: rr, file: file, line: entry.line))
+            } catch {
+                fail(error.message)
+            }
+        }
+    }
+
+    private func record(_ entry: MasterFileEntry, state: inout State) throws(PresentationError) -> DNSResourceRecord {
+        var tokens = entry.tokens[...]
+        let owner: DNSName
+        if entry.startsWithBlank {
+            guard let last = state.lastOwner else { throw PresentationError("record has no owner and no previous owner") }
+            owner = last
+        } else {
+            owner = try Presentation.name(tokens.removeFirst(), origin: state.origin)
+        }
+        var ttl: UInt32? = nil
+        var recordClass: RecordClass? = nil
+        // [TTL] [CLASS] or [CLASS] [TTL], then TYPE.
+        for _ in 0..<2 {
+            guard let t = tokens.first, !t.quoted else { break }
+            if ttl == nil, let v = Presentation.ttl(t.text), RecordType(mnemonic: t.text) == nil {
+                ttl = v
+                tokens.removeFirst()
+            } else if recordClass == nil, let c = RecordClass(mnemonic: t.text) {
+                recordClass = c
+                tokens.removeFirst()
+            }
+        }
+        guard let typeToken = tokens.first else { throw PresentationError("record for \(owner) has no type") }
+        tokens.removeFirst()
+        guard let type = RecordType(mnemonic: typeToken.text), !typeToken.quoted else {
+            throw PresentationError("unknown record type '\(typeToken.text)'")
+        }
+        if let c = recordClass, c != .internet { throw PresentationError("class \(c) is not served; only IN") }
+        guard !type.isMetaOrQueryOnly else { throw PresentationError("\(type) cannot appear in a zone file") }
+        let data: RData
+        do { data = try RData.parse(type: type, tokens: Array(tokens), origin: state.origin) } catch {
+            throw PresentationError("\(type): \(error.message)")
+        }
+        // RFC 2308 section 4: without $TTL, a record with no TTL takes the last explicit one.
+        guard let effectiveTTL = ttl ?? state.defaultTTL ?? state.lastTTL else {
+            throw PresentationError("no TTL given and no $TTL in effect")
+        }
+        if let ttl { state.lastTTL = ttl }
+        state.lastOwner = owner
+        return DNSResourceRecord(name: owner, ttl: effectiveTTL, data: data)
+    }
+
+    private func resolve(_ path: String, relativeTo file: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        return String(file[...slash]) + path
+    }
+
+    public static func readFromDisk(_ path: String) throws -> String {
+        guard let f = fopen(path, "rb") else {
+            throw PresentationError(String(cString: strerror(errno)))
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let got = fread(&chunk, 1, chunk.count, f)
+            if got > 0 { bytes.append(contentsOf: chunk[0..<got]) }
+            if got < chunk.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,45 @@
+import DNSWire
+import NIOCore
+
+/// A response precomputed for one (name, type), minus what each query changes.
+///
+/// The body is the answer, authority and additional sections exactly as on the wire, encoded
+/// after a question whose name sits at offset 12. Compression pointers into that question stay
+/// valid for any query with the same name, whatever its letter case, because the length is the
+/// same; so answering is: header (ID and RD/CD from the query) + the query's question bytes
+/// (which echoes its case) + body (+ OPT).
+public struct AnswerTemplate: Sendable {
+    /// AA and the low RCODE bits; QR is added on output.
+    public let flags: UInt16
+    public let body: [UInt8]
+    public let answerCount: UInt16
+    public let authorityCount: UInt16
+    public let additionalCount: UInt16
+    /// Length of the answer + authority part of `body` (additional records follow it).
+    public let bodyLengthWithoutAdditional: Int
+    public let additionalRequired: Bool
+
+    /// Encodes `resolution` as it would follow `question`.
+    public init(question: DNSQuestion, resolution: Resolution) {
+        var writer = DNSWireWriter(capacity: 512)
+        writer.write(bytes: [UInt8](repeating: 0, count: 12))
+        writer.write(name: question.name)
+        writer.write(question.type.rawValue)
+        writer.write(question.recordClass.rawValue)
+        let start = writer.count
+        for rr in resolution.answers { rr.write(to: &writer) }
+        for rr in resolution.authorities { rr.write(to: &writer) }
+        let afterAuthority = writer.count
+        for rr in resolution.additionals { rr.write(to: &writer) }
+        let all = writer.buffer.getBytes(at: writer.base, length: writer.count) ?? []
+        body = Array(all[start...])
+        bodyLengthWithoutAdditional = afterAuthority - start
+        var flags: UInt16 = UInt16(resolution.rcode.rawValue & 0xF)
+        if resolution.authoritative { flags |= DNSHeader.Flag.authoritative.rawValue }
+        self.flags = flags
+        answerCount = UInt16(resolution.answers.count)
+        authorityCount = UInt16(resolution.authorities.count)
+        additionalCount = UInt16(resolution.additionals.count)
+        additionalRequired = resolution.additionalRequired
+    }
+}

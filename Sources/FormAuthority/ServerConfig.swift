@@ -1,0 +1,240 @@
+import DNSWire
+import DNSZone
+import Yams
+
+/// A configuration problem, located as `file:line: field: message`.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var field: String
+    public var message: String
+
+    public init(file: String, line: Int, field: String, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line): \(field): \(message)" }
+}
+
+/// All problems found while loading a configuration and its zones.
+public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [ConfigError]
+    public init(_ errors: [ConfigError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// An address to listen on: `127.0.0.1:5300`, `[::1]:5300`, or a bare address (port 53).
+public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(parsing text: String) {
+        var host = text
+        var port = 53
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else { return nil }
+                port = p
+            }
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            host = String(text[..<colon])
+            guard let p = Int(text[text.index(after: colon)...]) else { return nil }
+            port = p
+        }
+        guard (0...65535).contains(port),
+              IPAddressText.parseIPv4(host) != nil || IPAddressText.parseIPv6(host) != nil else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// One zone to serve.
+public struct ZoneConfig: Sendable {
+    public var origin: DNSName
+    /// Path of the master file (relative paths in a config file are resolved against its folder).
+    public var file: String
+    /// Where the zone was declared, for error messages.
+    public var declaredAt: (file: String, line: Int)
+
+    public init(origin: DNSName, file: String, declaredAt: (file: String, line: Int) = ("command line", 0)) {
+        self.origin = origin
+        self.file = file
+        self.declaredAt = declaredAt
+    }
+}
+
+/// The `form-dns` configuration (YAML). Unknown keys are errors: a typo must not be silently ignored.
+///
+/// ```yaml
+/// listen: ["127.0.0.1:5300", "[::1]:5300"]
+/// server:
+///   workers: 2                  # event loops (UDP sockets with SO_REUSEPORT, one per loop)
+///   udp_payload_size: 1232      # our EDNS buffer; cap on UDP responses
+///   tcp_idle_timeout_ms: 10000  # RFC 7766 section 6.2.3
+///   tcp_max_connections: 1024
+/// zones:
+///   - origin: formation.test
+///     file: formation.test.zone
+/// ```
+public struct ServerConfig: Sendable {
+    public var listen: [ListenAddress] = [ListenAddress(host: "127.0.0.1", port: 53)]
+    public var workers: Int = 2
+    public var udpPayloadSize: Int = Int(EDNS.defaultPayloadSize)
+    public var tcpIdleTimeoutMilliseconds: Int = 10_000
+    public var tcpMaxConnections: Int = 1024
+    public var zones: [ZoneConfig] = []
+    /// The file this configuration came from, if any (reload re-reads it).
+    public var sourceFile: String?
+
+    public init() {}
+
+    /// Parses YAML text; `file` names it in errors and anchors relative zone paths.
+    public static func parse(yaml text: String, file: String) throws(ConfigErrors) -> ServerConfig {
+        var errors: [ConfigError] = []
+        var config = ServerConfig()
+        config.sourceFile = file
+        func fail(_ node: Node?, _ field: String, _ message: String) {
+            errors.append(ConfigError(file: file, line: node?.mark?.line ?? 0, field: field, message: message))
+        }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
+            throw ConfigErrors([ConfigError(file: file, line: yamlErrorLine(error), field: "", message: "invalid YAML: \(yamlErrorProblem(error))")])
+        } catch {
+            throw ConfigErrors([ConfigError(file: file, line: 0, field: "", message: "invalid YAML: \(error)")])
+        }
+        guard let root, let top = root.mapping else {
+            throw ConfigErrors([ConfigError(file: file, line: root?.mark?.line ?? 1, field: "", message: "the configuration must be a mapping")])
+        }
+        let directory = file.contains("/") ? String(file[...file.lastIndex(of: "/")!]) : ""
+        for (keyNode, value) in top {
+            let key = keyNode.string ?? ""
+            switch key {
+            case "listen":
+                let items = value.sequence.map(Array.init) ?? [value]
+                var addresses: [ListenAddress] = []
+                for item in items {
+                    guard let s = item.string, let a = ListenAddress(parsing: s) else {
+                        fail(item, "listen", "'\(item.string ?? "?")' is not an address like 127.0.0.1:5300 or [::1]:5300")
+                        continue
+                    }
+                    addresses.append(a)
+                }
+                if addresses.isEmpty && items.isEmpty { fail(value, "listen", "needs at least one address") }
+                config.listen = addresses
+            case "server":
+                guard let m = value.mapping else { fail(value, "server", "must be a mapping"); continue }
+                for (k, v) in m {
+                    let name = "server.\(k.string ?? "?")"
+                    func int(_ range: ClosedRange<Int>) -> Int? {
+                        guard let n = v.int, range.contains(n) else {
+                            fail(v, name, "'\(v.string ?? "?")' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+                            return nil
+                        }
+                        return n
+                    }
+                    switch k.string {
+                    case "workers": if let n = int(1...64) { config.workers = n }
+                    case "udp_payload_size": if let n = int(512...4096) { config.udpPayloadSize = n }
+                    case "tcp_idle_timeout_ms": if let n = int(100...600_000) { config.tcpIdleTimeoutMilliseconds = n }
+                    case "tcp_max_connections": if let n = int(1...1_000_000) { config.tcpMaxConnections = n }
+                    default: fail(k, name, "unknown setting")
+                    }
+                }
+            case "zones":
+                guard let seq = value.sequence else { fail(value, "zones", "must be a list of {origin, file}"); continue }
+                for (index, item) in seq.enumerated() {
+                    let field = "zones[\(index)]"
+                    guard let m = item.mapping else { fail(item, field, "must be a mapping with origin and file"); continue }
+                    var origin: DNSName? = nil
+                    var path: String? = nil
+                    for (k, v) in m {
+                        switch k.string {
+                        case "origin":
+                            do { origin = try DNSName(parsing: v.string ?? "", origin: .root) } catch {
+                                fail(v, "\(field).origin", "\(error)")
+                            }
+                        case "file":
+                            guard let s = v.string, !s.isEmpty else { fail(v, "\(field).file", "must be a path"); continue }
+                            path = s.hasPrefix("/") ? s : directory + s
+                        default:
+                            fail(k, "\(field).\(k.string ?? "?")", "unknown setting")
+                        }
+                    }
+                    if origin == nil, m["origin"] == nil { fail(item, "\(field).origin", "is required") }
+                    if path == nil, m["file"] == nil { fail(item, "\(field).file", "is required") }
+                    if let origin, let path {
+                        if config.zones.contains(where: { $0.origin == origin }) {
+                            fail(item, "\(field).origin", "zone \(origin) is declared twice")
+                        }
+                        config.zones.append(ZoneConfig(origin: origin, file: path, declaredAt: (file, item.mark?.line ?? 0)))
+                    }
+                }
+            default:
+                fail(keyNode, key, "unknown setting (expected listen, server, zones)")
+            }
+        }
+        if config.zones.isEmpty, top["zones"] == nil { fail(root, "zones", "no zones configured") }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return config
+    }
+
+    public static func load(file: String) throws(ConfigErrors) -> ServerConfig {
+        let text: String
+        do { text = try ZoneFileParser.readFromDisk(file) } catch {
+            throw ConfigErrors([ConfigError(file: file, line: 0, field: "", message: "cannot read: \(error)")])
+        }
+        return try parse(yaml: text, file: file)
+    }
+
+    static func yamlErrorLine(_ e: YamlError) -> Int {
+        switch e {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        default: return 0
+        }
+    }
+
+    static func yamlErrorProblem(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _): return problem
+        default: return "\(e)"
+        }
+    }
+}
+
+/// Loads every configured zone and builds the engine; all errors are collected, none is fatal alone.
+public enum AuthorityLoader {
+    public static func loadZones(_ config: ServerConfig,
+                                 readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk) throws(ConfigErrors) -> [Zone] {
+        var zones: [Zone] = []
+        var errors: [ConfigError] = []
+        for z in config.zones {
+            do {
+                zones.append(try Zone.load(origin: z.origin, file: z.file, readFile: readFile))
+            } catch {
+                for e in error.errors {
+                    errors.append(ConfigError(file: e.file, line: e.line, field: "", message: e.message))
+                }
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return zones
+    }
+
+    public static func build(_ config: ServerConfig) throws(ConfigErrors) -> ResponseBuilder {
+        let zones = try loadZones(config)
+        return ResponseBuilder(engine: AuthorityEngine(zones: zones), udpPayloadSize: config.udpPayloadSize)
+    }
+}
