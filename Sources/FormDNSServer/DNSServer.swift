@@ -1,0 +1,133 @@
+import FormAuthority
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The authoritative server: UDP and TCP listeners on every configured address, one UDP socket per
+/// event loop (SO_REUSEPORT lets the kernel spread datagrams across them), all answering from a
+/// per-loop snapshot that `reload` swaps without locks on the read path.
+public final class DNSServer: Sendable {
+    public struct Settings: Sendable {
+        public var listen: [ListenAddress]
+        public var workers: Int
+        public var tcpIdleTimeoutMilliseconds: Int
+        public var tcpMaxConnections: Int
+        /// recvmmsg batch size per UDP read.
+        public var udpVectorReadCount: Int = 32
+
+        public init(listen: [ListenAddress], workers: Int, tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int) {
+            self.listen = listen
+            self.workers = workers
+            self.tcpIdleTimeoutMilliseconds = tcpIdleTimeoutMilliseconds
+            self.tcpMaxConnections = tcpMaxConnections
+        }
+
+        public init(config: ServerConfig) {
+            self.init(listen: config.listen, workers: config.workers,
+                      tcpIdleTimeoutMilliseconds: config.tcpIdleTimeoutMilliseconds,
+                      tcpMaxConnections: config.tcpMaxConnections)
+        }
+    }
+
+    /// An address actually bound (with the kernel-chosen port when 0 was asked for).
+    public struct BoundAddress: Sendable, CustomStringConvertible {
+        public var transport: String
+        public var address: SocketAddress
+        public var description: String { "\(transport)://\(address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? "?"):\(address.port ?? 0)" }
+    }
+
+    private let group: MultiThreadedEventLoopGroup
+    private let loops: [(EventLoop, NIOLoopBound<LoopState>)]
+    private let channels: NIOLockedValueBox<[Channel]> = NIOLockedValueBox([])
+    private let connectionCount = NIOLockedValueBox(0)
+    public let settings: Settings
+    public let bound: NIOLockedValueBox<[BoundAddress]> = NIOLockedValueBox([])
+
+    public init(settings: Settings, builder: ResponseBuilder) throws {
+        self.settings = settings
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.workers))
+        var loops: [(EventLoop, NIOLoopBound<LoopState>)] = []
+        for loop in group.makeIterator() {
+            let state = try loop.submit { NIOLoopBound(LoopState(builder: builder), eventLoop: loop) }.wait()
+            loops.append((loop, state))
+        }
+        self.loops = loops
+    }
+
+    private func state(for loop: EventLoop) -> LoopState {
+        loops.first { $0.0 === loop }!.1.value
+    }
+
+    /// Binds every listener. With port 0, UDP picks a port and TCP and the other UDP sockets reuse it.
+    public func start() async throws {
+        for address in settings.listen {
+            var port = address.port
+            for (index, (loop, _)) in loops.enumerated() {
+                let socketAddress = try SocketAddress(ipAddress: address.host, port: port)
+                let channel = try await DatagramBootstrap(group: loop)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1)
+                    .channelOption(.datagramVectorReadMessageCount, value: settings.udpVectorReadCount)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096 * settings.udpVectorReadCount))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(state: self.state(for: channel.eventLoop)))
+                        }
+                    }
+                    .bind(to: socketAddress).get()
+                channels.withLockedValue { $0.append(channel) }
+                if index == 0 {
+                    port = channel.localAddress?.port ?? port
+                    bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: channel.localAddress!)) }
+                }
+            }
+            let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutMilliseconds))
+            let limit = settings.tcpMaxConnections
+            let counter = connectionCount
+            let tcp = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limit, counter: counter))
+                    }
+                }
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(IdleStateHandler(allTimeout: idle))
+                        try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                        try sync.addHandler(TCPQueryHandler(state: self.state(for: channel.eventLoop)))
+                    }
+                }
+                .bind(to: try SocketAddress(ipAddress: address.host, port: port)).get()
+            channels.withLockedValue { $0.append(tcp) }
+            bound.withLockedValue { $0.append(BoundAddress(transport: "tcp", address: tcp.localAddress!)) }
+        }
+    }
+
+    /// Installs a new snapshot on every event loop; in-flight queries finish on the old one.
+    public func reload(_ builder: ResponseBuilder) async throws {
+        for (loop, state) in loops {
+            try await loop.submit { state.value.builder = builder }.get()
+        }
+    }
+
+    /// Closes every listener and stops the event loops.
+    public func shutdown() async throws {
+        let all = channels.withLockedValue { $0 }
+        for channel in all { try? await channel.close() }
+        try await group.shutdownGracefully()
+    }
+
+    /// Resolves when any listener closes.
+    public func waitUntilClosed() async throws {
+        let all = channels.withLockedValue { $0 }
+        guard let first = all.first else { return }
+        try await first.closeFuture.get()
+    }
+}

@@ -1,0 +1,33 @@
+import FormAuthority
+import NIOCore
+
+/// Answers DNS queries arriving on one UDP socket. Writes are flushed once per read burst, so a
+/// burst read with `recvmmsg` goes back out with `sendmmsg`.
+final class UDPQueryHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let state: LoopState
+    private var pendingFlush = false
+
+    init(state: LoopState) { self.state = state }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        var out = context.channel.allocator.buffer(capacity: 512)
+        guard state.builder.respond(to: envelope.data, transport: .udp, into: &out) else { return }
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: out)), promise: nil)
+        pendingFlush = true
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if pendingFlush {
+            pendingFlush = false
+            context.flush()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A UDP socket reports e.g. ICMP port unreachable as an error; the socket stays usable.
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Dispatch
+import FormAuthority
+import FormDNSServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the authority over UDP and TCP. SIGHUP reloads (keeping the old zones on error); SIGTERM stops.")
+
+    @OptionGroup var source: ZoneSourceOptions
+
+    @Option(name: .long, help: "Address to listen on, e.g. 127.0.0.1:5300 or [::1]:5300 (repeatable; overrides the config). Port 0 picks a free port.")
+    var listen: [String] = []
+
+    @Option(name: .long, help: "Event loops (one UDP socket each); overrides the config.")
+    var workers: Int?
+
+    func run() async throws {
+        let config: ServerConfig
+        let builder: ResponseBuilder
+        do {
+            config = try effectiveConfig()
+            builder = try AuthorityLoader.build(config)
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        let server = try DNSServer(settings: DNSServer.Settings(config: config), builder: builder)
+        do {
+            try await server.start()
+        } catch {
+            printError("form-dns: cannot listen: \(error)")
+            try? await server.shutdown()
+            throw ExitCode(1)
+        }
+        let addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
+        print("form-dns: listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))")
+        fflush(nil)
+
+        let signals = SignalWaiter()
+        while true {
+            let signal = await signals.next()
+            if signal == SIGHUP {
+                do {
+                    let fresh = try AuthorityLoader.build(try effectiveConfig())
+                    try await server.reload(fresh)
+                    log("reloaded zones")
+                } catch let error as ConfigErrors {
+                    log("reload failed, still serving the previous zones:\n\(error)")
+                } catch {
+                    log("reload failed, still serving the previous zones: \(error)")
+                }
+            } else {
+                log("shutting down")
+                try await server.shutdown()
+                return
+            }
+        }
+    }
+
+    func effectiveConfig() throws(ConfigErrors) -> ServerConfig {
+        var config = try source.load()
+        if !listen.isEmpty {
+            var addresses: [ListenAddress] = []
+            for text in listen {
+                guard let a = ListenAddress(parsing: text) else {
+                    throw ConfigErrors([ConfigError(file: "command line", line: 0, field: "--listen", message: "'\(text)' is not an address like 127.0.0.1:5300 or [::1]:5300")])
+                }
+                addresses.append(a)
+            }
+            config.listen = addresses
+        }
+        if let workers {
+            guard (1...64).contains(workers) else {
+                throw ConfigErrors([ConfigError(file: "command line", line: 0, field: "--workers", message: "must be in 1...64")])
+            }
+            config.workers = workers
+        }
+        return config
+    }
+}
+
+func log(_ message: String) {
+    printError("form-dns: \(message)")
+}
+
+/// Delivers SIGHUP, SIGINT and SIGTERM as values to async code.
+final class SignalWaiter {
+    private let queue = DispatchQueue(label: "form-dns.signals")
+    private let stream: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        var continuation: AsyncStream<Int32>.Continuation!
+        stream = AsyncStream { continuation = $0 }
+        let c = continuation!
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGHUP, SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { c.yield(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func next() async -> Int32 {
+        for await sig in stream { return sig }
+        return SIGTERM
+    }
+}
