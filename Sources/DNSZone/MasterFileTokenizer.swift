@@ -21,7 +21,9 @@ struct MasterFileTokenizer {
         self.file = file
     }
 
-    func entries() throws(ZoneFileError) -> [MasterFileEntry] {
+    /// The entries, and the first error that stopped tokenizing (entries before it are still returned,
+    /// so their own problems are reported too).
+    func entries() -> ([MasterFileEntry], ZoneFileError?) {
         var entries: [MasterFileEntry] = []
         var tokens: [PresentationToken] = []
         var line = 1
@@ -68,7 +70,7 @@ struct MasterFileTokenizer {
                 continue
             }
             if c == UInt8(ascii: ")") {
-                guard depth > 0 else { throw ZoneFileError(file: file, line: line, message: "')' without '('") }
+                guard depth > 0 else { return (entries, ZoneFileError(file: file, line: line, message: "')' without '('")) }
                 depth -= 1
                 i += 1
                 continue
@@ -77,6 +79,7 @@ struct MasterFileTokenizer {
                 var value: [UInt8] = []
                 i += 1
                 var closed = false
+                let quoteLine = line
                 while i < n {
                     let d = text[i]
                     if d == UInt8(ascii: "\\"), i + 1 < n {
@@ -90,7 +93,7 @@ struct MasterFileTokenizer {
                     value.append(d)
                     i += 1
                 }
-                guard closed else { throw ZoneFileError(file: file, line: line, message: "unterminated quoted string") }
+                guard closed else { return (entries, ZoneFileError(file: file, line: quoteLine, message: "unterminated quoted string")) }
                 tokens.append(PresentationToken(String(decoding: value, as: UTF8.self), quoted: true))
                 continue
             }
@@ -109,10 +112,10 @@ struct MasterFileTokenizer {
             }
             tokens.append(PresentationToken(String(decoding: value, as: UTF8.self)))
         }
-        guard depth == 0 else { throw ZoneFileError(file: file, line: openLine, message: "'(' is never closed") }
+        guard depth == 0 else { return (entries, ZoneFileError(file: file, line: openLine, message: "'(' is never closed")) }
         if !tokens.isEmpty {
             entries.append(MasterFileEntry(tokens: tokens, line: entryLine, startsWithBlank: startsWithBlank))
         }
-        return entries
+        return (entries, nil)
     }
 }

@@ -66,11 +66,8 @@ public struct ZoneFileParser {
 
     private func parse(text: String, file: String, state: inout State, depth: Int,
                        into records: inout [SourcedRecord], errors: inout [ZoneFileError]) {
-        let entries: [MasterFileEntry]
-        do { entries = try MasterFileTokenizer(text: text, file: file).entries() } catch {
-            errors.append(error)
-            return
-        }
+        let (entries, tokenizerError) = MasterFileTokenizer(text: text, file: file).entries()
+        defer { if let tokenizerError { errors.append(tokenizerError) } }
         for entry in entries {
             if errors.count >= Self.maxErrors { return }
             let first = entry.tokens[0]

@@ -1,0 +1,60 @@
+import DNSWire
+import FormAuthority
+import Testing
+
+@Suite struct ServerConfigTests {
+    @Test func loadsTheDemoConfig() throws {
+        let c = try ServerConfig.load(file: FixturePaths.demoConfig)
+        #expect(c.listen.map(\.description) == ["127.0.0.1:5300", "[::1]:5300"])
+        #expect(c.workers == 2 && c.udpPayloadSize == 1232)
+        #expect(c.zones.count == 1 && c.zones[0].file.hasSuffix("Fixtures/demo/formation.test.zone"))
+        _ = try AuthorityLoader.build(c)
+    }
+
+    @Test func reportsFileLineAndField() {
+        let yaml = """
+        listen: ["127.0.0.1:5300", "not-an-address"]
+        server:
+          workers: 0
+          udp_payload_sise: 1232
+        zones:
+          - origin: formation.test
+          - file: x.zone
+        extra: 1
+        """
+        do {
+            _ = try ServerConfig.parse(yaml: yaml, file: "bad.yaml")
+            Issue.record("accepted")
+        } catch {
+            let lines = error.errors.map(\.description)
+            #expect(lines.contains("bad.yaml:1: listen: 'not-an-address' is not an address like 127.0.0.1:5300 or [::1]:5300"))
+            #expect(lines.contains("bad.yaml:3: server.workers: '0' must be a whole number in 1...64"))
+            #expect(lines.contains("bad.yaml:4: server.udp_payload_sise: unknown setting"))
+            #expect(lines.contains("bad.yaml:6: zones[0].file: is required"))
+            #expect(lines.contains("bad.yaml:7: zones[1].origin: is required"))
+            #expect(lines.contains("bad.yaml:8: extra: unknown setting (expected listen, server, zones)"))
+        }
+    }
+
+    @Test func reportsInvalidYAMLWithLine() {
+        do {
+            _ = try ServerConfig.parse(yaml: "listen: [\nzones: {", file: "y.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.errors.count == 1 && error.description.hasPrefix("y.yaml:"))
+            #expect(error.description.contains("invalid YAML"))
+        }
+    }
+
+    @Test func zoneErrorsComeThroughWithTheirLocation() throws {
+        var c = ServerConfig()
+        c.zones = [ZoneConfig(origin: "x.", file: "/nonexistent/x.zone")]
+        #expect(throws: ConfigErrors.self) { try AuthorityLoader.build(c) }
+    }
+
+    @Test(arguments: [("127.0.0.1:53", true), ("[::1]:5300", true), ("::1", true), ("10.0.0.1", true),
+                      ("1.2.3.4:70000", false), ("host:53", false), ("[::1", false), ("", false)])
+    func parsesListenAddresses(text: String, ok: Bool) {
+        #expect((ListenAddress(parsing: text) != nil) == ok)
+    }
+}
