@@ -10,7 +10,7 @@ import DNSZone
 /// - CNAMEs are followed inside the zone; the RCODE is that of the last name in the chain;
 /// - NXDOMAIN and NODATA carry the SOA in authority with TTL min(SOA TTL, SOA MINIMUM);
 /// - empty non-terminals answer NODATA; wildcards synthesise answers for names that do not exist;
-/// - ANY returns a single RRset (the lowest type present), never a dump;
+/// - ANY returns a single RRset (the lowest type present, as Knot does), never a dump;
 /// - NS, MX and SRV answers get the targets' in-zone A/AAAA records as additional data.
 public struct AuthorityEngine: Sendable {
     /// Zones, most specific origin first, so the deepest enclosing zone wins.
@@ -62,7 +62,9 @@ public struct AuthorityEngine: Sendable {
             if type == .any {
                 // RFC 8482 section 4.1: answer with one RRset; the CNAME if there is one.
                 if let first = node[.cname] ?? node.types.first.flatMap({ node[$0] }) {
-                    result.answers += first.resourceRecords(owner: current)
+                    let records = first.resourceRecords(owner: current)
+                    result.answers += records
+                    addTargets(of: records, zone: zone, into: &result)
                 }
                 return result
             }

@@ -1,0 +1,177 @@
+import DNSWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `form-dns` binary on loopback, queried with dig/kdig and raw sockets.
+@Suite(.serialized) struct FormDNSServeTests {
+    let zone = Harness.packageRoot + "/Fixtures/demo/formation.test.zone"
+
+    func start(_ extra: [String] = [], directory: String = Harness.tempDirectory()) throws -> ServerProcess {
+        try ServerProcess.formDNS(["--zone", "formation.test=\(zone)", "--listen", "127.0.0.1:0", "--listen", "[::1]:0"] + extra,
+                                  directory: directory)
+    }
+
+    @Test func digAndKdigGetAnswersOverIPv4IPv6UDPAndTCP() throws {
+        let server = try start()
+        defer { server.stop() }
+        let port = String(server.udpPort)
+        let v4 = try Harness.run("dig", ["@127.0.0.1", "-p", port, "www.formation.test", "A", "+norec"])
+        #expect(v4.output.contains("status: NOERROR") && v4.output.contains("flags: qr aa;"))
+        #expect(v4.output.contains("192.0.2.10") && v4.output.contains("192.0.2.11"))
+        // The listener on [::1] is a different socket: find its port from the log.
+        let v6Port = server.log.split(separator: " ").first { $0.hasPrefix("udp://[::1]:") }.map { String($0.split(separator: ":").last!) }
+        let v6 = try Harness.run("dig", ["@::1", "-p", try #require(v6Port), "www.formation.test", "AAAA", "+short"])
+        #expect(v6.output.trimmingCharacters(in: .whitespacesAndNewlines) == "2001:db8::10")
+        let tcp = try Harness.run("kdig", ["@127.0.0.1", "-p", port, "+tcp", "chain.formation.test", "A"])
+        #expect(tcp.output.contains("NOERROR") && tcp.output.contains("alias.formation.test.") && tcp.output.contains("192.0.2.11"))
+        #expect(tcp.output.contains("TCP"))
+    }
+
+    @Test func truncatedAnswerIsRetriedOverTCPByDig() throws {
+        let server = try start()
+        defer { server.stop() }
+        let result = try Harness.run("dig", ["@127.0.0.1", "-p", String(server.udpPort), "big.formation.test", "TXT", "+noedns"])
+        #expect(result.output.contains("Truncated, retrying in TCP mode"))
+        #expect(result.output.contains("ANSWER: 6"))
+        // Raw UDP without EDNS: TC set, question only.
+        let raw = try #require(try WireClient.udp(wire("big.formation.test.", .txt), port: server.udpPort))
+        let m = try parse(raw)
+        #expect(m.header.has(.truncated) && m.answers.isEmpty)
+    }
+
+    @Test func tcpPipeliningAnswersEveryQueryInOrder() throws {
+        let server = try start()
+        defer { server.stop() }
+        let c = try WireClient.TCPConnection(port: server.tcpPort)
+        let names = ["www.formation.test.", "nope.formation.test.", "big.formation.test.", "sub.formation.test."]
+        c.sendFramed(names.enumerated().map { wire($1, $1.hasPrefix("big") ? .txt : .a, id: UInt16($0 + 1)) })
+        var ids: [UInt16] = []
+        var rcodes: [ResponseCode] = []
+        for _ in names {
+            let m = try parse(try #require(c.receiveFrame()))
+            ids.append(m.header.id)
+            rcodes.append(m.rcode)
+        }
+        #expect(ids == [1, 2, 3, 4])
+        #expect(rcodes == [.noError, .nxDomain, .noError, .noError])
+        // A query split across two writes (a slow client) is still answered.
+        let q = wire("www.formation.test.", .a, id: 9)
+        let framed = [UInt8(q.count >> 8), UInt8(q.count & 0xFF)] + q
+        c.send(Array(framed[0..<5]))
+        usleep(50_000)
+        c.send(Array(framed[5...]))
+        #expect(try parse(try #require(c.receiveFrame())).header.id == 9)
+    }
+
+    @Test func idleTCPConnectionsAreClosed() throws {
+        let dir = Harness.tempDirectory()
+        let config = dir + "/form-dns.yaml"
+        try """
+        listen: ["127.0.0.1:0"]
+        server:
+          tcp_idle_timeout_ms: 300
+        zones:
+          - origin: formation.test
+            file: \(zone)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess.formDNS(["--config", config], directory: dir)
+        defer { server.stop() }
+        let c = try WireClient.TCPConnection(port: server.tcpPort)
+        c.sendFramed([wire("www.formation.test.", .a)])
+        #expect(c.receiveFrame() != nil)
+        #expect(c.isClosedByPeer(timeoutMs: 3000))
+    }
+
+    @Test func garbageNeverTakesTheServerDown() throws {
+        let server = try start()
+        defer { server.stop() }
+        var rng = SystemRandomNumberGenerator()
+        var answered = 0
+        for i in 0..<300 {
+            var bytes = (0..<Int.random(in: 0..<100, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if i % 3 == 0, bytes.count >= 12 { bytes[2] = 0x01; bytes[4] = 0; bytes[5] = 1 }
+            if try WireClient.udp(bytes, port: server.udpPort, timeoutMs: 50) != nil { answered += 1 }
+        }
+        // Malformed TCP frames: zero length, and a length longer than what follows before close.
+        let c1 = try WireClient.TCPConnection(port: server.tcpPort)
+        c1.send([0, 0])
+        #expect(c1.isClosedByPeer(timeoutMs: 2000))
+        let c2 = try WireClient.TCPConnection(port: server.tcpPort)
+        c2.send([0x10, 0x00, 1, 2, 3])
+        // Still alive and answering correctly.
+        let m = try parse(try #require(try WireClient.udp(wire("www.formation.test.", .a), port: server.udpPort)))
+        #expect(m.answers.count == 2)
+        #expect(server.process.isRunning)
+        #expect(answered > 0)
+    }
+
+    @Test func formerrForQueriesWithTwoQuestionsAndNoQuestion() throws {
+        let server = try start()
+        defer { server.stop() }
+        var two = wire("www.formation.test.", .a)
+        two[5] = 2
+        #expect(try parse(try #require(try WireClient.udp(two, port: server.udpPort))).rcode == .formErr)
+        let none: [UInt8] = [0xAB, 0xCD, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        let m = try parse(try #require(try WireClient.udp(none, port: server.udpPort)))
+        #expect(m.rcode == .formErr && m.header.id == 0xABCD && m.questions.isEmpty)
+    }
+
+    @Test func refusesToStartOnABadZoneWithFileAndLine() throws {
+        let dir = Harness.tempDirectory()
+        let bad = dir + "/bad.zone"
+        try "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nwww A 999.1.1.1\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let result = try Harness.run(Harness.formDNSBinary, ["serve", "--zone", "bad.test=\(bad)", "--listen", "127.0.0.1:0"])
+        #expect(result.status != 0)
+        #expect(result.output.contains("\(bad):4: A: '999.1.1.1' is not an IPv4 address"))
+    }
+
+    @Test func checkCommandReportsAndExitsNonZero() throws {
+        let ok = try Harness.run(Harness.formDNSBinary, ["check", "--config", Harness.packageRoot + "/Fixtures/demo/form-dns.yaml"])
+        #expect(ok.status == 0 && ok.output.contains("ok: zone formation.test."))
+        let dir = Harness.tempDirectory()
+        try "listen: [\"127.0.0.1:53\"]\nzones:\n  - origin: x.test\n    file: x.zone\nbogus: 1\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let bad = try Harness.run(Harness.formDNSBinary, ["check", "--config", dir + "/c.yaml"])
+        #expect(bad.status == 1)
+        #expect(bad.output.contains("\(dir)/c.yaml:5: bogus: unknown setting"))
+        // Zone errors are reported too, once the config itself is valid.
+        try "listen: [\"127.0.0.1:53\"]\nzones:\n  - origin: x.test\n    file: x.zone\n".write(toFile: dir + "/c2.yaml", atomically: true, encoding: .utf8)
+        try "$TTL 1\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\n@ MX mail\n".write(toFile: dir + "/x.zone", atomically: true, encoding: .utf8)
+        let zoneBad = try Harness.run(Harness.formDNSBinary, ["check", "--config", dir + "/c2.yaml"])
+        #expect(zoneBad.status == 1 && zoneBad.output.contains("\(dir)/x.zone:4: MX: MX takes 2 fields, got 1"))
+    }
+
+    @Test func reloadKeepsServingTheLastGoodZones() throws {
+        let dir = Harness.tempDirectory()
+        let zonePath = dir + "/r.zone"
+        let good = "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nwww A 192.0.2.1\n"
+        try good.write(toFile: zonePath, atomically: true, encoding: .utf8)
+        let server = try ServerProcess.formDNS(["--zone", "r.test=\(zonePath)", "--listen", "127.0.0.1:0"], directory: dir)
+        defer { server.stop() }
+        func answer() throws -> String? {
+            let m = try parse(try #require(try WireClient.udp(wire("www.r.test.", .a), port: server.udpPort)))
+            return m.answers.first?.data.description
+        }
+        #expect(try answer() == "192.0.2.1")
+        try "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nwww A not-an-address\n".write(toFile: zonePath, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try waitFor { server.log.contains("reload failed") }
+        #expect(server.log.contains("r.zone:4:"))
+        #expect(try answer() == "192.0.2.1")
+        try good.replacingOccurrences(of: "192.0.2.1", with: "192.0.2.2").write(toFile: zonePath, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try waitFor { server.log.contains("reloaded zones") }
+        #expect(try answer() == "192.0.2.2")
+    }
+}
+
+func waitFor(seconds: Double = 10, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(20_000)
+    }
+    throw HarnessError("condition not met within \(seconds) s")
+}

@@ -1,0 +1,225 @@
+import DNSWire
+import Foundation
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Test harness: real processes on loopback and a minimal blocking DNS client over real sockets.
+enum Harness {
+    static let packageRoot: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    /// The `form-dns` built alongside the tests (same bin folder), or $FORM_DNS_BIN.
+    static var formDNSBinary: String {
+        if let env = ProcessInfo.processInfo.environment["FORM_DNS_BIN"] { return env }
+        let testBinary = CommandLine.arguments[0]
+        let dir = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+        let candidates = [dir.appendingPathComponent("form-dns").path,
+                          dir.deletingLastPathComponent().appendingPathComponent("form-dns").path,
+                          packageRoot + "/.build/debug/form-dns"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    static func tempDirectory() -> String {
+        let path = NSTemporaryDirectory() + "form-dns-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs a command to completion; returns exit status and combined output.
+    @discardableResult
+    static func run(_ executable: String, _ args: [String], timeout: TimeInterval = 30) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func which(_ tool: String) throws -> String {
+        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+            return "\(dir)/\(tool)"
+        }
+        throw HarnessError("\(tool) is not installed (bash .ci/run installs it)")
+    }
+
+    /// A port free for both UDP and TCP on 127.0.0.1 right now.
+    static func freePort() -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: 20000...60000)
+            if canBind(port, Int32(SOCK_DGRAM.rawValue)) && canBind(port, Int32(SOCK_STREAM.rawValue)) { return port }
+        }
+        return 0
+    }
+
+    private static func canBind(_ port: Int, _ type: Int32) -> Bool {
+        let fd = socket(AF_INET, type, 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+}
+
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A server process started for a test and stopped when the test is done.
+final class ServerProcess {
+    let process: Process
+    let logPath: String
+    var udpPort = 0
+    var tcpPort = 0
+
+    init(executable: String, arguments: [String], logPath: String) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Starts `form-dns serve` and waits for its "listening on" line (ports from it).
+    static func formDNS(_ arguments: [String], directory: String) throws -> ServerProcess {
+        let server = try ServerProcess(executable: Harness.formDNSBinary, arguments: ["serve"] + arguments,
+                                       logPath: directory + "/form-dns.log")
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let line = server.log.split(separator: "\n").first(where: { $0.contains("listening on") }) {
+                for word in line.split(separator: " ") {
+                    guard let colon = word.lastIndex(of: ":"), let port = Int(word[word.index(after: colon)...]) else { continue }
+                    if word.hasPrefix("udp://"), server.udpPort == 0 { server.udpPort = port }
+                    if word.hasPrefix("tcp://"), server.tcpPort == 0 { server.tcpPort = port }
+                }
+                return server
+            }
+            if !server.process.isRunning { throw HarnessError("form-dns exited: \(server.log)") }
+            usleep(20_000)
+        }
+        server.stop()
+        throw HarnessError("form-dns did not start: \(server.log)")
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+/// A blocking DNS client over real sockets, for asserting what goes over the wire.
+enum WireClient {
+    static func udp(_ query: [UInt8], host: String = "127.0.0.1", port: Int, timeoutMs: Int32 = 2000) throws -> [UInt8]? {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        try connect(fd, host: host, port: port)
+        _ = query.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, timeoutMs) == 1 else { return nil }
+        var buf = [UInt8](repeating: 0, count: 65535)
+        let n = recv(fd, &buf, buf.count, 0)
+        return n > 0 ? Array(buf[0..<n]) : nil
+    }
+
+    /// Opens a TCP connection; the caller writes frames and reads responses.
+    final class TCPConnection {
+        let fd: Int32
+        init(host: String = "127.0.0.1", port: Int) throws {
+            fd = socket(host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try WireClient.connect(fd, host: host, port: port)
+        }
+        deinit { close(fd) }
+
+        func send(_ bytes: [UInt8]) {
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        func sendFramed(_ messages: [[UInt8]]) {
+            var all: [UInt8] = []
+            for m in messages { all += [UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
+            send(all)
+        }
+
+        /// Reads one length-prefixed message; nil on EOF or timeout.
+        func receiveFrame(timeoutMs: Int32 = 3000) -> [UInt8]? {
+            guard let header = read(2, timeoutMs: timeoutMs) else { return nil }
+            return read(Int(header[0]) << 8 | Int(header[1]), timeoutMs: timeoutMs)
+        }
+
+        /// True once the server has closed the connection (EOF within the timeout).
+        func isClosedByPeer(timeoutMs: Int32) -> Bool {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, timeoutMs) == 1 else { return false }
+            var b: UInt8 = 0
+            return recv(fd, &b, 1, 0) == 0
+        }
+
+        private func read(_ n: Int, timeoutMs: Int32) -> [UInt8]? {
+            var out: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: max(n, 1))
+            while out.count < n {
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&pfd, 1, timeoutMs) == 1 else { return nil }
+                let got = recv(fd, &buf, n - out.count, 0)
+                guard got > 0 else { return nil }
+                out += buf[0..<got]
+            }
+            return out
+        }
+    }
+
+    static func connect(_ fd: Int32, host: String, port: Int) throws {
+        var rc: Int32
+        if host.contains(":") {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, host, &a.sin6_addr)
+            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = in_port_t(UInt16(port).bigEndian)
+            a.sin_addr.s_addr = inet_addr(host)
+            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        if rc != 0 { throw HarnessError("connect to \(host):\(port) failed: errno \(errno)") }
+    }
+}
+
+func wire(_ name: String, _ type: RecordType, id: UInt16 = 0x5151, edns: EDNS? = nil) -> [UInt8] {
+    let m = DNSMessage(header: DNSHeader(id: id, flags: 0x0100), questions: [DNSQuestion(name: try! DNSName(parsing: name), type: type)], edns: edns)
+    return Array(try! m.encode().readableBytesView)
+}
+
+func parse(_ bytes: [UInt8]) throws -> DNSMessage {
+    var b = ByteBufferAllocator().buffer(capacity: bytes.count)
+    b.writeBytes(bytes)
+    return try DNSMessage(parsing: b)
+}
