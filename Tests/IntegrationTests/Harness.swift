@@ -122,11 +122,15 @@ final class ServerProcess {
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
+    /// SIGTERM, then SIGKILL after 3 s: a child inherits the test runner's blocked-signal mask, and
+    /// some servers (NSD) never unblock SIGTERM.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     deinit { stop() }
