@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "DNSWire", targets: ["DNSWire"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),
         .library(name: "FormAuthority", targets: ["FormAuthority"]),
+        .library(name: "GeoIP", targets: ["GeoIP"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
     ],
     dependencies: [
@@ -22,13 +23,21 @@ let package = Package(
             name: "DNSWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // libmaxminddb from Debian, linked as a system library.
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
+        // Layer 2: client location — MaxMind DB reading (libmaxminddb) and writing, network maps, distances.
+        .target(name: "GeoIP", dependencies: ["CMaxMindDB", "DNSWire"]),
         // Layer 2a: zones — RFC 1035 master files parsed into an in-memory zone model.
         .target(name: "DNSZone", dependencies: ["DNSWire"]),
         // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, config.
         .target(
             name: "FormAuthority",
             dependencies: [
-                "DNSWire", "DNSZone",
+                "DNSWire", "DNSZone", "GeoIP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -47,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "form-dns",
             dependencies: [
-                "FormDNSServer", "FormAuthority", "DNSZone", "DNSWire",
+                "FormDNSServer", "FormAuthority", "DNSZone", "DNSWire", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -62,9 +71,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire"]),
         .testTarget(
             name: "FormAuthorityTests",
-            dependencies: ["FormAuthority", "DNSZone", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["FormAuthority", "DNSZone", "DNSWire", "GeoIP", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,0 +1,79 @@
+import DNSWire
+
+/// An IPv4 or IPv6 address as two left-aligned 64-bit words (IPv4 uses the top 32 bits of `high`),
+/// the same layout `DNSQueryView` uses for the Client Subnet address, so no conversion is needed.
+public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+    public var isIPv4: Bool
+
+    public init(high: UInt64, low: UInt64, isIPv4: Bool) {
+        self.high = high
+        self.low = low
+        self.isIPv4 = isIPv4
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for (i, b) in bytes.enumerated() {
+            if i < 8 { h |= UInt64(b) << UInt64(56 - 8 * i) } else { l |= UInt64(b) << UInt64(56 - 8 * (i - 8)) }
+        }
+        self.init(high: h, low: l, isIPv4: bytes.count == 4)
+    }
+
+    public init?(_ text: String) {
+        if let b = IPAddressText.parseIPv4(text) ?? IPAddressText.parseIPv6(text) { self.init(bytes: b) } else { return nil }
+    }
+
+    public var bitLength: Int { isIPv4 ? 32 : 128 }
+
+    public var bytes: [UInt8] {
+        (0..<(isIPv4 ? 4 : 16)).map { i in
+            UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> UInt64(56 - 8 * (i % 8)))
+        }
+    }
+
+    /// Bit `i` counted from the most significant (0-based).
+    @inline(__always)
+    public func bit(_ i: Int) -> Int {
+        i < 64 ? Int((high >> UInt64(63 - i)) & 1) : Int((low >> UInt64(127 - i)) & 1)
+    }
+
+    /// The address with every bit from `prefixLength` on cleared.
+    public func masked(to prefixLength: Int) -> IPAddress {
+        var copy = self
+        let p = max(0, min(prefixLength, bitLength))
+        copy.high = p >= 64 ? high : (p == 0 ? 0 : high & ~(UInt64.max >> UInt64(p)))
+        copy.low = p <= 64 ? 0 : (p >= 128 ? low : low & ~(UInt64.max >> UInt64(p - 64)))
+        return copy
+    }
+
+    public var description: String { IPAddressText.format(bytes) }
+}
+
+/// A CIDR network such as `10.0.0.0/8` or `fd00::/8`.
+public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
+    public var address: IPAddress
+    public var prefixLength: Int
+
+    public init(address: IPAddress, prefixLength: Int) {
+        self.address = address.masked(to: prefixLength)
+        self.prefixLength = prefixLength
+    }
+
+    /// Parses `ADDRESS/PREFIX` (a bare address is a host route). Host bits must be zero.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let a = IPAddress(String(parts[0])) else { return nil }
+        let prefix = parts.count == 2 ? Int(parts[1]) : a.bitLength
+        guard let prefix, prefix >= 0, prefix <= a.bitLength, a.masked(to: prefix) == a else { return nil }
+        self.init(address: a, prefixLength: prefix)
+    }
+
+    public func contains(_ a: IPAddress) -> Bool {
+        a.isIPv4 == address.isIPv4 && a.masked(to: prefixLength) == address
+    }
+
+    public var description: String { "\(address)/\(prefixLength)" }
+}
