@@ -110,6 +110,31 @@ public struct Zone: Sendable {
         self.delegations = Set(nodes.filter { $0.key != origin && $0.value.rrsets[.ns] != nil }.keys)
     }
 
+    private init(origin: DNSName, soa: SOARecord, soaTTL: UInt32, nodes: [DNSName: ZoneNode], delegations: Set<DNSName>) {
+        self.origin = origin
+        self.soa = soa
+        self.soaTTL = soaTTL
+        self.nodes = nodes
+        self.delegations = delegations
+        var ents = Set<DNSName>()
+        for name in nodes.keys {
+            var p = name.parent
+            while let parent = p, parent.isSubdomain(of: origin), parent != origin {
+                if nodes[parent] == nil { ents.insert(parent) }
+                p = parent.parent
+            }
+        }
+        self.emptyNonTerminals = ents
+    }
+
+    /// The zone with `names` added as existing owners without static data (names whose address
+    /// records are computed per query, e.g. GeoDNS pools). Other types at them answer NODATA.
+    public func addingDynamicNames(_ names: [DNSName]) -> Zone {
+        var nodes = self.nodes
+        for n in names where n.isSubdomain(of: origin) && nodes[n] == nil { nodes[n] = ZoneNode() }
+        return Zone(origin: origin, soa: soa, soaTTL: soaTTL, nodes: nodes, delegations: delegations)
+    }
+
     /// Loads and validates a zone from a master file.
     public static func load(origin: DNSName, file: String,
                             readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk) throws(ZoneLoadErrors) -> Zone {

@@ -18,9 +18,17 @@ public struct AnswerTemplate: Sendable {
     /// Length of the answer + authority part of `body` (additional records follow it).
     public let bodyLengthWithoutAdditional: Int
     public let additionalRequired: Bool
+    /// >= 0 marks a GeoDNS pool name: the answer is chosen per client, not taken from `body`.
+    public let pool: Int
+
+    /// A marker for a pool name's address records.
+    public static func poolMarker(_ pool: Int) -> AnswerTemplate {
+        AnswerTemplate(question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true), pool: pool)
+    }
 
     /// Encodes `resolution` as it would follow `question`.
-    public init(question: DNSQuestion, resolution: Resolution) {
+    public init(question: DNSQuestion, resolution: Resolution, pool: Int = -1) {
+        self.pool = pool
         var writer = DNSWireWriter(capacity: 512)
         writer.write(bytes: [UInt8](repeating: 0, count: 12))
         writer.write(name: question.name)

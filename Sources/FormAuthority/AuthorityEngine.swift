@@ -15,11 +15,15 @@ import DNSZone
 public struct AuthorityEngine: Sendable {
     /// Zones, most specific origin first, so the deepest enclosing zone wins.
     public let zones: [Zone]
+    /// GeoDNS pool owner names -> pool index. Their A/AAAA (and ANY) answers are per client.
+    public let pools: [DNSName: Int]
     /// Bound on CNAME hops inside one answer (loops are also detected directly).
     public static let maxCNAMEChain = 16
 
-    public init(zones: [Zone]) {
-        self.zones = zones.sorted { $0.origin.labelCount > $1.origin.labelCount }
+    public init(zones: [Zone], pools: [DNSName: Int] = [:]) {
+        let names = Array(pools.keys)
+        self.zones = zones.map { $0.addingDynamicNames(names) }.sorted { $0.origin.labelCount > $1.origin.labelCount }
+        self.pools = pools
     }
 
     /// The zone whose origin is the longest suffix of `name`.
@@ -59,6 +63,11 @@ public struct AuthorityEngine: Sendable {
                 return result
             }
 
+            if let pool = pools[current], type == .a || type == .aaaa || type == .any {
+                result.pool = pool
+                result.poolOwner = current
+                return result
+            }
             if type == .any {
                 // RFC 8482 section 4.1: answer with one RRset; the CNAME if there is one.
                 if let first = node[.cname] ?? node.types.first.flatMap({ node[$0] }) {

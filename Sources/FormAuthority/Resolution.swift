@@ -9,6 +9,10 @@ public struct Resolution: Hashable, Sendable {
     public var additionals: [DNSResourceRecord] = []
     /// Referral glue must not be dropped silently: if it does not fit, the response is truncated.
     public var additionalRequired = false
+    /// Set when the final name is a GeoDNS pool: its address records depend on the client and are
+    /// appended per query (after any CNAMEs in `answers`).
+    public var pool: Int? = nil
+    public var poolOwner: DNSName? = nil
 
     public init(rcode: ResponseCode, authoritative: Bool) {
         self.rcode = rcode

@@ -1,4 +1,6 @@
 import DNSWire
+import DNSZone
+import GeoIP
 import NIOCore
 
 /// Turns one query datagram/frame into one response: the whole server-side DNS logic
@@ -10,11 +12,19 @@ public struct ResponseBuilder: Sendable {
     public let table: AnswerTable
     /// Our EDNS UDP payload size, advertised and used as the cap on UDP responses.
     public let udpPayloadSize: Int
+    /// GeoDNS pools and the client locator; nil when no pool is configured.
+    public let geo: GeoContext?
 
-    public init(engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize)) {
+    public init(engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext? = nil) {
         self.engine = engine
         self.udpPayloadSize = udpPayloadSize
+        self.geo = geo
         self.table = ResponseBuilder.precompute(engine)
+    }
+
+    /// Builds the engine for `zones` with `geo`'s pool names wired in.
+    public init(zones: [Zone], udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext?) {
+        self.init(engine: AuthorityEngine(zones: zones, pools: geo?.poolNames ?? [:]), udpPayloadSize: udpPayloadSize, geo: geo)
     }
 
     /// Precomputes every answer that depends only on (name, type): each owner's types, ANY, a
@@ -24,7 +34,14 @@ public struct ResponseBuilder: Sendable {
         var table = AnswerTable(expectedCount: engine.zones.reduce(0) { $0 + $1.nodes.count * 3 })
         func add(_ name: DNSName, _ type: RecordType, as key: RecordType? = nil) {
             let q = DNSQuestion(name: name.lowercased, type: type)
-            table.insert(name: name, qtype: key ?? type, template: AnswerTemplate(question: q, resolution: engine.resolve(q)))
+            let resolution = engine.resolve(q)
+            if let pool = resolution.pool {
+                // A pool name itself: marked for per-client answers. A CNAME chain into a pool is
+                // left to the general path, which appends the pool's records per query.
+                if resolution.answers.isEmpty { table.insert(name: name, qtype: key ?? type, template: .poolMarker(pool)) }
+                return
+            }
+            table.insert(name: name, qtype: key ?? type, template: AnswerTemplate(question: q, resolution: resolution))
         }
         for zone in engine.zones.reversed() {
             for name in zone.allNames where engine.zone(for: name)?.origin == zone.origin {
@@ -46,11 +63,17 @@ public struct ResponseBuilder: Sendable {
     }
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.
-    public func respond(to query: ByteBuffer, transport: Transport, into out: inout ByteBuffer) -> Bool {
-        query.withUnsafeReadableBytes { bytes in respond(to: bytes, transport: transport, into: &out) }
+    /// `source` is the address the query came from (GeoDNS places clients by it when there is no
+    /// ECS); `cache` is the calling event loop's pool-answer memo.
+    public func respond(to query: ByteBuffer, source: IPAddress? = nil, transport: Transport, cache: GeoAnswerCache? = nil,
+                        into out: inout ByteBuffer) -> Bool {
+        query.withUnsafeReadableBytes { bytes in
+            respond(to: bytes, source: source, transport: transport, cache: cache, into: &out)
+        }
     }
 
-    public func respond(to bytes: UnsafeRawBufferPointer, transport: Transport, into out: inout ByteBuffer) -> Bool {
+    public func respond(to bytes: UnsafeRawBufferPointer, source: IPAddress? = nil, transport: Transport,
+                        cache: GeoAnswerCache? = nil, into out: inout ByteBuffer) -> Bool {
         let view = DNSQueryView(bytes: bytes)
         switch view.disposition {
         case .drop:
@@ -73,10 +96,12 @@ public struct ResponseBuilder: Sendable {
                 let qname = UnsafeRawBufferPointer(rebasing: bytes[12..<(12 + view.qnameLength)])
                 let template = table.lookup(qname: qname, hash: view.qnameHash, qtype: view.qtype)
                     ?? table.lookup(qname: qname, hash: view.qnameHash, qtype: 0)
-                if let template {
+                if let template, template.pool >= 0 {
+                    writePool(template.pool, qname: qname, view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
+                } else if let template {
                     write(template, view: view, bytes: bytes, limit: limit, into: &out)
                 } else {
-                    writeResolved(view: view, bytes: bytes, limit: limit, into: &out)
+                    writeResolved(view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
                 }
             }
         }
@@ -97,16 +122,16 @@ public struct ResponseBuilder: Sendable {
         return view.hasClientSubnet ? 11 + 8 + (Int(view.ecsSourcePrefix) + 7) / 8 : 11
     }
 
-    /// Our OPT: our payload size, DO echoed (RFC 3225), ECS echoed with SCOPE 0 for answers that do
-    /// not depend on the client's location (RFC 7871 section 7.2.1).
-    private func writeOPT(view: DNSQueryView, extendedRcode: UInt8 = 0, into out: inout ByteBuffer) {
+    /// Our OPT: our payload size, DO echoed (RFC 3225), ECS echoed (RFC 7871 section 7.2.1) with
+    /// SCOPE 0 for answers that do not depend on the client's location, else the deciding prefix.
+    private func writeOPT(view: DNSQueryView, extendedRcode: UInt8 = 0, scope: UInt8 = 0, into out: inout ByteBuffer) {
         out.writeInteger(UInt8(0))
         out.writeMultipleIntegers(RecordType.opt.rawValue, UInt16(udpPayloadSize))
         out.writeMultipleIntegers(extendedRcode, UInt8(0), UInt16(view.dnssecOK ? 0x8000 : 0))
         if view.hasClientSubnet {
             let addressLength = (Int(view.ecsSourcePrefix) + 7) / 8
             out.writeMultipleIntegers(UInt16(8 + addressLength), ClientSubnet.optionCode, UInt16(4 + addressLength))
-            out.writeMultipleIntegers(view.ecsFamily, view.ecsSourcePrefix, UInt8(0))
+            out.writeMultipleIntegers(view.ecsFamily, view.ecsSourcePrefix, scope)
             for k in 0..<addressLength {
                 let word = k < 8 ? view.ecsAddressHigh : view.ecsAddressLow
                 out.writeInteger(UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))))
@@ -124,7 +149,8 @@ public struct ResponseBuilder: Sendable {
         if view.hasEDNS { writeOPT(view: view, extendedRcode: UInt8(rcode.rawValue >> 4), into: &out) }
     }
 
-    private func write(_ t: AnswerTemplate, view: DNSQueryView, bytes: UnsafeRawBufferPointer, limit: Int, into out: inout ByteBuffer) {
+    private func write(_ t: AnswerTemplate, view: DNSQueryView, bytes: UnsafeRawBufferPointer, limit: Int, scope: UInt8 = 0,
+                       into out: inout ByteBuffer) {
         let opt = optSize(view)
         let edns: UInt16 = view.hasEDNS ? 1 : 0
         let fixed = view.questionEnd + opt
@@ -142,18 +168,106 @@ public struct ResponseBuilder: Sendable {
             writeHeader(view: view, flags: t.flags | DNSHeader.Flag.truncated.rawValue, counts: (1, 0, 0, edns), into: &out)
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<view.questionEnd]))
         }
-        if view.hasEDNS { writeOPT(view: view, into: &out) }
+        if view.hasEDNS { writeOPT(view: view, scope: scope, into: &out) }
     }
 
     /// The general path: resolve, then encode (with the same truncation rules as templates).
-    private func writeResolved(view: DNSQueryView, bytes: UnsafeRawBufferPointer, limit: Int, into out: inout ByteBuffer) {
+    private func writeResolved(view: DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, cache: GeoAnswerCache?,
+                               limit: Int, into out: inout ByteBuffer) {
         let name: DNSName
         do { name = try DNSName(wire: Array(bytes[12..<(12 + view.qnameLength)])) } catch {
             writeError(.formErr, view: view, bytes: bytes, into: &out)
             return
         }
         let question = DNSQuestion(name: name, type: RecordType(view.qtype), recordClass: RecordClass(view.qclass))
-        let template = AnswerTemplate(question: question, resolution: engine.resolve(question))
-        write(template, view: view, bytes: bytes, limit: limit, into: &out)
+        var resolution = engine.resolve(question)
+        var scope: UInt8 = 0
+        if let pool = resolution.pool, let owner = resolution.poolOwner {
+            // A CNAME chain that ends at a pool: append the pool's records for this client.
+            let entry = poolEntry(pool, view: view, source: source, cache: cache)
+            scope = ecsScope(entry, pool: pool, view: view, source: source)
+            let ipv6 = view.qtype == RecordType.aaaa.rawValue
+            let addresses = ipv6 ? entry.ipv6 : (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue ? entry.ipv6 : entry.ipv4)
+            for a in addresses {
+                let data: RData = a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!)
+                resolution.answers.append(DNSResourceRecord(name: owner, ttl: entry.ttl, data: data))
+            }
+            if addresses.isEmpty, let zone = engine.zone(for: owner) {
+                var soa = zone.soaRecord
+                soa.ttl = zone.negativeTTL
+                resolution.authorities.append(soa)
+            }
+        }
+        let template = AnswerTemplate(question: question, resolution: resolution)
+        write(template, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
+    }
+
+    // MARK: - GeoDNS
+
+    /// Answers a pool name: the cached (or freshly chosen) node set for this client's network.
+    private func writePool(_ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
+                           source: IPAddress?, cache: GeoAnswerCache?, limit: Int, into out: inout ByteBuffer) {
+        let entry = poolEntry(pool, view: view, source: source, cache: cache)
+        let scope = ecsScope(entry, pool: pool, view: view, source: source)
+        let template: AnswerTemplate?
+        switch view.qtype {
+        case RecordType.aaaa.rawValue: template = entry.aaaa
+        case RecordType.any.rawValue: template = entry.a ?? entry.aaaa
+        default: template = entry.a
+        }
+        // No node of this family: NODATA, from the name's shared negative template.
+        if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, qtype: 0) {
+            write(t, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
+        } else {
+            writeError(.servFail, view: view, bytes: bytes, into: &out)
+        }
+    }
+
+    /// The client's address for placement: ECS when present, non-zero and allowed for this pool.
+    private func placementAddress(_ pool: GeoPool, view: DNSQueryView, source: IPAddress) -> (IPAddress, Int)? {
+        guard view.hasClientSubnet, view.ecsSourcePrefix > 0, pool.acceptsClientSubnet(from: source) else { return nil }
+        return (IPAddress(high: view.ecsAddressHigh, low: view.ecsAddressLow, isIPv4: view.ecsFamily == 1), Int(view.ecsSourcePrefix))
+    }
+
+    private func ecsScope(_ entry: GeoAnswerCache.Entry, pool: Int, view: DNSQueryView, source: IPAddress?) -> UInt8 {
+        guard let geo, view.hasClientSubnet,
+              placementAddress(geo.pools[pool], view: view, source: source ?? Self.unspecified) != nil else { return 0 }
+        // RFC 7871 7.2.1: SOURCE 0 -> SCOPE 0; otherwise the deciding network, no longer than SOURCE.
+        return min(entry.networkPrefix, view.ecsSourcePrefix)
+    }
+
+    static let unspecified = IPAddress(high: 0, low: 0, isIPv4: true)
+
+    private func poolEntry(_ index: Int, view: DNSQueryView, source: IPAddress?, cache: GeoAnswerCache?) -> GeoAnswerCache.Entry {
+        let geo = self.geo!
+        let pool = geo.pools[index]
+        let from = source ?? Self.unspecified
+        let ecs = placementAddress(pool, view: view, source: from)
+        let key = ecs.map { $0.0.masked(to: $0.1) } ?? from
+        if let hit = cache?.lookup(pool: index, address: key) { return hit }
+        let placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
+        let entry = Self.poolEntry(pool, placement: placement)
+        cache?.insert(pool: index, network: placement.network, entry: entry)
+        return entry
+    }
+
+    /// Chooses and encodes a pool's answer for one placed client.
+    static func poolEntry(_ pool: GeoPool, placement: GeoContext.ClientPlacement) -> GeoAnswerCache.Entry {
+        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network))
+        let v4 = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers).compactMap(\.ipv4)
+        let v6 = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers).compactMap(\.ipv6)
+        let owner = pool.names[0]
+        func template(_ addresses: [[UInt8]], _ type: RecordType) -> AnswerTemplate? {
+            guard !addresses.isEmpty else { return nil }
+            var r = Resolution(rcode: .noError, authoritative: true)
+            r.answers = addresses.map { a in
+                DNSResourceRecord(name: owner, ttl: pool.ttl, data: a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!))
+            }
+            // The owner equals the question name, so it is encoded as a pointer to offset 12 and
+            // the template fits every name of the pool.
+            return AnswerTemplate(question: DNSQuestion(name: owner, type: type), resolution: r)
+        }
+        return GeoAnswerCache.Entry(a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: pool.ttl,
+                                    networkPrefix: UInt8(placement.network.prefixLength))
     }
 }

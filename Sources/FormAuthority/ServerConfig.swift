@@ -1,5 +1,6 @@
 import DNSWire
 import DNSZone
+import GeoIP
 import Yams
 
 /// A configuration problem, located as `file:line: field: message`.
@@ -96,6 +97,8 @@ public struct ServerConfig: Sendable {
     public var tcpIdleTimeoutMilliseconds: Int = 10_000
     public var tcpMaxConnections: Int = 1024
     public var zones: [ZoneConfig] = []
+    /// GeoIP databases, network maps and GeoDNS pools.
+    public var geo = GeoConfig()
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
 
@@ -182,8 +185,16 @@ public struct ServerConfig: Sendable {
                         config.zones.append(ZoneConfig(origin: origin, file: path, declaredAt: (file, item.mark?.line ?? 0)))
                     }
                 }
+            case "geoip":
+                var reader = YAMLReader(file: file)
+                GeoConfig.parseGeoIP(value, directory: directory, into: &config.geo, reader: &reader)
+                errors += reader.errors
+            case "pools":
+                var reader = YAMLReader(file: file)
+                GeoConfig.parsePools(value, into: &config.geo, reader: &reader)
+                errors += reader.errors
             default:
-                fail(keyNode, key, "unknown setting (expected listen, server, zones)")
+                fail(keyNode, key, "unknown setting (expected listen, server, zones, geoip, pools)")
             }
         }
         if config.zones.isEmpty, top["zones"] == nil { fail(root, "zones", "no zones configured") }
@@ -234,7 +245,50 @@ public enum AuthorityLoader {
     }
 
     public static func build(_ config: ServerConfig) throws(ConfigErrors) -> ResponseBuilder {
-        let zones = try loadZones(config)
-        return ResponseBuilder(engine: AuthorityEngine(zones: zones), udpPayloadSize: config.udpPayloadSize)
+        var errors: [ConfigError] = []
+        var zones: [Zone] = []
+        do { zones = try loadZones(config) } catch { errors += error.errors }
+        var geo: GeoContext? = nil
+        do { geo = try loadGeo(config, zones: zones) } catch { errors += error.errors }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo)
+    }
+
+    /// Opens the GeoIP databases and network maps and checks the pools against the zones.
+    /// Nil when no pool is configured.
+    public static func loadGeo(_ config: ServerConfig, zones: [Zone]) throws(ConfigErrors) -> GeoContext? {
+        let geo = config.geo
+        let file = config.sourceFile ?? "command line"
+        var errors: [ConfigError] = []
+        var databases: [GeoDatabase] = []
+        for (i, db) in geo.databases.enumerated() {
+            do { databases.append(try GeoDatabase(path: db.path)) } catch {
+                errors.append(ConfigError(file: file, line: db.line, field: "geoip.databases[\(i)]", message: error.description))
+            }
+        }
+        var entries: [NetworkMap.Entry] = []
+        for m in geo.networkMaps {
+            do { entries += try NetworkMapFile.load(path: m.path).rows.map { NetworkMap.Entry(network: $0.network, location: $0.location) } } catch {
+                errors += error.errors
+            }
+        }
+        let engine = AuthorityEngine(zones: zones)
+        var seen: [DNSName: String] = [:]
+        for (i, pool) in geo.pools.enumerated() {
+            let line = i < geo.poolLines.count ? geo.poolLines[i] : 0
+            for name in pool.names {
+                func fail(_ m: String) { errors.append(ConfigError(file: file, line: line, field: "pools[\(i)].names", message: m)) }
+                if let other = seen[name] { fail("\(name) is already answered by pool \(other)") }
+                seen[name] = pool.name
+                guard let zone = engine.zone(for: name) else { fail("\(name) is not inside any served zone"); continue }
+                if let node = zone.nodes[name], node[.a] != nil || node[.aaaa] != nil || node[.cname] != nil {
+                    fail("\(name) also has static A/AAAA/CNAME records in zone \(zone.origin)")
+                }
+                if zone.delegation(covering: name) != nil { fail("\(name) is below a zone cut in \(zone.origin)") }
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        guard !geo.pools.isEmpty else { return nil }
+        return GeoContext(pools: geo.pools, locator: ClientLocator(networkMap: NetworkMap(entries: entries), databases: databases))
     }
 }

@@ -1,4 +1,5 @@
 import FormAuthority
+import GeoIP
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -41,7 +42,8 @@ final class TCPQueryHandler: ChannelInboundHandler {
         let query = unwrapInboundIn(data)
         var out = context.channel.allocator.buffer(capacity: 514)
         out.writeInteger(UInt16(0))
-        guard state.builder.respond(to: query, transport: .tcp, into: &out) else { return }
+        guard state.builder.respond(to: query, source: IPAddress(context.channel.remoteAddress), transport: .tcp,
+                                    cache: state.geoCache, into: &out) else { return }
         out.setInteger(UInt16(out.readableBytes - 2), at: out.readerIndex)
         context.write(wrapOutboundOut(out), promise: nil)
         pendingFlush = true

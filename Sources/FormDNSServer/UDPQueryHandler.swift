@@ -1,4 +1,5 @@
 import FormAuthority
+import GeoIP
 import NIOCore
 
 /// Answers DNS queries arriving on one UDP socket. Writes are flushed once per read burst, so a
@@ -15,7 +16,8 @@ final class UDPQueryHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         var out = context.channel.allocator.buffer(capacity: 512)
-        guard state.builder.respond(to: envelope.data, transport: .udp, into: &out) else { return }
+        let source = IPAddress(envelope.remoteAddress)
+        guard state.builder.respond(to: envelope.data, source: source, transport: .udp, cache: state.geoCache, into: &out) else { return }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: out)), promise: nil)
         pendingFlush = true
     }

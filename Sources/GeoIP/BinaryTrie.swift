@@ -45,15 +45,16 @@ public struct BinaryTrie<Value: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// The value of the longest matching prefix, and that prefix's length.
-    public func lookup(bitCount: Int, bit: (Int) -> Int) -> (value: Value, prefixLength: Int)? {
+    /// The value of the longest matching prefix (nil if none) and the prefix length at which the
+    /// walk ended: for a miss, the length of the widest network around the address holding nothing.
+    public func lookup(bitCount: Int, bit: (Int) -> Int) -> (value: Value?, prefixLength: Int) {
         var node = 0
         for depth in 0..<bitCount {
             let r = bit(depth) == 0 ? records[node].left : records[node].right
             if Self.isNode(r) { node = Int(r); continue }
-            guard let i = Self.valueIndex(r) else { return nil }
+            guard let i = Self.valueIndex(r) else { return (nil, depth + 1) }
             return (values[i], depth + 1)
         }
-        return nil
+        return (nil, bitCount)
     }
 }

@@ -28,7 +28,13 @@ public struct NetworkMap: Sendable {
 
     /// The location and the prefix length of the most specific network containing `address`.
     public func lookup(_ address: IPAddress) -> (location: GeoLocation, prefixLength: Int)? {
+        let hit = lookupWithMiss(address)
+        return hit.location.map { ($0, hit.prefixLength) }
+    }
+
+    /// Like `lookup`, but a miss also reports how wide the empty network around the address is.
+    public func lookupWithMiss(_ address: IPAddress) -> (location: GeoLocation?, prefixLength: Int) {
         let hit = address.isIPv4 ? v4.lookup(bitCount: 32, bit: address.bit) : v6.lookup(bitCount: 128, bit: address.bit)
-        return hit.map { ($0.value, $0.prefixLength) }
+        return (hit.value, hit.prefixLength)
     }
 }

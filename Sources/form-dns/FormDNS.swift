@@ -1,6 +1,7 @@
 import ArgumentParser
 import DNSWire
 import DNSZone
+import GeoIP
 import FormAuthority
 import FormDNSServer
 
@@ -9,7 +10,7 @@ struct FormDNS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "form-dns",
         abstract: "The Formation GeoDNS authority: serves zones and the entry-node anycast name.",
-        subcommands: [Serve.self, Check.self]
+        subcommands: [Serve.self, Check.self, Explain.self, Geo.self]
     )
 }
 
@@ -55,12 +56,23 @@ struct Check: ParsableCommand {
     func run() throws {
         do {
             let config = try source.load()
-            let zones = try AuthorityLoader.loadZones(config)
+            var errors: [ConfigError] = []
+            var zones: [Zone] = []
+            do { zones = try AuthorityLoader.loadZones(config) } catch { errors += error.errors }
+            var geo: GeoContext? = nil
+            do { geo = try AuthorityLoader.loadGeo(config, zones: zones) } catch { errors += error.errors }
+            if !errors.isEmpty { throw ConfigErrors(errors) }
             for zone in zones {
                 let records = zone.nodes.values.reduce(0) { $0 + $1.rrsets.values.reduce(0) { $0 + $1.records.count } }
                 print("ok: zone \(zone.origin) (\(records) records, serial \(zone.soa.serial))")
             }
-        } catch {
+            for pool in geo?.pools ?? [] {
+                print("ok: pool \(pool.name) (\(pool.names.map(\.description).joined(separator: ", ")); \(pool.nodes.count) nodes, \(pool.policy.strategy.name))")
+            }
+            if let geo {
+                print("ok: geoip (\(geo.locator.databases.map(\.databaseType).joined(separator: ", ")); network map of \(geo.locator.networkMap.count) networks)")
+            }
+        } catch let error as ConfigErrors {
             printError(error.description)
             throw ExitCode(1)
         }

@@ -1,0 +1,55 @@
+import GeoIP
+
+/// Per-event-loop memo of pool answers by client network. Not shared between threads: each loop
+/// owns one (in `LoopState`), so lookups take no lock. A hit allocates nothing.
+///
+/// Keys are the networks the locator reported as deciding a location. Those form a partition of the
+/// address space (each is the widest block where neither a network map nor a database changes), so
+/// entries never overlap and the trie's longest-prefix lookup is exact.
+public final class GeoAnswerCache {
+    public struct Entry {
+        /// The address records, encoded to follow any question naming the pool (the owner is a
+        /// pointer to the question name). Nil when the family has no node: the answer is NODATA.
+        public var a: AnswerTemplate?
+        public var aaaa: AnswerTemplate?
+        public var ipv4: [[UInt8]]
+        public var ipv6: [[UInt8]]
+        public var ttl: UInt32
+        /// Prefix length of the network the answer was chosen for (basis of the ECS scope).
+        public var networkPrefix: UInt8
+    }
+
+    private var tries: [[BinaryTrie<Int32>]] = []
+    private var entries: [Entry] = []
+    /// Above this many entries the cache starts over (bounded memory under address scans).
+    public let capacity: Int
+    public private(set) var hits = 0
+    public private(set) var misses = 0
+
+    public init(capacity: Int = 65_536) { self.capacity = capacity }
+
+    public var count: Int { entries.count }
+
+    @inline(__always)
+    public func lookup(pool: Int, address: IPAddress) -> Entry? {
+        guard pool < tries.count else { misses += 1; return nil }
+        let family = address.isIPv4 ? 0 : 1
+        let hit = tries[pool][family].lookup(bitCount: address.bitLength, bit: address.bit)
+        guard let index = hit.value else { misses += 1; return nil }
+        hits += 1
+        return entries[Int(index)]
+    }
+
+    public func insert(pool: Int, network: IPNetwork, entry: Entry) {
+        if entries.count >= capacity { clear() }
+        while tries.count <= pool { tries.append([BinaryTrie(), BinaryTrie()]) }
+        entries.append(entry)
+        let a = network.address
+        tries[pool][a.isIPv4 ? 0 : 1].insert(prefixLength: network.prefixLength, bit: a.bit, value: Int32(entries.count - 1))
+    }
+
+    public func clear() {
+        tries = []
+        entries = []
+    }
+}

@@ -1,0 +1,115 @@
+import DNSWire
+import GeoIP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One entry node a pool can hand out.
+public struct PoolNode: Hashable, Sendable {
+    public var id: String
+    public var ipv4: [UInt8]?
+    public var ipv6: [UInt8]?
+    public var location: GeoLocation
+    /// Relative capacity: cost is divided by it, so a node of weight 2 competes as if half as far.
+    public var weight: Double
+    public var enabled: Bool
+
+    public init(id: String, ipv4: [UInt8]? = nil, ipv6: [UInt8]? = nil, location: GeoLocation, weight: Double = 1, enabled: Bool = true) {
+        self.id = id
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.location = location
+        self.weight = weight
+        self.enabled = enabled
+    }
+}
+
+/// How distance turns into cost. Cost is what ranking minimises:
+///
+///     cost = (f(distance_km) + 1) * countryBias? * regionBias? / weight
+///
+/// with `f` one of: linear `d`, quadratic `d * d`, logarithmic `ln(1 + d)`, and stepped
+/// `index of the first band whose upper bound (km) exceeds d` (every node in one band costs the
+/// same, so weights and biases decide inside a band and the tie-break spreads the rest).
+/// The `+ 1` keeps weights and biases meaningful for a node at distance 0.
+public enum DistanceStrategy: Hashable, Sendable {
+    case linear
+    case quadratic
+    case logarithmic
+    case stepped(bandsKm: [Double])
+
+    public func cost(distanceKm d: Double) -> Double {
+        switch self {
+        case .linear: return d
+        case .quadratic: return d * d
+        case .logarithmic: return log(1 + d)
+        case .stepped(let bands):
+            return Double(bands.firstIndex { d < $0 } ?? bands.count)
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .linear: return "linear"
+        case .quadratic: return "quadratic"
+        case .logarithmic: return "logarithmic"
+        case .stepped(let b): return "stepped(\(b.map { String(Int($0)) }.joined(separator: ",")) km)"
+        }
+    }
+}
+
+/// Where a client is assumed to be when no source locates it: never an empty answer.
+public enum DefaultLocation: Hashable, Sendable {
+    case coordinate(GeoLocation)
+    /// The centroid of the pool's enabled nodes in that region.
+    case region(String)
+}
+
+public struct SelectionPolicy: Hashable, Sendable {
+    public var strategy: DistanceStrategy = .linear
+    /// Multiplies the cost of nodes in the client's country (below 1 prefers them).
+    public var countryBias: Double = 1
+    /// Multiplies the cost of nodes in the client's region/continent.
+    public var regionBias: Double = 1
+    public var maxAnswers: Int = 2
+    public var defaultLocation: DefaultLocation? = nil
+
+    public init(strategy: DistanceStrategy = .linear, countryBias: Double = 1, regionBias: Double = 1, maxAnswers: Int = 2,
+                defaultLocation: DefaultLocation? = nil) {
+        self.strategy = strategy
+        self.countryBias = countryBias
+        self.regionBias = regionBias
+        self.maxAnswers = maxAnswers
+        self.defaultLocation = defaultLocation
+    }
+}
+
+/// A set of names answered with the entry nodes nearest to the client.
+public struct GeoPool: Sendable {
+    public var name: String
+    /// Owner names this pool answers (A and AAAA from the same node set).
+    public var names: [DNSName]
+    public var nodes: [PoolNode]
+    public var policy: SelectionPolicy
+    public var ttl: UInt32
+    /// Honour EDNS Client Subnet (RFC 7871) for this pool.
+    public var ecsEnabled: Bool
+    /// If non-empty, ECS is honoured only from these resolver networks.
+    public var trustedResolvers: [IPNetwork]
+
+    public init(name: String, names: [DNSName], nodes: [PoolNode], policy: SelectionPolicy = SelectionPolicy(), ttl: UInt32 = 30,
+                ecsEnabled: Bool = true, trustedResolvers: [IPNetwork] = []) {
+        self.name = name
+        self.names = names
+        self.nodes = nodes
+        self.policy = policy
+        self.ttl = ttl
+        self.ecsEnabled = ecsEnabled
+        self.trustedResolvers = trustedResolvers
+    }
+
+    /// Whether ECS from a resolver at `source` is to be used.
+    public func acceptsClientSubnet(from source: IPAddress) -> Bool {
+        ecsEnabled && (trustedResolvers.isEmpty || trustedResolvers.contains { $0.contains(source) })
+    }
+}

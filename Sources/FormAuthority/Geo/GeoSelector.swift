@@ -1,0 +1,80 @@
+import GeoIP
+
+/// Ranks a pool's nodes for one client location. Pure: no I/O, no clock, no randomness.
+public enum GeoSelector {
+    /// Why a node is or is not in the answer.
+    public enum Verdict: Hashable, Sendable {
+        case selected(rank: Int)
+        case belowCut(rank: Int)
+        case disabled
+    }
+
+    /// One candidate with every number that went into its rank (what `explain` prints).
+    public struct Candidate: Hashable, Sendable {
+        public var node: PoolNode
+        public var distanceKm: Double
+        public var countryFactor: Double
+        public var regionFactor: Double
+        public var cost: Double
+        public var tieBreak: UInt64
+        public var verdict: Verdict
+    }
+
+    /// Ranks every node: ascending cost, then the tie-break. `cellKey` identifies the client's
+    /// network (the ECS/source prefix that decided its location), so equal-cost nodes are ordered
+    /// the same way for one network (no flapping) and differently across networks (load spread).
+    /// With no client location every distance counts as 0: ranking falls to weights and the tie-break.
+    public static func rank(_ pool: GeoPool, client: GeoLocation?, cellKey: UInt64) -> [Candidate] {
+        let policy = pool.policy
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(pool.nodes.count)
+        for node in pool.nodes {
+            let distance = client?.distance(to: node.location) ?? 0
+            let countryFactor = (client?.country != nil && client?.country == node.location.country) ? policy.countryBias : 1
+            let regionFactor = (client?.region != nil && client?.region == node.location.region) ? policy.regionBias : 1
+            let cost = (policy.strategy.cost(distanceKm: distance) + 1) * countryFactor * regionFactor / max(node.weight, 1e-9)
+            candidates.append(Candidate(node: node, distanceKm: distance, countryFactor: countryFactor, regionFactor: regionFactor,
+                                        cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled))
+        }
+        var enabled = candidates.filter { $0.node.enabled }
+        enabled.sort { a, b in
+            // Costs within a relative 1e-9 are equal: float noise must not decide a rank.
+            if abs(a.cost - b.cost) > 1e-9 * max(a.cost, b.cost) { return a.cost < b.cost }
+            if a.tieBreak != b.tieBreak { return a.tieBreak < b.tieBreak }
+            return a.node.id < b.node.id
+        }
+        for i in enabled.indices {
+            enabled[i].verdict = i < policy.maxAnswers ? .selected(rank: i + 1) : .belowCut(rank: i + 1)
+        }
+        return enabled + candidates.filter { !$0.node.enabled }
+    }
+
+    /// The nodes to answer with for one address family, best first, at most `maxAnswers`.
+    /// Ranked over the nodes that have an address of that family, so AAAA is never short
+    /// because the best nodes happen to be IPv4-only.
+    public static func select(_ ranked: [Candidate], ipv6: Bool, maxAnswers: Int) -> [PoolNode] {
+        var out: [PoolNode] = []
+        for c in ranked where c.node.enabled && (ipv6 ? c.node.ipv6 != nil : c.node.ipv4 != nil) {
+            out.append(c.node)
+            if out.count == maxAnswers { break }
+        }
+        return out
+    }
+
+    /// FNV-1a over the cell key and the node id: stable across processes (unlike `Hasher`).
+    static func tieBreak(_ cellKey: UInt64, _ id: String) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for i in 0..<8 { h = (h ^ ((cellKey >> UInt64(8 * i)) & 0xFF)) &* 0x100000001b3 }
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return h
+    }
+
+    /// The centroid of a region's enabled nodes (for a `region` default location).
+    public static func centroid(of region: String, in pool: GeoPool) -> GeoLocation? {
+        let nodes = pool.nodes.filter { $0.enabled && $0.location.region == region }
+        guard !nodes.isEmpty else { return nil }
+        let lat = nodes.map(\.location.latitude).reduce(0, +) / Double(nodes.count)
+        let lon = nodes.map(\.location.longitude).reduce(0, +) / Double(nodes.count)
+        return GeoLocation(latitude: lat, longitude: lon, country: nil, region: region)
+    }
+}
