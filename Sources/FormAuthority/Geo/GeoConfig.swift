@@ -47,6 +47,7 @@ struct YAMLReader {
 
 /// Location fields shared by pool nodes, network map entries and default locations.
 struct LocationFields {
+    var present: Set<String> = []
     var latitude: Double?
     var longitude: Double?
     var country: String?
@@ -56,6 +57,7 @@ struct LocationFields {
 
     /// Consumes `key` if it is a location field; returns false if it is not one.
     mutating func read(_ key: String, _ value: Node, field: String, reader: inout YAMLReader) -> Bool {
+        present.insert(key)
         switch key {
         case "latitude": latitude = reader.double(value, field, -90...90)
         case "longitude": longitude = reader.double(value, field, -180...180)
@@ -75,8 +77,9 @@ struct LocationFields {
 
     func location(node: Node, field: String, reader: inout YAMLReader) -> GeoLocation? {
         guard let latitude, let longitude else {
-            if latitude == nil { reader.fail(node, "\(field).latitude", "is required") }
-            if longitude == nil { reader.fail(node, "\(field).longitude", "is required") }
+            // A value that was given but invalid has been reported already.
+            if !present.contains("latitude") { reader.fail(node, "\(field).latitude", "is required") }
+            if !present.contains("longitude") { reader.fail(node, "\(field).longitude", "is required") }
             return nil
         }
         return GeoLocation(latitude: latitude, longitude: longitude, country: country, region: region ?? continent, city: city)
@@ -168,13 +171,16 @@ public struct GeoConfig: Sendable {
     static func parsePolicy(_ node: Node, field: String, into policy: inout SelectionPolicy, reader: inout YAMLReader) {
         guard let m = node.mapping else { reader.fail(node, field, "must be a mapping"); return }
         var strategyName = "linear"
+        var strategyNode: Node? = nil
         var steps: [Double] = []
         var stepsNode: Node? = nil
         for (k, v) in m {
             let key = k.string ?? "?"
             let f = "\(field).\(key)"
             switch key {
-            case "strategy": strategyName = reader.string(v, f) ?? strategyName
+            case "strategy":
+                strategyName = reader.string(v, f) ?? strategyName
+                strategyNode = v
             case "steps_km":
                 stepsNode = v
                 steps = reader.list(v, f).enumerated().compactMap { reader.double($1, "\(f)[\($0)]", 0...40_075) }
@@ -204,7 +210,7 @@ public struct GeoConfig: Sendable {
             }
             policy.strategy = .stepped(bandsKm: steps)
         default:
-            reader.fail(node, "\(field).strategy", "'\(strategyName)' is not one of linear, quadratic, logarithmic, stepped")
+            reader.fail(strategyNode ?? node, "\(field).strategy", "'\(strategyName)' is not one of linear, quadratic, logarithmic, stepped")
         }
     }
 
