@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "DNSZone", targets: ["DNSZone"]),
         .library(name: "FormAuthority", targets: ["FormAuthority"]),
         .library(name: "GeoIP", targets: ["GeoIP"]),
+        .library(name: "FormJoin", targets: ["FormJoin"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
+        .executable(name: "form-join", targets: ["form-join"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -52,6 +54,24 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Layer 2c: the join client — own stub resolver, probing, fallback, peer set for formnet.
+        .target(
+            name: "FormJoin",
+            dependencies: ["DNSWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(
+            name: "form-join",
+            dependencies: ["FormJoin", "DNSWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // A fake entry node for the demo and tests: formnet ping and HTTP health with injected latency.
+        .executableTarget(
+            name: "fake-entry-node",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Layer 4: the CLI.
         .executableTarget(
             name: "form-dns",
@@ -72,6 +92,7 @@ let package = Package(
         ),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire"]),
+        .testTarget(name: "FormJoinTests", dependencies: ["FormJoin", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "FormAuthorityTests",
             dependencies: ["FormAuthority", "DNSZone", "DNSWire", "GeoIP", .product(name: "NIOCore", package: "swift-nio")]
@@ -79,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "DNSWire", "form-dns",
+                "DNSWire", "form-dns", "form-join", "fake-entry-node",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

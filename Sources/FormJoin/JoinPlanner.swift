@@ -1,0 +1,193 @@
+import DNSWire
+import Foundation
+
+public struct JoinOptions: Sendable {
+    public var name: DNSName
+    public var resolver: ResolverConfiguration
+    /// Join port used for candidates whose discovery records give none.
+    public var port: UInt16 = 51820
+    public var probe = ProbeSettings()
+    public var maxPeers = 5
+    /// Bound on candidates taken from one DNS answer (a 300-address answer is cut, not probed whole).
+    public var maxCandidates = 32
+    /// Probe the static list and the cache while DNS is still resolving.
+    public var raceFallbacks = true
+    public var bootstrap: [PeerInfo] = BootstrapList.builtIn.peers
+    public var cachePath: String? = nil
+    public var writeCache = true
+    public var progress: (@Sendable (String) -> Void)? = nil
+
+    public init(name: DNSName, resolver: ResolverConfiguration) {
+        self.name = name
+        self.resolver = resolver
+    }
+}
+
+public struct JoinOutcome: Sendable {
+    public var peerSet: PeerSet
+    public var exitCode: JoinExitCode
+}
+
+/// Discovery: DNS first, the static list next, the last-known-good cache last; probes decide the order.
+public enum JoinPlanner {
+    struct Probed {
+        var info: PeerInfo
+        var source: String
+        var stats: ProbeStats
+        var order: Int
+        var cacheAge: Double?
+    }
+
+    public static func run(_ o: JoinOptions) async -> JoinOutcome {
+        let t0 = monotonicNow()
+        let now = Date()
+        let say = o.progress ?? { _ in }
+        let cache = o.cachePath.flatMap(PeerCacheFile.load)
+        let cacheAge = cache.map { max(0, now.timeIntervalSince($0.savedAt)) }
+        let fallbackCandidates = dedupe(o.bootstrap.map { ($0, "static") } + (cache?.peers ?? []).map { ($0, "cache") })
+
+        // Race: the fallback lists are probed while DNS resolves (results used only if DNS fails).
+        let fallbackTask: Task<[Probed], Never>? = o.raceFallbacks && !fallbackCandidates.isEmpty
+            ? Task { await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge) } : nil
+
+        say("resolving \(o.name) via \(o.resolver.servers.map(\.description).joined(separator: ", "))")
+        let resolver = StubResolver(configuration: o.resolver)
+        async let v4 = resolver.lookup(o.name, type: .a)
+        async let v6 = resolver.lookup(o.name, type: .aaaa)
+        let metaName = (try? o.name.prepending(label: Array("_formnet".utf8))) ?? o.name
+        async let meta = resolver.lookup(metaName, type: .txt)
+        let (a, aaaa, txt) = await (v4, v6, meta)
+        let dnsMs = (monotonicNow() - t0) * 1000
+
+        var report = PeerSet.DNSReport(status: "ok")
+        var ttl: UInt32 = 0
+        var dnsCandidates: [PeerInfo] = []
+        switch (a, aaaa) {
+        case (.failure(let e1), .failure(let e2)):
+            // Prefer the more telling error: a real answer (NXDOMAIN/NODATA) over a transport one.
+            let e = [e1, e2].first { $0 == .nxDomain } ?? (e1 == .noData || e2 == .noData ? ResolveError.noData : e1)
+            report = PeerSet.DNSReport(status: e.status, detail: e.description)
+        default:
+            let results = [a, aaaa].compactMap { try? $0.get() }
+            ttl = results.map(\.ttl).min() ?? 0
+            report = PeerSet.DNSReport(status: "ok", detail: nil, server: results.first?.server.description,
+                                       rttMs: results.first.map { ($0.rttMilliseconds * 100).rounded() / 100 }, ttl: ttl)
+            let metadata = ((try? txt.get())?.records ?? []).compactMap { rr -> PeerInfo? in
+                if case .txt(let t) = rr.data { return DiscoveryRecord.parse(t) }
+                return nil
+            }
+            dnsCandidates = candidates(from: results, metadata: metadata, port: o.port, limit: o.maxCandidates)
+            if dnsCandidates.isEmpty { report = PeerSet.DNSReport(status: "nodata", detail: "no A or AAAA records") }
+        }
+        say("DNS: \(report.status)\(report.detail.map { " (\($0))" } ?? ""), \(dnsCandidates.count) candidate(s)")
+
+        var outcome = "none"
+        var chosen: [Probed] = []
+        var unreachable: [Probed] = []
+        let probeStart = monotonicNow()
+        if !dnsCandidates.isEmpty {
+            say("probing \(dnsCandidates.count) candidate(s) (\(o.probe.kind.rawValue), \(o.probe.probesPerCandidate) each)")
+            let probed = await probe(dnsCandidates.map { ($0, "dns") }, settings: o.probe, cacheAge: nil)
+            chosen = probed.filter(\.stats.reachable)
+            unreachable = probed.filter { !$0.stats.reachable }
+            if !chosen.isEmpty { outcome = "dns" }
+        }
+        if chosen.isEmpty {
+            say(dnsCandidates.isEmpty ? "DNS gave no candidates: falling back" : "no DNS candidate reachable: falling back")
+            let probed: [Probed]
+            if let fallbackTask { probed = await fallbackTask.value } else {
+                probed = await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge)
+            }
+            // The static list outranks the cache: the cache is stale data, used only when nothing else works.
+            for source in ["static", "cache"] where chosen.isEmpty {
+                chosen = probed.filter { $0.source == source && $0.stats.reachable }
+            }
+            unreachable += probed.filter { !$0.stats.reachable }
+            if !chosen.isEmpty { outcome = "fallback" }
+        }
+        chosen.sort { a, b in
+            let ma = a.stats.median ?? .infinity, mb = b.stats.median ?? .infinity
+            if ma != mb { return ma < mb }
+            if a.stats.loss != b.stats.loss { return a.stats.loss < b.stats.loss }
+            return a.order < b.order  // ties: DNS (or list) order
+        }
+        chosen = Array(chosen.prefix(o.maxPeers))
+        let probeMs = (monotonicNow() - probeStart) * 1000
+
+        if outcome == "dns", o.writeCache, let path = o.cachePath {
+            try? PeerCacheFile(name: o.name.description, savedAt: now, peers: chosen.map(\.info)).save(path: path)
+        }
+        let generated = Date()
+        let lifetime = outcome == "dns" ? Double(max(ttl, 1)) : 60
+        let set = PeerSet(name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
+                          timing: PeerSet.Timing(dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
+                          generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
+                          peers: chosen.map(peer), unreachable: unreachable.map(peer))
+        let code: JoinExitCode = outcome == "dns" ? .viaDNS : outcome == "fallback" ? .viaFallback : .nothingReachable
+        return JoinOutcome(peerSet: set, exitCode: code)
+    }
+
+    /// One candidate per node: addresses are matched to discovery records; a node published with
+    /// both families becomes one candidate with two endpoints. DNS order is kept.
+    static func candidates(from results: [ResolveResult], metadata: [PeerInfo], port: UInt16, limit: Int) -> [PeerInfo] {
+        var out: [PeerInfo] = []
+        var index: [String: Int] = [:]
+        for rr in results.flatMap(\.records) {
+            let address: String
+            switch rr.data {
+            case .a(let a): address = a.presentation
+            case .aaaa(let a): address = a.presentation
+            default: continue
+            }
+            let meta = metadata.first { $0.ipv4 == address || $0.ipv6 == address }
+            var info = meta ?? PeerInfo(id: address, port: port)
+            if info.port == 0 { info.port = port }
+            if rr.type == .a { info.ipv4 = address } else { info.ipv6 = address }
+            if meta == nil { info.ipv4 = rr.type == .a ? address : nil; info.ipv6 = rr.type == .aaaa ? address : nil }
+            if let i = index[info.id] {
+                if rr.type == .a { out[i].ipv4 = address } else { out[i].ipv6 = address }
+                continue
+            }
+            guard out.count < limit else { continue }
+            index[info.id] = out.count
+            out.append(info)
+        }
+        return out
+    }
+
+    static func dedupe(_ list: [(PeerInfo, String)]) -> [(PeerInfo, String)] {
+        var seen = Set<String>()
+        return list.filter { seen.insert("\($0.1)/\($0.0.id)").inserted }
+    }
+
+    static func probe(_ list: [(PeerInfo, String)], settings: ProbeSettings, cacheAge: Double?) async -> [Probed] {
+        var endpoints: [Endpoint] = []
+        var owner: [Int] = []
+        for (i, (info, _)) in list.enumerated() {
+            for e in info.endpoints { endpoints.append(e); owner.append(i) }
+        }
+        let stats = await Prober.probe(endpoints, settings: settings)
+        var best = [ProbeStats?](repeating: nil, count: list.count)
+        for (k, s) in stats.enumerated() {
+            let i = owner[k]
+            if let current = best[i], (current.median ?? .infinity) <= (s.median ?? .infinity) { continue }
+            best[i] = s
+        }
+        return list.enumerated().map { i, item in
+            Probed(info: item.0, source: item.1, stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
+                   order: i, cacheAge: item.1 == "cache" ? cacheAge : nil)
+        }
+    }
+
+    static func peer(_ p: Probed) -> PeerSet.Peer {
+        let s = p.stats
+        return PeerSet.Peer(id: p.info.id, source: p.source, endpoints: p.info.endpoints.map(\.description), ipv4: p.info.ipv4,
+                            ipv6: p.info.ipv6, port: p.info.port, publicKey: p.info.publicKey, internalEndpoint: p.info.internalEndpoint,
+                            region: p.info.region,
+                            rttMs: PeerSet.RTT(min: s.minimum.map(round2), median: s.median.map(round2), samples: s.samples.count,
+                                               loss: (s.loss * 1000).rounded() / 1000),
+                            cacheAgeS: p.cacheAge.map { $0.rounded() }, error: s.reachable ? nil : (s.lastError ?? "no probe answered"))
+    }
+
+    static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+}

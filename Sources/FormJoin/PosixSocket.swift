@@ -1,0 +1,163 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A socket address for IPv4 or IPv6 with a port, parsed from `127.0.0.1:53`, `[::1]:53` or a bare address.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
+    public var host: String
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(parsing text: String, defaultPort: UInt16) {
+        var host = text
+        var port = defaultPort
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()) else { return nil }
+                port = p
+            }
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            host = String(text[..<colon])
+            guard let p = UInt16(text[text.index(after: colon)...]) else { return nil }
+            port = p
+        }
+        guard Endpoint.isIPv4(host) || Endpoint.isIPv6(host) else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var isIPv6: Bool { Endpoint.isIPv6(host) }
+    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    static func isIPv4(_ s: String) -> Bool { var a = in_addr(); return inet_pton(AF_INET, s, &a) == 1 }
+    static func isIPv6(_ s: String) -> Bool { var a = in6_addr(); return inet_pton(AF_INET6, s, &a) == 1 }
+
+    /// Calls `body` with this endpoint as a C sockaddr.
+    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        if isIPv6 {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &a.sin6_addr)
+            return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        inet_pton(AF_INET, host, &a.sin_addr)
+        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    }
+}
+
+/// Monotonic time in seconds.
+public func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// A blocking-with-deadline socket: every wait is a `poll` bounded by the caller's deadline.
+final class PosixSocket {
+    let fd: Int32
+
+    init(udpFor endpoint: Endpoint) throws {
+        fd = socket(endpoint.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError.system("socket", errno) }
+        // connect() on UDP: the kernel then drops datagrams from any other address or port, and
+        // binds a fresh random ephemeral source port for this query.
+        let rc = endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
+        guard rc == 0 else { let e = errno; close(fd); throw SocketError.system("connect", e) }
+    }
+
+    /// Starts a non-blocking TCP connect and waits for it until `deadline`.
+    init(tcpTo endpoint: Endpoint, deadline: Double) throws {
+        fd = socket(endpoint.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError.system("socket", errno) }
+        let flags = fcntl(fd, F_GETFL, 0)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rc = endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if rc != 0 && errno != EINPROGRESS { let e = errno; close(fd); throw SocketError.system("connect", e) }
+        if rc != 0 {
+            guard try wait(for: Int16(POLLOUT), until: deadline) else { close(fd); throw SocketError.timeout }
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            if err != 0 { close(fd); throw SocketError.system("connect", err) }
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Waits for `events` until `deadline`; false on timeout.
+    func wait(for events: Int16, until deadline: Double) throws -> Bool {
+        while true {
+            let remaining = deadline - monotonicNow()
+            if remaining <= 0 { return false }
+            var p = pollfd(fd: fd, events: events, revents: 0)
+            let rc = poll(&p, 1, Int32(max(1, (remaining * 1000).rounded(.up))))
+            if rc > 0 { return true }
+            if rc == 0 { return false }
+            if errno != EINTR { throw SocketError.system("poll", errno) }
+        }
+    }
+
+    func send(_ bytes: [UInt8], deadline: Double) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { offset += n; continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                guard try wait(for: Int16(POLLOUT), until: deadline) else { throw SocketError.timeout }
+                continue
+            }
+            throw SocketError.system("send", errno)
+        }
+    }
+
+    /// One datagram (or whatever a stream has ready, up to `max`); nil on timeout, [] on EOF.
+    func receive(max: Int, deadline: Double) throws -> [UInt8]? {
+        guard try wait(for: Int16(POLLIN), until: deadline) else { return nil }
+        var buf = [UInt8](repeating: 0, count: max)
+        let n = recv(fd, &buf, max, Int32(MSG_DONTWAIT))
+        if n < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK { return try receive(max: max, deadline: deadline) }
+            throw SocketError.system("recv", errno)
+        }
+        return Array(buf[0..<n])
+    }
+
+    /// Exactly `count` octets from a stream.
+    func receiveExactly(_ count: Int, deadline: Double) throws -> [UInt8] {
+        var out: [UInt8] = []
+        while out.count < count {
+            guard let chunk = try receive(max: count - out.count, deadline: deadline) else { throw SocketError.timeout }
+            if chunk.isEmpty { throw SocketError.closed }
+            out += chunk
+        }
+        return out
+    }
+}
+
+public enum SocketError: Error, Equatable, CustomStringConvertible {
+    case system(String, Int32)
+    case timeout
+    case closed
+
+    public var description: String {
+        switch self {
+        case .system(let call, let e): return "\(call): \(String(cString: strerror(e)))"
+        case .timeout: return "timed out"
+        case .closed: return "connection closed"
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import DNSWire
+import Foundation
+
+/// Which servers the stub asks and how patiently (resolv.conf(5) semantics).
+public struct ResolverConfiguration: Sendable {
+    public var servers: [Endpoint]
+    /// Seconds to wait for one server on the first round; doubles each round (backoff).
+    public var timeout: Double = 2
+    /// Rounds over the server list.
+    public var attempts: Int = 2
+    /// Spread first tries across servers instead of preferring the best one.
+    public var rotate = false
+    /// Optional EDNS Client Subnet to send (RFC 7871), e.g. when the node knows its public prefix.
+    public var clientSubnet: ClientSubnet? = nil
+
+    public init(servers: [Endpoint], timeout: Double = 2, attempts: Int = 2, rotate: Bool = false, clientSubnet: ClientSubnet? = nil) {
+        self.servers = servers
+        self.timeout = timeout
+        self.attempts = attempts
+        self.rotate = rotate
+        self.clientSubnet = clientSubnet
+    }
+
+    /// Parses resolv.conf text: `nameserver` lines (up to 3, as glibc), `options timeout:N attempts:N rotate`.
+    public static func parse(resolvConf text: String) -> ResolverConfiguration {
+        var config = ResolverConfiguration(servers: [], timeout: 5, attempts: 2)
+        for raw in text.split(separator: "\n") {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard let keyword = words.first else { continue }
+            switch keyword {
+            case "nameserver":
+                // A zone index (fe80::1%eth0) is not supported by our sockets: such lines are skipped.
+                if words.count >= 2, config.servers.count < 3, let e = Endpoint(parsing: words[1], defaultPort: 53) {
+                    config.servers.append(e)
+                }
+            case "options":
+                for option in words.dropFirst() {
+                    if option.hasPrefix("timeout:"), let n = Double(option.dropFirst(8)) { config.timeout = min(max(n, 0.1), 30) }
+                    if option.hasPrefix("attempts:"), let n = Int(option.dropFirst(9)) { config.attempts = min(max(n, 1), 5) }
+                    if option == "rotate" { config.rotate = true }
+                }
+            default:
+                continue
+            }
+        }
+        return config
+    }
+
+    public static func system(path: String = "/etc/resolv.conf") -> ResolverConfiguration {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var c = parse(resolvConf: text)
+        // resolv.conf(5): with no nameserver line, the local machine is used.
+        if c.servers.isEmpty { c.servers = [Endpoint(host: "127.0.0.1", port: 53)] }
+        return c
+    }
+}

@@ -1,0 +1,280 @@
+import DNSWire
+import Foundation
+import NIOCore
+import Synchronization
+
+/// How a resolution failed, each case distinct so callers (and the JSON) can tell them apart.
+public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
+    case nxDomain
+    case noData
+    case servFail
+    case refused
+    case timeout
+    /// Every answer we got was malformed or did not match the question.
+    case malformed(String)
+    case otherRcode(UInt16)
+
+    public var status: String {
+        switch self {
+        case .nxDomain: return "nxdomain"
+        case .noData: return "nodata"
+        case .servFail: return "servfail"
+        case .refused: return "refused"
+        case .timeout: return "timeout"
+        case .malformed: return "malformed"
+        case .otherRcode: return "error"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .nxDomain: return "NXDOMAIN: the name does not exist"
+        case .noData: return "NODATA: the name exists but has no records of that type"
+        case .servFail: return "SERVFAIL from every server"
+        case .refused: return "REFUSED by every server"
+        case .timeout: return "no server answered in time"
+        case .malformed(let why): return "malformed response: \(why)"
+        case .otherRcode(let r): return "server answered \(ResponseCode(rawValue: r))"
+        }
+    }
+}
+
+/// What a resolution produced.
+public struct ResolveResult: Sendable {
+    public var name: DNSName
+    public var type: RecordType
+    /// Records of the asked type, owned by the end of the CNAME chain.
+    public var records: [DNSResourceRecord]
+    /// CNAMEs followed, in order.
+    public var chain: [DNSResourceRecord]
+    public var server: Endpoint
+    public var rttMilliseconds: Double
+    /// Smallest TTL among the records used, capped (absurd TTLs are clamped to one day).
+    public var ttl: UInt32
+    public var fromCache = false
+}
+
+/// A DNS stub resolver on the project's own codec (not getaddrinfo).
+///
+/// Per query: a random ID and a fresh UDP socket (random source port) connected to the server,
+/// so the kernel drops datagrams from anywhere else; a reply counts only if its ID and question
+/// match (the name case-insensitively). EDNS0 with a 1232-octet buffer; TC -> retry over TCP.
+/// Servers are tried best smoothed RTT first (EWMA, failures penalised), in rounds with a timeout
+/// that doubles each round. CNAME chains are followed. Answers are cached for their TTL.
+public final class StubResolver: Sendable {
+    public let configuration: ResolverConfiguration
+    public static let maxTTL: UInt32 = 86_400
+    static let maxChain = 12
+    static let maxCacheEntries = 4096
+
+    struct State {
+        var srtt: [Endpoint: Double] = [:]
+        var rotation = 0
+        var cache: [CacheKey: (result: ResolveResult, expires: Double)] = [:]
+    }
+
+    struct CacheKey: Hashable { var name: DNSName; var type: RecordType }
+
+    private let state = Mutex(State())
+
+    public init(configuration: ResolverConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Smoothed RTT per server in seconds (for tests and diagnostics).
+    public var smoothedRTT: [Endpoint: Double] { state.withLock { $0.srtt } }
+
+    public func resolve(_ name: DNSName, type: RecordType) async throws(ResolveError) -> ResolveResult {
+        try await lookup(name, type: type).get()
+    }
+
+    /// `resolve` as a value: the blocking work runs off the cooperative pool.
+    public func lookup(_ name: DNSName, type: RecordType) async -> Result<ResolveResult, ResolveError> {
+        await runBlocking {
+            do throws(ResolveError) { return .success(try self.resolveBlocking(name, type: type)) } catch { return .failure(error) }
+        }
+    }
+
+    /// The blocking core, bounded by the configured timeouts.
+    public func resolveBlocking(_ name: DNSName, type: RecordType) throws(ResolveError) -> ResolveResult {
+        let key = CacheKey(name: name, type: type)
+        let now = monotonicNow()
+        if let hit = state.withLock({ s in s.cache[key].flatMap { $0.expires > now ? $0.result : nil } }) {
+            var r = hit
+            r.fromCache = true
+            return r
+        }
+        var chain: [DNSResourceRecord] = []
+        var current = name
+        var seen: Set<DNSName> = [name]
+        for _ in 0..<Self.maxChain {
+            let (message, server, rtt) = try exchangeWithRetries(DNSQuestion(name: current, type: type))
+            // Walk the answer section from `current` through any CNAMEs (RFC 1034 section 4.3.2).
+            var owner = current
+            var progressed = true
+            while progressed {
+                progressed = false
+                let owned = message.answers.filter { $0.name == owner && $0.recordClass == .internet }
+                let matching = owned.filter { $0.type == type }
+                if !matching.isEmpty || type == .cname {
+                    let records = type == .cname ? owned.filter { $0.type == .cname } : matching
+                    if !records.isEmpty {
+                        let ttl = min((chain + records).map(\.ttl).min() ?? 0, Self.maxTTL)
+                        let result = ResolveResult(name: name, type: type, records: records, chain: chain, server: server, rttMilliseconds: rtt * 1000, ttl: ttl)
+                        store(key, result)
+                        return result
+                    }
+                }
+                if let cname = owned.first(where: { $0.type == .cname }), case .cname(let c) = cname.data {
+                    chain.append(cname)
+                    guard seen.insert(c.target).inserted else { throw .malformed("CNAME loop at \(c.target)") }
+                    owner = c.target
+                    progressed = true
+                }
+            }
+            let rcode = message.rcode
+            if owner != current {
+                // The chain left this response without data: ask for the new name (unless it is known not to exist).
+                if rcode == .nxDomain { throw .nxDomain }
+                current = owner
+                continue
+            }
+            switch rcode {
+            case .nxDomain: throw .nxDomain
+            case .noError: throw .noData
+            default: throw .otherRcode(rcode.rawValue)
+            }
+        }
+        throw .malformed("CNAME chain longer than \(Self.maxChain)")
+    }
+
+    private func store(_ key: CacheKey, _ result: ResolveResult) {
+        guard result.ttl > 0 else { return }
+        state.withLock { s in
+            if s.cache.count >= Self.maxCacheEntries { s.cache.removeAll() }
+            s.cache[key] = (result, monotonicNow() + Double(result.ttl))
+        }
+    }
+
+    /// Server order for one resolution: best smoothed RTT first (unknown servers count as 0, so
+    /// each gets tried), or rotated when configured.
+    func serverOrder() -> [Endpoint] {
+        state.withLock { s in
+            let servers = configuration.servers
+            if configuration.rotate {
+                s.rotation += 1
+                let k = s.rotation % max(servers.count, 1)
+                return Array(servers[k...] + servers[..<k])
+            }
+            return servers.enumerated().sorted { a, b in
+                let ra = s.srtt[a.element] ?? 0, rb = s.srtt[b.element] ?? 0
+                return ra != rb ? ra < rb : a.offset < b.offset
+            }.map(\.element)
+        }
+    }
+
+    private func recordRTT(_ server: Endpoint, _ sample: Double) {
+        state.withLock { s in
+            let old = s.srtt[server] ?? sample
+            s.srtt[server] = 0.7 * old + 0.3 * sample  // EWMA, as BIND's server selection does
+        }
+    }
+
+    private func penalise(_ server: Endpoint, _ timeout: Double) {
+        state.withLock { s in s.srtt[server] = (s.srtt[server] ?? 0) + timeout }
+    }
+
+    private func exchangeWithRetries(_ question: DNSQuestion) throws(ResolveError) -> (DNSMessage, Endpoint, Double) {
+        var lastError: ResolveError = .timeout
+        var sawServFail = false, sawRefused = false, sawMalformed: String? = nil
+        for round in 0..<max(1, configuration.attempts) {
+            let timeout = configuration.timeout * Double(1 << min(round, 4))
+            for server in serverOrder() {
+                let start = monotonicNow()
+                do {
+                    let message = try exchange(question, with: server, deadline: start + timeout)
+                    let rtt = monotonicNow() - start
+                    switch message.rcode {
+                    case .servFail:
+                        sawServFail = true
+                        penalise(server, timeout / 2)
+                        continue
+                    case .refused:
+                        sawRefused = true
+                        penalise(server, timeout / 2)
+                        continue
+                    default:
+                        recordRTT(server, rtt)
+                        return (message, server, rtt)
+                    }
+                } catch let e as ResolveError {
+                    if case .malformed(let why) = e { sawMalformed = why }
+                    lastError = e
+                    penalise(server, timeout)
+                } catch {
+                    lastError = .timeout
+                    penalise(server, timeout)
+                }
+            }
+        }
+        if sawServFail { throw .servFail }
+        if sawRefused { throw .refused }
+        if let why = sawMalformed { throw .malformed(why) }
+        throw lastError
+    }
+
+    /// One query to one server: UDP, then TCP if the answer is truncated.
+    func exchange(_ question: DNSQuestion, with server: Endpoint, deadline: Double) throws -> DNSMessage {
+        var rng = SystemRandomNumberGenerator()
+        let id = UInt16.random(in: 0...UInt16.max, using: &rng)
+        var edns = EDNS(udpPayloadSize: 1232)
+        if let ecs = configuration.clientSubnet { edns.options = [.clientSubnet(ecs)] }
+        let query = DNSMessage(header: DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired.rawValue), questions: [question], edns: edns)
+        let wire = Array(try query.encode().readableBytesView)
+        let socket = try PosixSocket(udpFor: server)
+        try socket.send(wire, deadline: deadline)
+        var malformed: String? = nil
+        while true {
+            guard let datagram = try socket.receive(max: 65535, deadline: deadline) else {
+                if let malformed { throw ResolveError.malformed(malformed) }
+                throw ResolveError.timeout
+            }
+            guard let reply = Self.accept(datagram, id: id, question: question, malformed: &malformed) else { continue }
+            if reply.header.has(.truncated) { return try exchangeTCP(question, with: server, deadline: deadline) }
+            return reply
+        }
+    }
+
+    func exchangeTCP(_ question: DNSQuestion, with server: Endpoint, deadline: Double) throws -> DNSMessage {
+        var rng = SystemRandomNumberGenerator()
+        let id = UInt16.random(in: 0...UInt16.max, using: &rng)
+        let query = DNSMessage(header: DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired.rawValue), questions: [question],
+                               edns: EDNS(udpPayloadSize: 1232))
+        let wire = Array(try query.encode().readableBytesView)
+        let socket = try PosixSocket(tcpTo: server, deadline: deadline)
+        try socket.send([UInt8(wire.count >> 8), UInt8(wire.count & 0xFF)] + wire, deadline: deadline)
+        let header = try socket.receiveExactly(2, deadline: deadline)
+        let length = Int(header[0]) << 8 | Int(header[1])
+        let body = try socket.receiveExactly(length, deadline: deadline)
+        var malformed: String? = nil
+        guard let reply = Self.accept(body, id: id, question: question, malformed: &malformed) else {
+            throw ResolveError.malformed(malformed ?? "TCP answer does not match the query")
+        }
+        return reply
+    }
+
+    /// A datagram is the answer only if it parses, is a response, and matches ID and question.
+    static func accept(_ bytes: [UInt8], id: UInt16, question: DNSQuestion, malformed: inout String?) -> DNSMessage? {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let message: DNSMessage
+        do { message = try DNSMessage(parsing: buffer) } catch {
+            malformed = "\(error)"
+            return nil
+        }
+        guard message.header.isResponse, message.header.id == id, message.questions.count == 1,
+              message.questions[0].name == question.name, message.questions[0].type == question.type,
+              message.questions[0].recordClass == question.recordClass else { return nil }
+        return message
+    }
+}
