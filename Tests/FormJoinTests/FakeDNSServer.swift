@@ -1,0 +1,109 @@
+import DNSWire
+import Foundation
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scriptable DNS server on a loopback UDP (and TCP) port, for resolver tests: for each query
+/// the script returns the datagrams to send back (possibly several, possibly spoofed), in order.
+final class FakeDNSServer: @unchecked Sendable {
+    // @unchecked Sendable: `udp`, `tcp` and `port` are set once in init; the serving threads only
+    // read them, and `stopped` is written under `lock`.
+    let udp: Int32
+    let tcp: Int32
+    let port: Int
+    private let lock = NSLock()
+    private var stopped = false
+    typealias Script = @Sendable (_ query: DNSMessage, _ raw: [UInt8], _ viaTCP: Bool) -> [[UInt8]]
+
+    /// With `fromOtherPort`, UDP replies leave from a second socket (another source port), as an
+    /// off-path spoofer's would; the client must not accept them.
+    init(fromOtherPort: Bool = false, script: @escaping Script) throws {
+        let spoofer = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let u = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let t = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(u, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(u, $0, &len) } }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(t, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(t, 16)
+        udp = u
+        tcp = t
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let udp = u, tcp = t
+        Thread { [weak self] in
+            var buf = [UInt8](repeating: 0, count: 65535)
+            while self?.isStopped == false {
+                var peer = sockaddr_in()
+                var plen = socklen_t(MemoryLayout<sockaddr_in>.size)
+                var p = pollfd(fd: udp, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 100) == 1 else { continue }
+                let n = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buf, buf.count, 0, $0, &plen) } }
+                guard n > 0, let q = FakeDNSServer.parse(Array(buf[0..<n])) else { continue }
+                for reply in script(q, Array(buf[0..<n]), false) {
+                    _ = reply.withUnsafeBytes { r in
+                        withUnsafePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            sendto(fromOtherPort ? spoofer : udp, r.baseAddress, r.count, 0, $0, plen)
+                        } }
+                    }
+                }
+            }
+        }.start()
+        Thread { [weak self] in
+            while self?.isStopped == false {
+                var p = pollfd(fd: tcp, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 100) == 1 else { continue }
+                let c = accept(tcp, nil, nil)
+                guard c >= 0 else { continue }
+                var header = [UInt8](repeating: 0, count: 2)
+                guard recv(c, &header, 2, Int32(MSG_WAITALL)) == 2 else { close(c); continue }
+                let len = Int(header[0]) << 8 | Int(header[1])
+                var body = [UInt8](repeating: 0, count: len)
+                guard recv(c, &body, len, Int32(MSG_WAITALL)) == len, let q = FakeDNSServer.parse(body) else { close(c); continue }
+                for reply in script(q, body, true) {
+                    _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
+                close(c)
+            }
+        }.start()
+    }
+
+    var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
+    func stop() {
+        lock.lock(); stopped = true; lock.unlock()
+        usleep(150_000)
+        close(udp); close(tcp)
+    }
+
+    var endpoint: String { "127.0.0.1:\(port)" }
+
+    static func parse(_ bytes: [UInt8]) -> DNSMessage? {
+        var b = ByteBufferAllocator().buffer(capacity: bytes.count)
+        b.writeBytes(bytes)
+        return try? DNSMessage(parsing: b)
+    }
+
+    /// A response to `q` with `answers` (encoded), optionally tampered.
+    static func reply(to q: DNSMessage, rcode: ResponseCode = .noError, answers: [DNSResourceRecord] = [], id: UInt16? = nil,
+                      question: DNSQuestion? = nil, truncated: Bool = false) -> [UInt8] {
+        var h = DNSHeader(id: id ?? q.header.id, flags: 0x8400)
+        h.set(.truncated, truncated)
+        var m = DNSMessage(header: h, questions: [question ?? q.questions[0]], answers: answers)
+        m.rcode = rcode
+        return Array(try! m.encode().readableBytesView)
+    }
+
+    /// TCP framing for a message.
+    static func framed(_ bytes: [UInt8]) -> [UInt8] { [UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)] + bytes }
+}
+
+func a(_ name: String, _ ip: String, ttl: UInt32 = 60) -> DNSResourceRecord {
+    DNSResourceRecord(name: try! DNSName(parsing: name), ttl: ttl, data: .a(ARecord(ip)!))
+}
