@@ -1,0 +1,207 @@
+import DNSWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// form-join end to end: the bundled authority, fake entry nodes with injected latency on
+/// distinct 127.0.0.x addresses, a third-party authority (Knot) and a real recursive resolver (unbound).
+@Suite(.serialized) struct JoinTests {
+    static let zone = Harness.packageRoot + "/Fixtures/demo/formation.test.zone"
+    static let config = Harness.packageRoot + "/Fixtures/demo/form-dns.yaml"
+    /// Node address -> injected reply delay (ms). The order by latency: lon, tyo, fra, gru, ams, nyc, syd.
+    static let delays: [(String, Int)] = [("127.0.0.11", 120), ("127.0.0.12", 10), ("127.0.0.13", 70), ("127.0.0.14", 150),
+                                          ("127.0.0.15", 40), ("127.0.0.16", 180), ("127.0.0.17", 100)]
+
+    static var formJoin: String { URL(fileURLWithPath: Harness.formDNSBinary).deletingLastPathComponent().appendingPathComponent("form-join").path }
+    static var fakeNode: String { URL(fileURLWithPath: Harness.formDNSBinary).deletingLastPathComponent().appendingPathComponent("fake-entry-node").path }
+
+    final class Nodes {
+        var processes: [ServerProcess] = []
+        init(_ delays: [(String, Int)], directory: String, port: Int = 51820) throws {
+            for (ip, ms) in delays {
+                let p = try ServerProcess(executable: JoinTests.fakeNode, arguments: ["--listen", "\(ip):\(port)", "--delay-ms", "\(ms)"],
+                                          logPath: "\(directory)/node-\(ip).log")
+                processes.append(p)
+            }
+            try waitFor { self.processes.allSatisfy { $0.log.contains("listening on") } }
+        }
+        func stop() { processes.forEach { $0.stop() } }
+    }
+
+    struct Run {
+        var status: Int32
+        var json: [String: Any]
+        var output: String
+        var peers: [[String: Any]] { json["peers"] as? [[String: Any]] ?? [] }
+        var ids: [String] { peers.compactMap { $0["id"] as? String } }
+        var sources: [String] { peers.compactMap { $0["source"] as? String } }
+    }
+
+    func join(_ args: [String], directory: String) throws -> Run {
+        let r = try Harness.run(Self.formJoin, ["peers"] + args + ["--json", "--quiet", "--probe", "ping", "--cache", directory + "/peers-cache.json"])
+        // stdout carries the JSON; with --quiet nothing else is printed.
+        let json = (try? JSONSerialization.jsonObject(with: Data(r.output.utf8))) as? [String: Any] ?? [:]
+        return Run(status: r.status, json: json, output: r.output)
+    }
+
+    @Test func ranksEntryNodesByMeasuredLatencyAndPublishesWhatFormnetNeeds() throws {
+        let dir = Harness.tempDirectory()
+        let nodes = try Nodes(Self.delays, directory: dir)
+        defer { nodes.stop() }
+        let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
+        defer { dns.stop() }
+        // ECS from Tokyo: the authority hands out tyo-1, syd-1, gru-1; probing orders them by latency.
+        let r = try join(["entry.formation.test", "--resolver", "127.0.0.1:\(dns.udpPort)", "--ecs", "203.0.113.0/24"], directory: dir)
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.json["schema_version"] as? Int == 1 && r.json["outcome"] as? String == "dns")
+        // A: tyo-1, syd-1, gru-1 (nearest Tokyo); AAAA: ams-1, the only IPv6 node (its discovery
+        // record also gives its IPv4 address). Probing orders them: 40 < 100 < 120 < 180 ms.
+        #expect(r.ids == ["tyo-1", "gru-1", "ams-1", "syd-1"])
+        #expect(Set(r.sources) == ["dns"])
+        let first = try #require(r.peers.first)
+        #expect(first["public_key"] as? String == "Zm9ybWF0aW9uLWZpeHR1cmUta2V5LXR5by0xLTAwMDA=")
+        #expect(first["internal_endpoint"] as? String == "10.42.0.15:51820")
+        #expect(first["endpoints"] as? [String] == ["127.0.0.15:51820"])
+        let rtt = try #require(first["rtt_ms"] as? [String: Any])
+        #expect((rtt["median"] as? Double ?? 0) >= 40 && rtt["samples"] as? Int == 3 && rtt["loss"] as? Double == 0)
+        #expect((r.json["dns"] as? [String: Any])?["ttl"] as? Int == 30)
+        // The cache was written after the success.
+        #expect(FileManager.default.fileExists(atPath: dir + "/peers-cache.json"))
+    }
+
+    @Test func fallsBackToTheStaticListThenTheCacheAndSaysSo() throws {
+        let dir = Harness.tempDirectory()
+        let bootstrap = dir + "/bootstrap.json"
+        try #"{"schema_version": 1, "peers": [{"id": "static-1", "ipv4": "127.0.0.13", "port": 51820}, {"id": "static-2", "ipv4": "127.0.0.99", "port": 51820}]}"#
+            .write(toFile: bootstrap, atomically: true, encoding: .utf8)
+        let nodes = try Nodes(Self.delays, directory: dir)
+        defer { nodes.stop() }
+        let dead = "127.0.0.1:\(Harness.freePort())"   // nothing listens: DNS times out
+        let common = ["--timeout-ms", "200", "--attempts", "1", "--fallback", bootstrap, "--no-builtin"]
+
+        // 1. DNS timeout -> the static list.
+        let viaStatic = try join(["entry.formation.test", "--resolver", dead] + common, directory: dir)
+        #expect(viaStatic.status == 10)
+        #expect(viaStatic.json["outcome"] as? String == "fallback" && (viaStatic.json["dns"] as? [String: Any])?["status"] as? String == "timeout")
+        #expect(viaStatic.ids == ["static-1"] && viaStatic.sources == ["static"])
+        // The unreachable static peer is reported, not dropped.
+        #expect((viaStatic.json["unreachable"] as? [[String: Any]])?.contains { $0["id"] as? String == "static-2" } == true)
+
+        // 2. A good run fills the cache; then DNS fails and the static peers are down: the cache is used, marked stale.
+        let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
+        let good = try join(["entry.formation.test", "--resolver", "127.0.0.1:\(dns.udpPort)"] + common, directory: dir)
+        dns.stop()
+        #expect(good.status == 0)
+        try #"{"schema_version": 1, "peers": [{"id": "static-down", "ipv4": "127.0.0.98", "port": 51820}]}"#
+            .write(toFile: bootstrap, atomically: true, encoding: .utf8)
+        let viaCache = try join(["entry.formation.test", "--resolver", dead] + common, directory: dir)
+        #expect(viaCache.status == 10)
+        #expect(Set(viaCache.sources) == ["cache"] && Set(viaCache.ids) == Set(good.ids))
+        #expect(viaCache.peers.allSatisfy { $0["cache_age_s"] != nil })
+
+        // 3. Nothing reachable at all: exit 20, still a well-formed peer set.
+        nodes.stop()
+        let none = try join(["entry.formation.test", "--resolver", dead] + common, directory: dir)
+        #expect(none.status == 20 && none.json["outcome"] as? String == "none" && none.peers.isEmpty)
+    }
+
+    @Test func everyDNSFailureModeFallsBack() throws {
+        let dir = Harness.tempDirectory()
+        let nodes = try Nodes([("127.0.0.13", 5)], directory: dir)
+        defer { nodes.stop() }
+        let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
+        defer { dns.stop() }
+        let resolver = "127.0.0.1:\(dns.udpPort)"
+        let base = ["--resolver", resolver, "--no-cache", "--timeout-ms", "300", "--attempts", "1"]
+        // NXDOMAIN, NODATA (a name with only TXT), REFUSED (outside the zone), and DNS candidates all unreachable.
+        for (name, status) in [("nope.formation.test", "nxdomain"), ("txt.formation.test", "nodata"), ("entry.example.com", "refused"),
+                               ("www.formation.test", "ok")] {
+            let r = try join([name] + base, directory: dir)
+            #expect(r.status == 10, "\(name): \(r.output)")
+            #expect((r.json["dns"] as? [String: Any])?["status"] as? String == status, "\(name)")
+            #expect(r.sources == ["static"], "\(name)")   // boot-fra-1 (127.0.0.13) from the built-in list
+        }
+    }
+
+    @Test func worksAgainstKnotAndThroughUnbound() throws {
+        let dir = Harness.tempDirectory()
+        let nodes = try Nodes([("127.0.0.12", 30), ("127.0.0.13", 5)], directory: dir)
+        defer { nodes.stop() }
+        // Knot serving the same zone (Knot has no GeoDNS): the static name "pair" points at two live nodes.
+        let knotPort = Harness.freePort()
+        try """
+        server:
+            rundir: "\(dir)"
+            user: root:root
+            listen: 127.0.0.1@\(knotPort)
+        database:
+            storage: "\(dir)"
+        template:
+          - id: default
+            storage: "\(dir)"
+            zonefile-sync: -1
+            zonefile-load: whole
+            journal-content: none
+        zone:
+          - domain: formation.test
+            file: "\(Self.zone)"
+        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
+        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"], logPath: dir + "/knot.log")
+        defer { knot.stop() }
+        try waitFor { (try? Harness.run(Self.formJoin, ["resolve", "formation.test", "--type", "SOA", "--resolver", "127.0.0.1:\(knotPort)", "--timeout-ms", "200"]))?.status == 0 }
+        let viaKnot = try join(["pair.formation.test", "--resolver", "127.0.0.1:\(knotPort)", "--no-builtin"], directory: dir)
+        #expect(viaKnot.status == 0, "\(viaKnot.output)")
+        #expect(viaKnot.ids == ["127.0.0.13", "127.0.0.12"])
+        let chain = try Harness.run(Self.formJoin, ["resolve", "chain.formation.test", "--resolver", "127.0.0.1:\(knotPort)"])
+        #expect(chain.status == 0 && chain.output.contains("192.0.2.10") && chain.output.contains("CNAME"))
+        let nx = try Harness.run(Self.formJoin, ["resolve", "nope.formation.test", "--resolver", "127.0.0.1:\(knotPort)"])
+        #expect(nx.status == 2 && nx.output.contains("NXDOMAIN"))
+
+        // unbound on loopback, with the zone stubbed to form-dns: a real recursive path.
+        let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
+        defer { dns.stop() }
+        let unboundPort = Harness.freePort()
+        try """
+        server:
+            interface: 127.0.0.1
+            port: \(unboundPort)
+            do-daemonize: no
+            username: ""
+            chroot: ""
+            directory: "\(dir)"
+            pidfile: "\(dir)/unbound.pid"
+            use-syslog: no
+            logfile: ""
+            do-not-query-localhost: no
+            access-control: 127.0.0.0/8 allow
+            module-config: "iterator"
+            qname-minimisation: no
+            # unbound answers the RFC 6761 name "test." itself by default; hand it to the stub.
+            local-zone: "test." nodefault
+        remote-control:
+            control-enable: no
+        stub-zone:
+            name: "formation.test"
+            stub-addr: 127.0.0.1@\(dns.udpPort)
+        """.write(toFile: dir + "/unbound.conf", atomically: true, encoding: .utf8)
+        let unbound = try ServerProcess(executable: try Harness.which("unbound"), arguments: ["-d", "-c", dir + "/unbound.conf"], logPath: dir + "/unbound.log")
+        defer { unbound.stop() }
+        try waitFor { (try? Harness.run(Self.formJoin, ["resolve", "www.formation.test", "--resolver", "127.0.0.1:\(unboundPort)", "--timeout-ms", "300"]))?.status == 0 }
+        let viaUnbound = try join(["entry.formation.test", "--resolver", "127.0.0.1:\(unboundPort)", "--no-builtin"], directory: dir)
+        // From loopback the authority answers ams-1, lon-1, fra-1; only lon and fra are running here.
+        #expect(viaUnbound.status == 0, "\(viaUnbound.output) \(unbound.log)")
+        #expect(viaUnbound.ids == ["fra-1", "lon-1"])
+    }
+
+    @Test func resolveSubcommandIsATinyDig() throws {
+        let dir = Harness.tempDirectory()
+        let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
+        defer { dns.stop() }
+        let r = try Harness.run(Self.formJoin, ["resolve", "big.formation.test", "--type", "TXT", "--resolver", "127.0.0.1:\(dns.udpPort)"])
+        #expect(r.status == 0 && r.output.split(separator: "\n").filter { $0.contains(" TXT ") }.count == 6)  // TC then TCP
+        let usage = try Harness.run(Self.formJoin, ["peers", "x.test", "--resolver", "not-an-address"])
+        #expect(usage.status == 64)
+    }
+}
