@@ -135,12 +135,14 @@ public final class GeoDatabase: @unchecked Sendable {
         if address.isIPv4 && ipVersion == 6 { prefix = max(0, prefix - 96) }
         guard result.found_entry else { return (nil, prefix) }
         var entry = result.entry
-        guard let lat = double(&entry, ["location", "latitude"]), let lon = double(&entry, ["location", "longitude"]) else {
-            return (nil, prefix)
-        }
         let country = string(&entry, ["country", "iso_code"]) ?? string(&entry, ["registered_country", "iso_code"])
         let region = string(&entry, ["formation_region"]) ?? string(&entry, ["continent", "code"])
         let city = string(&entry, ["city", "names", "en"])
+        guard let lat = double(&entry, ["location", "latitude"]), let lon = double(&entry, ["location", "longitude"]) else {
+            // A Country database: no coordinates, but country and continent still place the client.
+            guard country != nil || region != nil else { return (nil, prefix) }
+            return (GeoLocation(latitude: .nan, longitude: .nan, country: country, region: region, city: city), prefix)
+        }
         return (GeoLocation(latitude: lat, longitude: lon, country: country, region: region, city: city), prefix)
     }
 

@@ -10,6 +10,9 @@ public struct GeoLocation: Hashable, Sendable, CustomStringConvertible {
     public var region: String?
     public var city: String?
 
+    /// False for a Country database's record: country and continent known, coordinates not.
+    public var hasCoordinates: Bool { !latitude.isNaN && !longitude.isNaN }
+
     public init(latitude: Double, longitude: Double, country: String? = nil, region: String? = nil, city: String? = nil) {
         self.latitude = latitude
         self.longitude = longitude
@@ -29,7 +32,7 @@ public struct GeoLocation: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var parts = [String(format: "%.4f,%.4f", latitude, longitude)]
+        var parts = [hasCoordinates ? String(format: "%.4f,%.4f", latitude, longitude) : "no coordinates"]
         if let city { parts.append(city) }
         if let country { parts.append(country) }
         if let region { parts.append("region \(region)") }

@@ -33,22 +33,30 @@ public struct MMDBPair: Hashable, Sendable {
     }
 }
 
-/// Writes MaxMind DB v2 files (an IPv6 tree holding IPv4 under ::/96, as the spec describes)
-/// that libmaxminddb and `mmdblookup` read.
+/// Writes MaxMind DB v2 files that libmaxminddb and `mmdblookup` read: an IPv6 tree holding
+/// IPv4 under ::/96 (as the spec describes), or an IPv4-only tree.
 public struct MMDBWriter {
     public var databaseType: String
     public var description: String
     public var buildEpoch: UInt64
+    /// 6: one tree for both families; 4: an IPv4 tree (IPv6 networks are refused by `insert`).
+    public let ipVersion: Int
     private var entries: [(IPNetwork, MMDBValue)] = []
 
-    public init(databaseType: String, description: String, buildEpoch: UInt64) {
+    public init(databaseType: String, description: String, buildEpoch: UInt64, ipVersion: Int = 6) {
+        precondition(ipVersion == 4 || ipVersion == 6, "ip_version is 4 or 6")
         self.databaseType = databaseType
         self.description = description
         self.buildEpoch = buildEpoch
+        self.ipVersion = ipVersion
     }
 
-    public mutating func insert(_ network: IPNetwork, _ value: MMDBValue) {
+    /// Adds a network; returns false (and adds nothing) for an IPv6 network in an IPv4 tree.
+    @discardableResult
+    public mutating func insert(_ network: IPNetwork, _ value: MMDBValue) -> Bool {
+        guard ipVersion == 6 || network.address.isIPv4 else { return false }
         entries.append((network, value))
+        return true
     }
 
     public func serialize() -> [UInt8] {
@@ -60,7 +68,9 @@ public struct MMDBWriter {
         }
         for (_, (network, value)) in ordered {
             let a = network.address
-            if a.isIPv4 {
+            if ipVersion == 4 {
+                trie.insert(prefixLength: network.prefixLength, bit: a.bit, value: value)
+            } else if a.isIPv4 {
                 trie.insert(prefixLength: 96 + network.prefixLength, bit: { $0 < 96 ? 0 : a.bit($0 - 96) }, value: value)
             } else {
                 trie.insert(prefixLength: network.prefixLength, bit: a.bit, value: value)
@@ -97,7 +107,7 @@ public struct MMDBWriter {
             MMDBPair("build_epoch", .uint64(buildEpoch)),
             MMDBPair("database_type", .string(databaseType)),
             MMDBPair("description", .map([MMDBPair("en", .string(description))])),
-            MMDBPair("ip_version", .uint16(6)),
+            MMDBPair("ip_version", .uint16(UInt16(ipVersion))),
             MMDBPair("languages", .array([.string("en")])),
             MMDBPair("node_count", .uint32(UInt32(nodeCount))),
             MMDBPair("record_size", .uint16(UInt16(recordSize))),

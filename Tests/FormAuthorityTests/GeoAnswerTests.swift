@@ -141,6 +141,14 @@ import Testing
         #expect(chained.answers.last?.name == "entry.formation.test.")
     }
 
+    @Test func countryDatabasePlacesClientsAtTheirCountrysNodes() throws {
+        let db = try GeoDatabase(path: Self.sharedRoot + "GeoIP2-Country-Test.mmdb")
+        let b = ResponseBuilder(zones: [demoZone], geo: GeoContext(pools: [Self.pool()], locator: ClientLocator(databases: [db])))
+        #expect(first(try ask(b, from: "81.2.69.160")) == "127.0.0.1")     // GB -> london
+        #expect(first(try ask(b, from: "89.160.20.112")) == "127.0.0.2")   // SE -> stockholm
+        #expect(first(try ask(b, from: "2001:218::1")) == "127.0.0.4")     // JP -> tokyo
+    }
+
     @Test func caseOfTheQuestionIsEchoedInGeoAnswers() throws {
         let b = try Self.builder()
         var out = ByteBufferAllocator().buffer(capacity: 512)

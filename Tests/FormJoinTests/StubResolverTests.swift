@@ -164,3 +164,32 @@ extension StubResolver {
         await lookup(try! DNSName(parsing: name), type: type)
     }
 }
+
+/// The planner's fallback on SERVFAIL, with an in-process DNS server and an in-process TCP listener.
+@Suite struct JoinPlannerTests {
+    @Test func servfailFallsBackToTheStaticList() async throws {
+        let server = try FakeDNSServer { q, _, _ in [FakeDNSServer.reply(to: q, rcode: .servFail)] }
+        defer { server.stop() }
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        listen(listener, 16)  // the kernel completes handshakes: enough for the tcp probe
+        let port = UInt16(bigEndian: addr.sin_port)
+
+        var options = JoinOptions(name: "entry.test.", resolver: ResolverConfiguration(servers: [Endpoint(parsing: server.endpoint, defaultPort: 53)!],
+                                                                                     timeout: 0.3, attempts: 1))
+        options.bootstrap = [PeerInfo(id: "static-ok", ipv4: "127.0.0.1", port: port), PeerInfo(id: "static-dead", ipv4: "127.0.0.1", port: 1)]
+        options.probe.deadline = 1
+        let outcome = await JoinPlanner.run(options)
+        #expect(outcome.exitCode == .viaFallback)
+        #expect(outcome.peerSet.dns.status == "servfail")
+        #expect(outcome.peerSet.peers.map(\.id) == ["static-ok"])
+        #expect(outcome.peerSet.unreachable.map(\.id) == ["static-dead"])
+        #expect(outcome.peerSet.peers.first?.rttMs.samples == 3)
+    }
+}

@@ -47,6 +47,8 @@ enum SharedData {
     @Test func countryDatabaseHasNoCoordinatesButLoads() throws {
         let db = try GeoDatabase(path: SharedData.testData("GeoIP2-Country-Test.mmdb"))
         #expect(db.databaseType == "GeoIP2-Country")
+        let l = try #require(db.lookup(IPAddress("81.2.69.160")!).location)
+        #expect(l.country == "GB" && l.region == "EU" && !l.hasCoordinates)
     }
 
     @Test func refusesEveryCorruptDatabaseWithAClearError() throws {

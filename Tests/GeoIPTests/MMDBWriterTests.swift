@@ -25,6 +25,20 @@ import Testing
         #expect(db.lookup(IPAddress("192.0.2.1")!).location == nil)
     }
 
+    @Test func writesIPv4OnlyTrees() throws {
+        var w = MMDBWriter(databaseType: "V4", description: "v4", buildEpoch: 1, ipVersion: 4)
+        let berlin = GeoLocation(latitude: 52.52, longitude: 13.4, country: "DE")
+        let addedV4 = w.insert(IPNetwork("10.0.0.0/8")!, MMDBValue(location: berlin))
+        let addedV6 = w.insert(IPNetwork("fd00::/8")!, MMDBValue(location: berlin))
+        #expect(addedV4 && !addedV6)
+        let path = NSTemporaryDirectory() + "mmdb4-\(UUID().uuidString).mmdb"
+        try Data(w.serialize()).write(to: URL(fileURLWithPath: path))
+        let db = try GeoDatabase(path: path)
+        #expect(db.ipVersion == 4)
+        #expect(db.lookup(IPAddress("10.9.9.9")!).location == berlin)
+        #expect(db.lookup(IPAddress("10.9.9.9")!).prefixLength == 8)
+    }
+
     @Test func mmdblookupReadsWhatWeWrite() throws {
         let path = try write([("100.64.0.0/10", GeoLocation(latitude: 52.52, longitude: 13.405, country: "DE", region: "eu-central", city: "Berlin"))])
         let p = Process()

@@ -85,6 +85,37 @@ import Glibc
         #expect(c.isClosedByPeer(timeoutMs: 3000))
     }
 
+    @Test func connectionsBeyondTheLimitAreClosed() throws {
+        let dir = Harness.tempDirectory()
+        let config = dir + "/form-dns.yaml"
+        try """
+        listen: ["127.0.0.1:0"]
+        server:
+          tcp_max_connections: 2
+        zones:
+          - origin: formation.test
+            file: \(zone)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess.formDNS(["--config", config], directory: dir)
+        defer { server.stop() }
+        let first = try WireClient.TCPConnection(port: server.tcpPort)
+        let second = try WireClient.TCPConnection(port: server.tcpPort)
+        for c in [first, second] {
+            c.sendFramed([wire("www.formation.test.", .a)])
+            #expect(c.receiveFrame() != nil)
+        }
+        let third = try WireClient.TCPConnection(port: server.tcpPort)
+        #expect(third.isClosedByPeer(timeoutMs: 2000))
+        // Closing one frees a slot.
+        _ = consume first
+        try waitFor {
+            let again = try WireClient.TCPConnection(port: server.tcpPort)
+            again.sendFramed([wire("www.formation.test.", .a)])
+            return again.receiveFrame(timeoutMs: 300) != nil
+        }
+        _ = second
+    }
+
     @Test func garbageNeverTakesTheServerDown() throws {
         let server = try start()
         defer { server.stop() }

@@ -260,6 +260,8 @@ public struct NetworkMapFile: Sendable {
     public var databaseType = "Formation-Network-Map"
     public var description = "formation-anycast network map"
     public var buildEpoch: UInt64? = nil
+    /// 6 (default): IPv4 and IPv6 in one tree; 4: an IPv4-only database.
+    public var ipVersion = 6
 
     public static func load(path: String) throws(ConfigErrors) -> NetworkMapFile {
         let text: String
@@ -284,6 +286,9 @@ public struct NetworkMapFile: Sendable {
             case "database_type": out.databaseType = reader.string(v, "database_type") ?? out.databaseType
             case "description": out.description = reader.string(v, "description") ?? out.description
             case "build_epoch": out.buildEpoch = reader.int(v, "build_epoch", 0...253_402_300_799).map(UInt64.init)
+            case "ip_version":
+                guard let n = v.int, n == 4 || n == 6 else { reader.fail(v, "ip_version", "must be 4 or 6"); continue }
+                out.ipVersion = n
             case "networks":
                 for (i, item) in reader.list(v, "networks").enumerated() {
                     let field = "networks[\(i)]"
@@ -301,12 +306,14 @@ public struct NetworkMapFile: Sendable {
                         }
                     }
                     if im["network"] == nil { reader.fail(item, "\(field).network", "is required") }
-                    if let network, let loc = fields.location(node: item, field: field, reader: &reader) {
+                    if let network, !network.address.isIPv4, out.ipVersion == 4 {
+                        reader.fail(item, "\(field).network", "\(network) is IPv6 but ip_version is 4")
+                    } else if let network, let loc = fields.location(node: item, field: field, reader: &reader) {
                         out.rows.append(Row(network: network, location: loc, continent: fields.continent))
                     }
                 }
             default:
-                reader.fail(k, k.string ?? "?", "unknown setting (expected database_type, description, build_epoch, networks)")
+                reader.fail(k, k.string ?? "?", "unknown setting (expected database_type, description, build_epoch, ip_version, networks)")
             }
         }
         if !reader.errors.isEmpty { throw ConfigErrors(reader.errors) }
@@ -338,7 +345,7 @@ public struct NetworkMapFile: Sendable {
 
     /// Compiles the rows into a MaxMind DB v2 file.
     public func mmdb(buildEpoch fallback: UInt64) -> [UInt8] {
-        var w = MMDBWriter(databaseType: databaseType, description: description, buildEpoch: buildEpoch ?? fallback)
+        var w = MMDBWriter(databaseType: databaseType, description: description, buildEpoch: buildEpoch ?? fallback, ipVersion: ipVersion)
         for r in rows { w.insert(r.network, MMDBValue(location: r.location, continent: r.continent)) }
         return w.serialize()
     }

@@ -40,6 +40,20 @@ public struct GeoContext: Sendable {
         let found = locator.locate(address)
         var location = found.location
         var how = (viaECS ? "ECS " : "source ") + "\(address) -> " + found.source.rawValue
+        if let partial = location, !partial.hasCoordinates {
+            // Country known, coordinates not (a Country database): the centroid of the pool's
+            // nodes in that country, else in that region; the country/region still drive the biases.
+            if let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.country == partial.country }) {
+                location = GeoLocation(latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
+                how += " -> country \(partial.country ?? "?") (centroid of its nodes)"
+            } else if let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.region == partial.region }) {
+                location = GeoLocation(latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
+                how += " -> region \(partial.region ?? "?") (centroid of its nodes)"
+            } else {
+                location = nil
+                how += " -> country \(partial.country ?? "?") has no nodes"
+            }
+        }
         if location == nil {
             switch pool.policy.defaultLocation {
             case .coordinate(let l)?:

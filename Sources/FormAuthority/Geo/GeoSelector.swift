@@ -71,10 +71,18 @@ public enum GeoSelector {
 
     /// The centroid of a region's enabled nodes (for a `region` default location).
     public static func centroid(of region: String, in pool: GeoPool) -> GeoLocation? {
-        let nodes = pool.nodes.filter { $0.enabled && $0.location.region == region }
-        guard !nodes.isEmpty else { return nil }
-        let lat = nodes.map(\.location.latitude).reduce(0, +) / Double(nodes.count)
-        let lon = nodes.map(\.location.longitude).reduce(0, +) / Double(nodes.count)
-        return GeoLocation(latitude: lat, longitude: lon, country: nil, region: region)
+        centroid(of: pool.nodes.filter { $0.location.region == region }).map {
+            GeoLocation(latitude: $0.latitude, longitude: $0.longitude, country: nil, region: region)
+        }
+    }
+
+    /// The mean coordinate of the enabled nodes given (nil if none). Adequate for the regional
+    /// clusters it is used for; not meant for sets straddling the antimeridian.
+    public static func centroid(of nodes: [PoolNode]) -> GeoLocation? {
+        let enabled = nodes.filter(\.enabled)
+        guard !enabled.isEmpty else { return nil }
+        let lat = enabled.map(\.location.latitude).reduce(0, +) / Double(enabled.count)
+        let lon = enabled.map(\.location.longitude).reduce(0, +) / Double(enabled.count)
+        return GeoLocation(latitude: lat, longitude: lon)
     }
 }
