@@ -8,6 +8,9 @@ public struct DNSWireWriter {
     public let base: Int
     /// Lowercased wire suffix -> offset where it was written. Pointers can only reach 0x3FFF.
     private var suffixOffsets: [ArraySlice<UInt8>: UInt16] = [:]
+    /// When false, names are always written in full: the output is position independent and can
+    /// be copied after a question of any length.
+    public var compressionEnabled = true
 
     public init(buffer: ByteBuffer) {
         self.buffer = buffer
@@ -35,6 +38,7 @@ public struct DNSWireWriter {
     /// true. Either way the suffixes written become targets for later names.
     public mutating func write(name: DNSName, compress: Bool = true) {
         let wire = name.wire
+        guard compressionEnabled else { buffer.writeBytes(wire); return }
         let folded = wire.map(asciiLower)
         var i = 0
         while wire[i] != 0 {

@@ -64,6 +64,10 @@ public struct AnswerTable: Sendable {
         }
     }
 
+    /// QTYPE 65535 is reserved (RFC 6895) and never queried for data: entries under it record that a
+    /// name exists and what the zone structure says about names below it.
+    public static let structureKey: UInt16 = 65535
+
     /// Finds the template for the QNAME at `qname` (raw query bytes, any case) and `qtype`.
     @inline(__always)
     public func lookup(qname: UnsafeRawBufferPointer, hash: UInt64, qtype: UInt16) -> AnswerTemplate? {

@@ -20,6 +20,30 @@ public struct AnswerTemplate: Sendable {
     public let additionalRequired: Bool
     /// >= 0 marks a GeoDNS pool name: the answer is chosen per client, not taken from `body`.
     public let pool: Int
+    /// For structure entries (`AnswerTable.structureKey`): how a query for a name that does not
+    /// exist, and whose closest existing ancestor is this name, is answered.
+    public let below: Below
+
+    public indirect enum Below: Sendable {
+        /// Not a structure entry.
+        case notApplicable
+        /// NXDOMAIN with this position-independent body (the zone's SOA, no compression).
+        case nxDomain(AnswerTemplate)
+        /// A wildcard child or a zone cut decides: take the general path.
+        case general
+    }
+
+    /// A structure entry for a name that exists.
+    public static func structure(_ below: Below) -> AnswerTemplate {
+        AnswerTemplate(question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true), below: below)
+    }
+
+    /// The NXDOMAIN body for `zone`: its SOA, written without compression so it fits after any question.
+    public static func negative(soa: DNSResourceRecord, rcode: ResponseCode) -> AnswerTemplate {
+        var r = Resolution(rcode: rcode, authoritative: true)
+        r.authorities = [soa]
+        return AnswerTemplate(question: DNSQuestion(name: .root, type: .a), resolution: r, positionIndependent: true)
+    }
 
     /// A marker for a pool name's address records.
     public static func poolMarker(_ pool: Int) -> AnswerTemplate {
@@ -27,9 +51,12 @@ public struct AnswerTemplate: Sendable {
     }
 
     /// Encodes `resolution` as it would follow `question`.
-    public init(question: DNSQuestion, resolution: Resolution, pool: Int = -1) {
+    public init(question: DNSQuestion, resolution: Resolution, pool: Int = -1, below: Below = .notApplicable,
+                positionIndependent: Bool = false) {
         self.pool = pool
+        self.below = below
         var writer = DNSWireWriter(capacity: 512)
+        writer.compressionEnabled = !positionIndependent
         writer.write(bytes: [UInt8](repeating: 0, count: 12))
         writer.write(name: question.name)
         writer.write(question.type.rawValue)

@@ -44,6 +44,16 @@ public struct ResponseBuilder: Sendable {
             table.insert(name: name, qtype: key ?? type, template: AnswerTemplate(question: q, resolution: resolution))
         }
         for zone in engine.zones.reversed() {
+            // Structure entries: every existing name (and the apex) says how to answer names below it
+            // that do not exist, so NXDOMAIN and REFUSED need neither the engine nor an allocation.
+            var soa = zone.soaRecord
+            soa.ttl = zone.negativeTTL
+            let nxDomain = AnswerTemplate.negative(soa: soa, rcode: .nxDomain)
+            for name in zone.allNames + [zone.origin] where engine.zone(for: name)?.origin == zone.origin {
+                let general = zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
+                table.insert(name: name, qtype: RecordType(AnswerTable.structureKey),
+                             template: .structure(general ? .general : .nxDomain(nxDomain)))
+            }
             for name in zone.allNames where engine.zone(for: name)?.origin == zone.origin {
                 let node = zone.nodes[name]
                 var types = Set(node?.types ?? [])
@@ -101,11 +111,46 @@ public struct ResponseBuilder: Sendable {
                 } else if let template {
                     write(template, view: view, bytes: bytes, limit: limit, into: &out)
                 } else {
-                    writeResolved(view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
+                    switch classifyMiss(qname: qname, hash: view.qnameHash) {
+                    case .nxDomain(let t): write(t, view: view, bytes: bytes, limit: limit, into: &out)
+                    case .refused: writeError(.refused, view: view, bytes: bytes, into: &out)
+                    case .general: writeResolved(view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
+                    }
                 }
             }
         }
         return true
+    }
+
+    enum Miss {
+        case nxDomain(AnswerTemplate)
+        case refused
+        case general
+    }
+
+    /// For a (name, type) with no precomputed answer: finds the closest existing ancestor through
+    /// the structure entries. No ancestor in any zone -> REFUSED; an ancestor under which names
+    /// simply do not exist -> NXDOMAIN; anything else (the name exists, a wildcard, a zone cut)
+    /// -> the general path. Allocation-free.
+    func classifyMiss(qname: UnsafeRawBufferPointer, hash: UInt64) -> Miss {
+        let key = AnswerTable.structureKey
+        if table.lookup(qname: qname, hash: hash, qtype: key) != nil { return .general }
+        var i = 1 + Int(qname[0])
+        while i < qname.count {
+            let suffix = UnsafeRawBufferPointer(rebasing: qname[i...])
+            var h: UInt64 = 0xcbf29ce484222325
+            for b in suffix {
+                let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                h = (h ^ UInt64(folded)) &* 0x100000001b3
+            }
+            if let entry = table.lookup(qname: suffix, hash: h, qtype: key) {
+                if case .nxDomain(let t) = entry.below { return .nxDomain(t) }
+                return .general
+            }
+            if qname[i] == 0 { break }
+            i += 1 + Int(qname[i])
+        }
+        return .refused
     }
 
     // MARK: - Writers

@@ -184,7 +184,7 @@ extension StubResolver {
         var options = JoinOptions(name: "entry.test.", resolver: ResolverConfiguration(servers: [Endpoint(parsing: server.endpoint, defaultPort: 53)!],
                                                                                      timeout: 0.3, attempts: 1))
         options.bootstrap = [PeerInfo(id: "static-ok", ipv4: "127.0.0.1", port: port), PeerInfo(id: "static-dead", ipv4: "127.0.0.1", port: 1)]
-        options.probe.deadline = 1
+        options.probe.deadline = 5  // generous: the suite runs in parallel on 2 cores; a healthy run takes ~0.3 s
         let outcome = await JoinPlanner.run(options)
         #expect(outcome.exitCode == .viaFallback)
         #expect(outcome.peerSet.dns.status == "servfail")
