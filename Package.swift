@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The per-query path (response building, the server handlers) is single-threaded per event loop
+/// by construction (LoopState is loop-bound), so release builds drop the dynamic exclusivity
+/// checks there; debug builds (and so the tests) keep them. The library products others may
+/// depend on (DNSWire, DNSZone, GeoIP, FormJoin) carry no such flags.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "formation-anycast",
     platforms: [.macOS(.v14)],
@@ -42,7 +48,8 @@ let package = Package(
                 "DNSWire", "DNSZone", "GeoIP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
         // Layer 3: UDP/TCP servers, thin shells around the engine.
         .target(
@@ -52,7 +59,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
         // Layer 2c: the join client — own stub resolver, probing, fallback, peer set for formnet.
         .target(
