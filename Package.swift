@@ -51,11 +51,13 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
+        // recvmmsg/sendmmsg (GNU extensions the Glibc module does not export).
+        .target(name: "CFormSocket"),
         // Layer 3: UDP/TCP servers, thin shells around the engine.
         .target(
             name: "FormDNSServer",
             dependencies: [
-                "FormAuthority", "DNSWire", "GeoIP",
+                "FormAuthority", "DNSWire", "GeoIP", "CFormSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -15,8 +15,6 @@ public final class DNSServer: Sendable {
         public var workers: Int
         public var tcpIdleTimeoutMilliseconds: Int
         public var tcpMaxConnections: Int
-        /// recvmmsg batch size per UDP read.
-        public var udpVectorReadCount: Int = 32
 
         public init(listen: [ListenAddress], workers: Int, tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int) {
             self.listen = listen
@@ -41,6 +39,8 @@ public final class DNSServer: Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let loops: [(EventLoop, NIOLoopBound<LoopState>)]
+    private let shared: SharedBuilder
+    private let udpWorkers: NIOLockedValueBox<[UDPWorker]> = NIOLockedValueBox([])
     private let channels: NIOLockedValueBox<[Channel]> = NIOLockedValueBox([])
     private let connectionCount = NIOLockedValueBox(0)
     public let settings: Settings
@@ -48,7 +48,9 @@ public final class DNSServer: Sendable {
 
     public init(settings: Settings, builder: ResponseBuilder) throws {
         self.settings = settings
-        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.workers))
+        shared = SharedBuilder(builder)
+        // TCP is light next to UDP: one event loop serves it; UDP gets `workers` threads of its own.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var loops: [(EventLoop, NIOLoopBound<LoopState>)] = []
         for loop in group.makeIterator() {
             let state = try loop.submit { NIOLoopBound(LoopState(builder: builder), eventLoop: loop) }.wait()
@@ -61,28 +63,25 @@ public final class DNSServer: Sendable {
         loops.first { $0.0 === loop }!.1.value
     }
 
-    /// Binds every listener. With port 0, UDP picks a port and TCP and the other UDP sockets reuse it.
+    /// Binds every listener. With port 0, the first UDP socket picks a port and TCP and the other
+    /// UDP sockets reuse it.
     public func start() async throws {
         for address in settings.listen {
             var port = address.port
-            for (index, (loop, _)) in loops.enumerated() {
-                let socketAddress = try SocketAddress(ipAddress: address.host, port: port)
-                let channel = try await DatagramBootstrap(group: loop)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .channelOption(.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1)
-                    .channelOption(.datagramVectorReadMessageCount, value: settings.udpVectorReadCount)
-                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096 * settings.udpVectorReadCount))
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(state: self.state(for: channel.eventLoop)))
-                        }
-                    }
-                    .bind(to: socketAddress).get()
-                channels.withLockedValue { $0.append(channel) }
-                if index == 0 {
-                    port = channel.localAddress?.port ?? port
-                    bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: channel.localAddress!)) }
+            var workers: [UDPWorker] = []
+            do {
+                for _ in 0..<max(1, settings.workers) {
+                    let w = try UDPWorker(host: address.host, port: port, shared: shared)
+                    port = w.port
+                    workers.append(w)
                 }
+            } catch {
+                throw error
+            }
+            workers.forEach { $0.start() }
+            udpWorkers.withLockedValue { $0 += workers }
+            if let first = workers.first {
+                bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: try! SocketAddress(ipAddress: address.host, port: first.port))) }
             }
             let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutMilliseconds))
             let limit = settings.tcpMaxConnections
@@ -110,8 +109,10 @@ public final class DNSServer: Sendable {
         }
     }
 
-    /// Installs a new snapshot on every event loop; in-flight queries finish on the old one.
+    /// Installs a new snapshot for the UDP workers and on every event loop; in-flight queries
+    /// finish on the old one.
     public func reload(_ builder: ResponseBuilder) async throws {
+        shared.replace(builder)
         for (loop, state) in loops {
             try await loop.submit { state.value.builder = builder }.get()
         }
@@ -119,6 +120,7 @@ public final class DNSServer: Sendable {
 
     /// Closes every listener and stops the event loops.
     public func shutdown() async throws {
+        for w in udpWorkers.withLockedValue({ $0 }) { w.stop() }
         let all = channels.withLockedValue { $0 }
         for channel in all { try? await channel.close() }
         try await group.shutdownGracefully()

@@ -1,0 +1,205 @@
+import CFormSocket
+import FormAuthority
+import Foundation
+import GeoIP
+import NIOCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The authority snapshot shared with the UDP workers: a generation number they poll once per
+/// read batch (one atomic load, no lock) and the builder itself, taken under the mutex only when
+/// the generation changed (after a reload).
+final class SharedBuilder: Sendable {
+    let generation = Atomic<Int>(0)
+    private let current: Mutex<ResponseBuilder>
+
+    init(_ builder: ResponseBuilder) { current = Mutex(builder) }
+
+    func replace(_ builder: ResponseBuilder) {
+        current.withLock { $0 = builder }
+        generation.add(1, ordering: .releasing)
+    }
+
+    func snapshot() -> (Int, ResponseBuilder) {
+        let g = generation.load(ordering: .acquiring)
+        return (g, current.withLock { $0 })
+    }
+}
+
+/// One UDP socket served by one thread, the way Knot and gdnsd do it: blocking `recvmmsg` for a
+/// batch, answer each datagram, one `sendmmsg` for the batch. Several workers bind the same port
+/// with SO_REUSEPORT and the kernel spreads datagrams between them.
+///
+/// Per query there is no allocation: receive slots, the response scratch buffer and the send
+/// slots are preallocated per worker and reused; the GeoDNS cache is the worker's own.
+final class UDPWorker: @unchecked Sendable {
+    // @unchecked Sendable: after `start()`, every stored property except `stopped` is touched only
+    // by the worker's own thread; `stopped` is an Atomic. `fd` is immutable.
+    static let batch = 32
+    static let slot = 4096  // max query we read; max response (udp_payload_size is capped at 4096)
+
+    let fd: Int32
+    let port: Int
+    let isIPv6: Bool
+    private let shared: SharedBuilder
+    private let stopped = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(false)
+
+    private let recvArea: UnsafeMutableRawPointer
+    private let sendArea: UnsafeMutableRawPointer
+    private let addrs: UnsafeMutablePointer<sockaddr_storage>
+    private let recvIov: UnsafeMutablePointer<iovec>
+    private let sendIov: UnsafeMutablePointer<iovec>
+    private let recvMsgs: UnsafeMutablePointer<CFormSocket_mmsghdr>
+    private let sendMsgs: UnsafeMutablePointer<CFormSocket_mmsghdr>
+
+    /// Binds a socket; with `port` 0 the kernel picks one (the caller then binds the others to it).
+    init(host: String, port: Int, shared: SharedBuilder) throws {
+        self.shared = shared
+        let v6 = host.contains(":")
+        isIPv6 = v6
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw UDPWorkerError.system("socket", errno) }
+        self.fd = fd
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, 4)
+        if v6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, 4) }
+        // Wake up now and then with nothing to read, so a stop request is noticed.
+        var timeout = timeval(tv_sec: 0, tv_usec: 250_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var bufferSize: Int32 = 4 << 20
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, 4)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, 4)
+        var storage = sockaddr_storage()
+        let length: socklen_t
+        if v6 {
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
+                a.pointee.sin6_family = sa_family_t(AF_INET6)
+                a.pointee.sin6_port = UInt16(port).bigEndian
+                inet_pton(AF_INET6, host, &a.pointee.sin6_addr)
+            } }
+        } else {
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
+                a.pointee.sin_family = sa_family_t(AF_INET)
+                a.pointee.sin_port = UInt16(port).bigEndian
+                inet_pton(AF_INET, host, &a.pointee.sin_addr)
+            } }
+        }
+        let rc = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard rc == 0 else { let e = errno; close(fd); throw UDPWorkerError.system("bind \(host):\(port)", e) }
+        var bound = sockaddr_storage()
+        var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) } }
+        // sin_port and sin6_port sit at the same offset.
+        let boundPort = withUnsafePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port } }
+        self.port = Int(UInt16(bigEndian: boundPort))
+
+        let n = Self.batch
+        recvArea = .allocate(byteCount: n * Self.slot, alignment: 16)
+        sendArea = .allocate(byteCount: n * Self.slot, alignment: 16)
+        addrs = .allocate(capacity: n)
+        recvIov = .allocate(capacity: n)
+        sendIov = .allocate(capacity: n)
+        recvMsgs = .allocate(capacity: n)
+        sendMsgs = .allocate(capacity: n)
+    }
+
+    deinit {
+        recvArea.deallocate(); sendArea.deallocate(); addrs.deallocate()
+        recvIov.deallocate(); sendIov.deallocate(); recvMsgs.deallocate(); sendMsgs.deallocate()
+        close(fd)
+    }
+
+    func start() {
+        let thread = Thread { self.run() }
+        thread.name = "form-dns-udp"
+        thread.start()
+    }
+
+    /// Asks the thread to stop and waits (at most about one receive timeout) until it has.
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        for _ in 0..<100 where !finished.load(ordering: .acquiring) { usleep(10_000) }
+    }
+
+    private func run() {
+        defer { finished.store(true, ordering: .releasing) }
+        var (generation, builder) = shared.snapshot()
+        let cache = GeoAnswerCache()
+        var scratch = ByteBufferAllocator().buffer(capacity: Self.slot)
+        let n = Self.batch
+        while !stopped.load(ordering: .relaxed) {
+            for i in 0..<n {
+                recvIov[i] = iovec(iov_base: recvArea + i * Self.slot, iov_len: Self.slot)
+                recvMsgs[i].msg_hdr = msghdr(msg_name: UnsafeMutableRawPointer(addrs + i), msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
+                                             msg_iov: recvIov + i, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                recvMsgs[i].msg_len = 0
+            }
+            let got = CFormSocket_recvmmsg(fd, recvMsgs, UInt32(n), 0x10000 /* MSG_WAITFORONE */)
+            if got <= 0 { continue }  // timeout (EAGAIN), EINTR, or a transient error: look at `stopped`, go on
+            if shared.generation.load(ordering: .acquiring) != generation {
+                (generation, builder) = shared.snapshot()
+                cache.clear()  // answers cached under the old pools must not outlive them
+            }
+            var replies = 0
+            for i in 0..<Int(got) {
+                let length = Int(recvMsgs[i].msg_len)
+                let query = UnsafeRawBufferPointer(start: recvArea + i * Self.slot, count: length)
+                let source = Self.address(addrs + i)
+                scratch.clear()
+                guard builder.respond(to: query, source: source, transport: .udp, cache: cache, into: &scratch) else { continue }
+                let size = min(scratch.readableBytes, Self.slot)
+                let target = sendArea + replies * Self.slot
+                scratch.withUnsafeReadableBytes { target.copyMemory(from: $0.baseAddress!, byteCount: size) }
+                sendIov[replies] = iovec(iov_base: target, iov_len: size)
+                sendMsgs[replies].msg_hdr = msghdr(msg_name: UnsafeMutableRawPointer(addrs + i), msg_namelen: recvMsgs[i].msg_hdr.msg_namelen,
+                                                   msg_iov: sendIov + replies, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                replies += 1
+            }
+            var sent = 0
+            while sent < replies {
+                let r = CFormSocket_sendmmsg(fd, sendMsgs + sent, UInt32(replies - sent), 0)
+                if r > 0 { sent += Int(r); continue }
+                if errno == EINTR { continue }
+                break  // e.g. a full send buffer: drop the rest (UDP is lossy; the client retries)
+            }
+        }
+    }
+
+    /// The source address of a received datagram; IPv4-mapped IPv6 becomes IPv4.
+    @inline(__always)
+    static func address(_ storage: UnsafeMutablePointer<sockaddr_storage>) -> IPAddress? {
+        switch Int32(storage.pointee.ss_family) {
+        case AF_INET:
+            return storage.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                IPAddress(high: UInt64(UInt32(bigEndian: $0.pointee.sin_addr.s_addr)) << 32, low: 0, isIPv4: true)
+            }
+        case AF_INET6:
+            return storage.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                withUnsafeBytes(of: p.pointee.sin6_addr) { raw in
+                    var high: UInt64 = 0, low: UInt64 = 0
+                    for k in 0..<8 { high = high << 8 | UInt64(raw[k]) }
+                    for k in 8..<16 { low = low << 8 | UInt64(raw[k]) }
+                    if high == 0 && (low >> 32) == 0xFFFF {
+                        return IPAddress(high: (low & 0xFFFF_FFFF) << 32, low: 0, isIPv4: true)
+                    }
+                    return IPAddress(high: high, low: low, isIPv4: false)
+                }
+            }
+        default:
+            return nil
+        }
+    }
+}
+
+enum UDPWorkerError: Error, CustomStringConvertible {
+    case system(String, Int32)
+    var description: String {
+        switch self { case .system(let what, let e): return "\(what): \(String(cString: strerror(e)))" }
+    }
+}
