@@ -8,7 +8,9 @@ import NIOCore
 /// valid for any query with the same name, whatever its letter case, because the length is the
 /// same; so answering is: header (ID and RD/CD from the query) + the query's question bytes
 /// (which echoes its case) + body (+ OPT).
-public struct AnswerTemplate: Sendable {
+public final class AnswerTemplate: Sendable {
+    // A class: templates are shared by the answer table, the GeoDNS caches and every response, so
+    // handing one around costs a single retain instead of one per stored array.
     /// AA and the low RCODE bits; QR is added on output.
     public let flags: UInt16
     public let body: [UInt8]
@@ -24,7 +26,7 @@ public struct AnswerTemplate: Sendable {
     /// exist, and whose closest existing ancestor is this name, is answered.
     public let below: Below
 
-    public indirect enum Below: Sendable {
+    public enum Below: Sendable {
         /// Not a structure entry.
         case notApplicable
         /// NXDOMAIN with this position-independent body (the zone's SOA, no compression).

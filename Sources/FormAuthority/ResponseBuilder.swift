@@ -14,11 +14,27 @@ public struct ResponseBuilder: Sendable {
     public let udpPayloadSize: Int
     /// GeoDNS pools and the client locator; nil when no pool is configured.
     public let geo: GeoContext?
+    /// Per pool, what the per-query path reads (as references, so reading costs one retain).
+    let poolRuntime: [PoolRuntime]
+
+    final class PoolRuntime: Sendable {
+        let ecsEnabled: Bool
+        let trustedResolvers: [IPNetwork]
+        init(_ p: GeoPool) {
+            ecsEnabled = p.ecsEnabled
+            trustedResolvers = p.trustedResolvers
+        }
+        @inline(__always)
+        func acceptsClientSubnet(from source: IPAddress) -> Bool {
+            ecsEnabled && (trustedResolvers.isEmpty || trustedResolvers.contains { $0.contains(source) })
+        }
+    }
 
     public init(engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext? = nil) {
         self.engine = engine
         self.udpPayloadSize = udpPayloadSize
         self.geo = geo
+        self.poolRuntime = (geo?.pools ?? []).map(PoolRuntime.init)
         self.table = ResponseBuilder.precompute(engine)
     }
 
@@ -269,14 +285,13 @@ public struct ResponseBuilder: Sendable {
     }
 
     /// The client's address for placement: ECS when present, non-zero and allowed for this pool.
-    private func placementAddress(_ pool: GeoPool, view: DNSQueryView, source: IPAddress) -> (IPAddress, Int)? {
-        guard view.hasClientSubnet, view.ecsSourcePrefix > 0, pool.acceptsClientSubnet(from: source) else { return nil }
+    private func placementAddress(_ pool: Int, view: DNSQueryView, source: IPAddress) -> (IPAddress, Int)? {
+        guard view.hasClientSubnet, view.ecsSourcePrefix > 0, poolRuntime[pool].acceptsClientSubnet(from: source) else { return nil }
         return (IPAddress(high: view.ecsAddressHigh, low: view.ecsAddressLow, isIPv4: view.ecsFamily == 1), Int(view.ecsSourcePrefix))
     }
 
     private func ecsScope(_ entry: GeoAnswerCache.Entry, pool: Int, view: DNSQueryView, source: IPAddress?) -> UInt8 {
-        guard let geo, view.hasClientSubnet,
-              placementAddress(geo.pools[pool], view: view, source: source ?? Self.unspecified) != nil else { return 0 }
+        guard view.hasClientSubnet, placementAddress(pool, view: view, source: source ?? Self.unspecified) != nil else { return 0 }
         // RFC 7871 7.2.1: SOURCE 0 -> SCOPE 0; otherwise the deciding network, no longer than SOURCE.
         return min(entry.networkPrefix, view.ecsSourcePrefix)
     }
@@ -284,12 +299,12 @@ public struct ResponseBuilder: Sendable {
     static let unspecified = IPAddress(high: 0, low: 0, isIPv4: true)
 
     private func poolEntry(_ index: Int, view: DNSQueryView, source: IPAddress?, cache: GeoAnswerCache?) -> GeoAnswerCache.Entry {
-        let geo = self.geo!
-        let pool = geo.pools[index]
         let from = source ?? Self.unspecified
-        let ecs = placementAddress(pool, view: view, source: from)
+        let ecs = placementAddress(index, view: view, source: from)
         let key = ecs.map { $0.0.masked(to: $0.1) } ?? from
         if let hit = cache?.lookup(pool: index, address: key) { return hit }
+        let geo = self.geo!
+        let pool = geo.pools[index]
         let placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
         let entry = Self.poolEntry(pool, placement: placement)
         cache?.insert(pool: index, network: placement.network, entry: entry)

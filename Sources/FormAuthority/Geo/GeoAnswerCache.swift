@@ -7,16 +7,26 @@ import GeoIP
 /// address space (each is the widest block where neither a network map nor a database changes), so
 /// entries never overlap and the trie's longest-prefix lookup is exact.
 public final class GeoAnswerCache {
-    public struct Entry {
+    /// Immutable once made; a class so a cache hit costs one retain.
+    public final class Entry {
         /// The address records, encoded to follow any question naming the pool (the owner is a
         /// pointer to the question name). Nil when the family has no node: the answer is NODATA.
-        public var a: AnswerTemplate?
-        public var aaaa: AnswerTemplate?
-        public var ipv4: [[UInt8]]
-        public var ipv6: [[UInt8]]
-        public var ttl: UInt32
+        public let a: AnswerTemplate?
+        public let aaaa: AnswerTemplate?
+        public let ipv4: [[UInt8]]
+        public let ipv6: [[UInt8]]
+        public let ttl: UInt32
         /// Prefix length of the network the answer was chosen for (basis of the ECS scope).
-        public var networkPrefix: UInt8
+        public let networkPrefix: UInt8
+
+        public init(a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32, networkPrefix: UInt8) {
+            self.a = a
+            self.aaaa = aaaa
+            self.ipv4 = ipv4
+            self.ipv6 = ipv6
+            self.ttl = ttl
+            self.networkPrefix = networkPrefix
+        }
     }
 
     private var tries: [[BinaryTrie<Int32>]] = []
