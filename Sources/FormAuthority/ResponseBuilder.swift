@@ -186,20 +186,35 @@ public struct ResponseBuilder: Sendable {
     /// Our OPT: our payload size, DO echoed (RFC 3225), ECS echoed (RFC 7871 section 7.2.1) with
     /// SCOPE 0 for answers that do not depend on the client's location, else the deciding prefix.
     private func writeOPT(view: DNSQueryView, extendedRcode: UInt8 = 0, scope: UInt8 = 0, into out: inout ByteBuffer) {
-        out.writeInteger(UInt8(0))
-        out.writeMultipleIntegers(RecordType.opt.rawValue, UInt16(udpPayloadSize))
-        out.writeMultipleIntegers(extendedRcode, UInt8(0), UInt16(view.dnssecOK ? 0x8000 : 0))
-        if view.hasClientSubnet {
-            let addressLength = (Int(view.ecsSourcePrefix) + 7) / 8
-            out.writeMultipleIntegers(UInt16(8 + addressLength), ClientSubnet.optionCode, UInt16(4 + addressLength))
-            out.writeMultipleIntegers(view.ecsFamily, view.ecsSourcePrefix, scope)
-            for k in 0..<addressLength {
-                let word = k < 8 ? view.ecsAddressHigh : view.ecsAddressLow
-                out.writeInteger(UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))))
-            }
-        } else {
-            out.writeInteger(UInt16(0))
+        let size = optSize(view)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { p in
+            storeOPT(p.baseAddress!, view: view, extendedRcode: extendedRcode, scope: scope)
         }
+    }
+
+    /// Stores our OPT record at `p`; returns its length (`optSize(view)`).
+    @inline(__always)
+    private func storeOPT(_ p: UnsafeMutableRawPointer, view: DNSQueryView, extendedRcode: UInt8, scope: UInt8) -> Int {
+        @inline(__always) func u16(_ v: UInt16, _ at: Int) { p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self) }
+        p.storeBytes(of: 0, toByteOffset: 0, as: UInt8.self)
+        u16(RecordType.opt.rawValue, 1)
+        u16(UInt16(udpPayloadSize), 3)
+        p.storeBytes(of: extendedRcode, toByteOffset: 5, as: UInt8.self)
+        p.storeBytes(of: 0, toByteOffset: 6, as: UInt8.self)
+        u16(view.dnssecOK ? 0x8000 : 0, 7)
+        guard view.hasClientSubnet else { u16(0, 9); return 11 }
+        let addressLength = (Int(view.ecsSourcePrefix) + 7) / 8
+        u16(UInt16(8 + addressLength), 9)
+        u16(ClientSubnet.optionCode, 11)
+        u16(UInt16(4 + addressLength), 13)
+        u16(view.ecsFamily, 15)
+        p.storeBytes(of: view.ecsSourcePrefix, toByteOffset: 17, as: UInt8.self)
+        p.storeBytes(of: scope, toByteOffset: 18, as: UInt8.self)
+        for k in 0..<addressLength {
+            let word = k < 8 ? view.ecsAddressHigh : view.ecsAddressLow
+            p.storeBytes(of: UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))), toByteOffset: 19 + k, as: UInt8.self)
+        }
+        return 19 + addressLength
     }
 
     private func writeError(_ rcode: ResponseCode, view: DNSQueryView, bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer) {
@@ -215,21 +230,41 @@ public struct ResponseBuilder: Sendable {
         let opt = optSize(view)
         let edns: UInt16 = view.hasEDNS ? 1 : 0
         let fixed = view.questionEnd + opt
-        if fixed + t.body.count <= limit {
-            writeHeader(view: view, flags: t.flags, counts: (1, t.answerCount, t.authorityCount, t.additionalCount + edns), into: &out)
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<view.questionEnd]))
-            out.writeBytes(t.body)
-        } else if !t.additionalRequired, fixed + t.bodyLengthWithoutAdditional <= limit {
-            // Additional data may be omitted without setting TC (RFC 2181 section 9).
-            writeHeader(view: view, flags: t.flags, counts: (1, t.answerCount, t.authorityCount, edns), into: &out)
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<view.questionEnd]))
-            _ = t.body.withUnsafeBytes { out.writeBytes(UnsafeRawBufferPointer(rebasing: $0[0..<t.bodyLengthWithoutAdditional])) }
-        } else {
-            // Does not fit: TC with the question only; the client retries over TCP (RFC 7766).
-            writeHeader(view: view, flags: t.flags | DNSHeader.Flag.truncated.rawValue, counts: (1, 0, 0, edns), into: &out)
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[12..<view.questionEnd]))
+        var flags = t.flags
+        var counts = (t.answerCount, t.authorityCount, t.additionalCount + edns)
+        var bodyLength = t.body.count
+        if fixed + bodyLength > limit {
+            if !t.additionalRequired, fixed + t.bodyLengthWithoutAdditional <= limit {
+                // Additional data may be omitted without setting TC (RFC 2181 section 9).
+                bodyLength = t.bodyLengthWithoutAdditional
+                counts.2 = edns
+            } else {
+                // Does not fit: TC with the question only; the client retries over TCP (RFC 7766).
+                bodyLength = 0
+                counts = (0, 0, edns)
+                flags |= DNSHeader.Flag.truncated.rawValue
+            }
         }
-        if view.hasEDNS { writeOPT(view: view, scope: scope, into: &out) }
+        // One capacity check and one copy per part: the whole response is stored in place.
+        let total = fixed + bodyLength
+        let questionLength = view.questionEnd - 12
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { raw in
+            let p = raw.baseAddress!
+            @inline(__always) func u16(_ v: UInt16, _ at: Int) { p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self) }
+            let fromQuery = view.flags & (0x7800 | DNSHeader.Flag.recursionDesired.rawValue | DNSHeader.Flag.checkingDisabled.rawValue)
+            u16(view.id, 0)
+            u16(0x8000 | flags | fromQuery, 2)
+            u16(1, 4)
+            u16(counts.0, 6)
+            u16(counts.1, 8)
+            u16(counts.2, 10)
+            (p + 12).copyMemory(from: bytes.baseAddress! + 12, byteCount: questionLength)
+            if bodyLength > 0 {
+                t.body.withUnsafeBytes { (p + view.questionEnd).copyMemory(from: $0.baseAddress!, byteCount: bodyLength) }
+            }
+            if view.hasEDNS { _ = storeOPT(p + view.questionEnd + bodyLength, view: view, extendedRcode: 0, scope: scope) }
+            return total
+        }
     }
 
     /// The general path: resolve, then encode (with the same truncation rules as templates).

@@ -44,10 +44,13 @@ struct Serve: AsyncParsableCommand {
         while true {
             let signal = await signals.next()
             if signal == SIGHUP {
+                let started = ContinuousClock.now
                 do {
                     let fresh = try AuthorityLoader.build(try effectiveConfig())
                     try await server.reload(fresh)
-                    log("reloaded zones")
+                    let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
+                        + (ContinuousClock.now - started).components.seconds * 1000
+                    log("reloaded zones in \(ms) ms")
                 } catch let error as ConfigErrors {
                     log("reload failed, still serving the previous zones:\n\(error)")
                 } catch {

@@ -1,0 +1,68 @@
+import Benchmark
+import DNSWire
+import DNSZone
+import FormAuthority
+import GeoIP
+import NIOCore
+
+/// The per-query work of form-dns without the sockets: parse, select, encode. `mallocCountTotal`
+/// is the figure that matters most here: the target is 0 allocations per query for a static
+/// answer and for a cached GeoDNS answer.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+                                           scalingFactor: .kilo, maxDuration: .seconds(2), maxIterations: 1_000_000)
+    let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(4)  // Benchmarks/Benchmarks/HotPath/HotPath.swift
+        return parts.joined(separator: "/")
+    }()
+    let config = try! ServerConfig.load(file: root + "/Fixtures/bench/form-dns.yaml")
+    let builder = try! AuthorityLoader.build(config)
+
+    func query(_ name: String, _ type: RecordType, ecs: ClientSubnet? = nil) -> [UInt8] {
+        let m = DNSMessage(header: DNSHeader(id: 0x1234, flags: 0x0100), questions: [DNSQuestion(name: try! DNSName(parsing: name), type: type)],
+                           edns: EDNS(options: ecs.map { [.clientSubnet($0)] } ?? []))
+        return Array(try! m.encode().readableBytesView)
+    }
+    let staticQuery = query("www.bench.test.", .a)
+    let nxQuery = query("nope.bench.test.", .a)
+    let tokyo = ClientSubnet(family: .ipv4, fullAddress: [203, 0, 113, 0], sourcePrefixLength: 24)!
+    let geoQuery = query("entry.bench.test.", .a, ecs: tokyo)
+    let source = IPAddress("127.0.0.1")
+
+    Benchmark("parse: DNSQueryView of an EDNS query") { benchmark in
+        for _ in benchmark.scaledIterations {
+            staticQuery.withUnsafeBytes { blackHole(DNSQueryView(bytes: $0)) }
+        }
+    }
+
+    func answer(_ name: String, _ q: [UInt8]) {
+        Benchmark(name) { benchmark in
+            let cache = GeoAnswerCache()
+            var out = ByteBufferAllocator().buffer(capacity: 4096)
+            // Warm the GeoDNS cache: the steady state is what is measured.
+            _ = q.withUnsafeBytes { builder.respond(to: $0, source: source, transport: .udp, cache: cache, into: &out) }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                out.clear()
+                q.withUnsafeBytes { blackHole(builder.respond(to: $0, source: source, transport: .udp, cache: cache, into: &out)) }
+            }
+        }
+    }
+    answer("respond: static answer (query -> response bytes)", staticQuery)
+    answer("respond: NXDOMAIN", nxQuery)
+    answer("respond: GeoDNS answer with ECS, cached", geoQuery)
+
+    Benchmark("select: rank 7 nodes for a client") { benchmark in
+        let pool = builder.geo!.pools[0]
+        let client = GeoLocation(latitude: 35.68, longitude: 139.65, country: "JP")
+        for _ in benchmark.scaledIterations { blackHole(GeoSelector.rank(pool, client: client, cellKey: 42)) }
+    }
+
+    Benchmark("encode: DNSMessage with compression (general path)") { benchmark in
+        var m = DNSMessage(header: DNSHeader(id: 1, flags: 0x8400), questions: [DNSQuestion(name: "www.bench.test.", type: .a)])
+        m.answers = [DNSResourceRecord(name: "www.bench.test.", ttl: 300, data: .a(ARecord(192, 0, 2, 10))),
+                     DNSResourceRecord(name: "www.bench.test.", ttl: 300, data: .a(ARecord(192, 0, 2, 11)))]
+        for _ in benchmark.scaledIterations { blackHole(try! m.encode()) }
+    }
+}

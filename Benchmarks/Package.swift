@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+// Micro benchmarks (ordo-one/benchmark) for the form-dns hot path, kept in their own package so the
+// main build and CI do not compile the benchmark framework.
+//   cd Benchmarks && swift package benchmark            (all)
+//   cd Benchmarks && swift package benchmark --filter "static.*"
+import PackageDescription
+
+let package = Package(
+    name: "formation-anycast-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HotPath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DNSWire", package: "formation-anycast"),
+                .product(name: "DNSZone", package: "formation-anycast"),
+                .product(name: "FormAuthority", package: "formation-anycast"),
+                .product(name: "GeoIP", package: "formation-anycast"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HotPath",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
