@@ -3,7 +3,11 @@
 // main build and CI do not compile the benchmark framework.
 //   cd Benchmarks && swift package benchmark            (all)
 //   cd Benchmarks && swift package benchmark --filter "static.*"
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder, which is whatever the clone is called.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 let package = Package(
     name: "formation-anycast-benchmarks",
@@ -18,10 +22,10 @@ let package = Package(
             name: "HotPath",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "DNSWire", package: "formation-anycast"),
-                .product(name: "DNSZone", package: "formation-anycast"),
-                .product(name: "FormAuthority", package: "formation-anycast"),
-                .product(name: "GeoIP", package: "formation-anycast"),
+                .product(name: "DNSWire", package: root),
+                .product(name: "DNSZone", package: root),
+                .product(name: "FormAuthority", package: root),
+                .product(name: "GeoIP", package: root),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/HotPath",

@@ -44,7 +44,7 @@ public final class GeoAnswerCache {
     public func lookup(pool: Int, address: IPAddress) -> Entry? {
         guard pool < tries.count else { misses += 1; return nil }
         let family = address.isIPv4 ? 0 : 1
-        let hit = tries[pool][family].lookup(bitCount: address.bitLength, bit: address.bit)
+        let hit = tries[pool][family].lookup(bitCount: address.bitLength) { address.bit($0) }  // a closure literal: a method reference would be boxed on the heap
         guard let index = hit.value else { misses += 1; return nil }
         hits += 1
         return entries[Int(index)]
