@@ -65,20 +65,10 @@ public struct DNSName: Sendable, CustomStringConvertible {
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\\") {
-                guard i + 1 < bytes.count else { throw PresentationError("dangling escape in name '\(text)'") }
-                let d = bytes[i + 1]
-                if isDigit(d) {
-                    guard i + 3 < bytes.count, isDigit(bytes[i + 2]), isDigit(bytes[i + 3]) else {
-                        throw PresentationError("bad \\DDD escape in name '\(text)'")
-                    }
-                    let value = Int(d - 48) * 100 + Int(bytes[i + 2] - 48) * 10 + Int(bytes[i + 3] - 48)
-                    guard value <= 255 else { throw PresentationError("escape \\\(value) out of range in '\(text)'") }
-                    current.append(UInt8(value))
-                    i += 4
-                } else {
-                    current.append(d)
-                    i += 2
-                }
+                // An escaped dot is part of the label, never a separator.
+                let (octet, next) = try Presentation.escape(bytes, at: i, in: "name '\(text)'")
+                current.append(octet)
+                i = next
                 continue
             }
             if c == UInt8(ascii: ".") {

@@ -19,6 +19,20 @@ public struct PresentationToken: Hashable, Sendable, CustomStringConvertible {
 
 /// Helpers shared by the record types' presentation parsers and printers.
 public enum Presentation {
+    /// Decodes the escape starting at `bytes[i]` (a backslash): `\X` -> X, `\DDD` -> the octet
+    /// DDD (RFC 1035 section 5.1). Returns the octet and the index after the escape.
+    static func escape(_ bytes: [UInt8], at i: Int, in what: String) throws(PresentationError) -> (UInt8, Int) {
+        guard i + 1 < bytes.count else { throw PresentationError("dangling escape in \(what)") }
+        let d = bytes[i + 1]
+        guard isDigit(d) else { return (d, i + 2) }
+        guard i + 3 < bytes.count, isDigit(bytes[i + 2]), isDigit(bytes[i + 3]) else {
+            throw PresentationError("bad \\DDD escape in \(what)")
+        }
+        let v = Int(d - 48) * 100 + Int(bytes[i + 2] - 48) * 10 + Int(bytes[i + 3] - 48)
+        guard v <= 255 else { throw PresentationError("escape \\\(v) out of range in \(what)") }
+        return (UInt8(v), i + 4)
+    }
+
     /// Decodes a `<character-string>` (RFC 1035 section 5.1): `\X` -> X, `\DDD` -> octet.
     public static func characterString(_ token: PresentationToken) throws(PresentationError) -> [UInt8] {
         let bytes = Array(token.text.utf8)
@@ -27,20 +41,9 @@ public enum Presentation {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "\\") {
-                guard i + 1 < bytes.count else { throw PresentationError("dangling escape in \(token)") }
-                let d = bytes[i + 1]
-                if isDigit(d) {
-                    guard i + 3 < bytes.count, isDigit(bytes[i + 2]), isDigit(bytes[i + 3]) else {
-                        throw PresentationError("bad \\DDD escape in \(token)")
-                    }
-                    let v = Int(d - 48) * 100 + Int(bytes[i + 2] - 48) * 10 + Int(bytes[i + 3] - 48)
-                    guard v <= 255 else { throw PresentationError("escape \\\(v) out of range in \(token)") }
-                    out.append(UInt8(v))
-                    i += 4
-                } else {
-                    out.append(d)
-                    i += 2
-                }
+                let (octet, next) = try escape(bytes, at: i, in: token.description)
+                out.append(octet)
+                i = next
             } else {
                 out.append(bytes[i])
                 i += 1

@@ -93,21 +93,8 @@ public struct Zone: Sendable {
             errors.append(ZoneFileError(file: file, line: 0, message: "the zone apex \(origin) cannot be a CNAME"))
         }
         guard errors.isEmpty, let soa else { throw ZoneLoadErrors(errors) }
-
-        var ents = Set<DNSName>()
-        for name in nodes.keys {
-            var p = name.parent
-            while let parent = p, parent.isSubdomain(of: origin), parent != origin {
-                if nodes[parent] == nil { ents.insert(parent) }
-                p = parent.parent
-            }
-        }
-        self.origin = origin
-        self.soa = soa
-        self.soaTTL = soaTTL
-        self.nodes = nodes
-        self.emptyNonTerminals = ents
-        self.delegations = Set(nodes.filter { $0.key != origin && $0.value.rrsets[.ns] != nil }.keys)
+        self.init(origin: origin, soa: soa, soaTTL: soaTTL, nodes: nodes,
+                  delegations: Set(nodes.filter { $0.key != origin && $0.value.rrsets[.ns] != nil }.keys))
     }
 
     private init(origin: DNSName, soa: SOARecord, soaTTL: UInt32, nodes: [DNSName: ZoneNode], delegations: Set<DNSName>) {
@@ -116,6 +103,7 @@ public struct Zone: Sendable {
         self.soaTTL = soaTTL
         self.nodes = nodes
         self.delegations = delegations
+        // Every ancestor (below the apex) of an owner that owns nothing itself.
         var ents = Set<DNSName>()
         for name in nodes.keys {
             var p = name.parent
