@@ -20,9 +20,11 @@ public struct ResponseBuilder: Sendable {
     final class PoolRuntime: Sendable {
         let ecsEnabled: Bool
         let trustedResolvers: [IPNetwork]
-        init(_ p: GeoPool) {
+        let health: HealthRepository?
+        init(_ p: GeoPool, health: HealthRepository?) {
             ecsEnabled = p.ecsEnabled
             trustedResolvers = p.trustedResolvers
+            self.health = health
         }
         @inline(__always)
         func acceptsClientSubnet(from source: IPAddress) -> Bool {
@@ -34,7 +36,7 @@ public struct ResponseBuilder: Sendable {
         self.engine = engine
         self.udpPayloadSize = udpPayloadSize
         self.geo = geo
-        self.poolRuntime = (geo?.pools ?? []).map(PoolRuntime.init)
+        self.poolRuntime = (geo?.pools ?? []).enumerated().map { i, p in PoolRuntime(p, health: geo!.health[i]) }
         self.table = ResponseBuilder.precompute(engine)
     }
 
@@ -337,32 +339,51 @@ public struct ResponseBuilder: Sendable {
         let from = source ?? Self.unspecified
         let ecs = placementAddress(index, view: view, source: from)
         let key = ecs.map { $0.0.masked(to: $0.1) } ?? from
-        if let hit = cache?.lookup(pool: index, address: key) { return hit }
+        let repository = poolRuntime[index].health
+        let generation = repository?.generation.load(ordering: .acquiring) ?? 0
+        if let hit = cache?.lookup(pool: index, address: key), hit.healthGeneration == generation { return hit }
         let geo = self.geo!
         let pool = geo.pools[index]
         let placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
-        let entry = Self.poolEntry(pool, placement: placement)
+        let entry = Self.poolEntry(pool, placement: placement, health: repository, generation: generation)
         cache?.insert(pool: index, network: placement.network, entry: entry)
         return entry
     }
 
     /// Chooses and encodes a pool's answer for one placed client.
-    static func poolEntry(_ pool: GeoPool, placement: GeoContext.ClientPlacement) -> GeoAnswerCache.Entry {
-        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network))
-        let v4 = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers).compactMap(\.ipv4)
-        let v6 = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers).compactMap(\.ipv6)
+    static func poolEntry(_ pool: GeoPool, placement: GeoContext.ClientPlacement, health: HealthRepository? = nil,
+                          generation: Int = 0) -> GeoAnswerCache.Entry {
+        let snapshot = health?.snapshot()
+        let state: ((PoolNode) -> HealthState)? = snapshot.map { snap in
+            { node in (snap[node.id] ?? NodeHealth()).effective(policy: health!.policy) }
+        }
+        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: state)
+        let v4Nodes = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers)
+        let v6Nodes = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers)
+        let v4 = v4Nodes.compactMap(\.ipv4)
+        let v6 = v6Nodes.compactMap(\.ipv6)
+        var ttl = pool.ttl
+        if let cfg = pool.health, let snapshot, let state {
+            let answered = v4Nodes + v6Nodes
+            let failOpen = ranked.contains { if case .failOpen = $0.verdict { return true }; return false }
+            // The answer can change when an answered node goes down or an excluded one comes back.
+            let watched = answered.map(\.id) + ranked.filter { $0.verdict == .unhealthy }.map(\.node.id)
+            let soonest = watched.map { (snapshot[$0] ?? NodeHealth()).checksUntilPossibleChange(policy: health!.policy) }.min() ?? Int.max
+            ttl = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL, checkInterval: Double(cfg.intervalMs) / 1000)
+                .ttl(answered: answered.map(state), failOpen: failOpen, checksUntilChange: soonest)
+        }
         let owner = pool.names[0]
         func template(_ addresses: [[UInt8]], _ type: RecordType) -> AnswerTemplate? {
             guard !addresses.isEmpty else { return nil }
             var r = Resolution(rcode: .noError, authoritative: true)
             r.answers = addresses.map { a in
-                DNSResourceRecord(name: owner, ttl: pool.ttl, data: a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!))
+                DNSResourceRecord(name: owner, ttl: ttl, data: a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!))
             }
             // The owner equals the question name, so it is encoded as a pointer to offset 12 and
             // the template fits every name of the pool.
             return AnswerTemplate(question: DNSQuestion(name: owner, type: type), resolution: r)
         }
-        return GeoAnswerCache.Entry(a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: pool.ttl,
-                                    networkPrefix: UInt8(placement.network.prefixLength))
+        return GeoAnswerCache.Entry(a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: ttl,
+                                    networkPrefix: UInt8(placement.network.prefixLength), healthGeneration: generation)
     }
 }

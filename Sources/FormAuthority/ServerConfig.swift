@@ -244,12 +244,24 @@ public enum AuthorityLoader {
         return zones
     }
 
-    public static func build(_ config: ServerConfig) throws(ConfigErrors) -> ResponseBuilder {
+    /// Builds the answer path. Health repositories of `previous` are carried over by pool name, so
+    /// a reload does not forget what the checks know.
+    public static func build(_ config: ServerConfig, previous: ResponseBuilder? = nil,
+                             onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }) throws(ConfigErrors) -> ResponseBuilder {
         var errors: [ConfigError] = []
         var zones: [Zone] = []
         do { zones = try loadZones(config) } catch { errors += error.errors }
         var geo: GeoContext? = nil
         do { geo = try loadGeo(config, zones: zones) } catch { errors += error.errors }
+        if var g = geo {
+            for (i, pool) in g.pools.enumerated() {
+                guard let h = pool.health else { continue }
+                let old = previous?.geo.flatMap { p in p.pools.firstIndex { $0.name == pool.name }.flatMap { p.health[$0] } }
+                g.health[i] = old.flatMap { $0.policy == h.policy ? $0 : nil }
+                    ?? HealthRepository(policy: h.policy, nodeIDs: pool.nodes.map(\.id)) { id, t in onHealthTransition("\(pool.name)/\(id)", t) }
+            }
+            geo = g
+        }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo)
     }

@@ -20,10 +20,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config: ServerConfig
-        let builder: ResponseBuilder
+        var builder: ResponseBuilder
+        let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
+            log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
+        }
         do {
             config = try effectiveConfig()
-            builder = try AuthorityLoader.build(config)
+            builder = try AuthorityLoader.build(config, onHealthTransition: logTransition)
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -40,14 +43,18 @@ struct Serve: AsyncParsableCommand {
         print("form-dns: listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))")
         fflush(nil)
 
+        var checker = HealthChecker(builder: builder)
         let signals = SignalWaiter()
         while true {
             let signal = await signals.next()
             if signal == SIGHUP {
                 let started = ContinuousClock.now
                 do {
-                    let fresh = try AuthorityLoader.build(try effectiveConfig())
+                    let fresh = try AuthorityLoader.build(try effectiveConfig(), previous: builder, onHealthTransition: logTransition)
                     try await server.reload(fresh)
+                    checker.stop()
+                    checker = HealthChecker(builder: fresh)
+                    builder = fresh
                     let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
                         + (ContinuousClock.now - started).components.seconds * 1000
                     log("reloaded zones in \(ms) ms")
@@ -58,6 +65,7 @@ struct Serve: AsyncParsableCommand {
                 }
             } else {
                 log("shutting down")
+                checker.stop()
                 try await server.shutdown()
                 return
             }

@@ -19,7 +19,12 @@ public final class GeoAnswerCache {
         /// Prefix length of the network the answer was chosen for (basis of the ECS scope).
         public let networkPrefix: UInt8
 
-        public init(a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32, networkPrefix: UInt8) {
+        /// The health generation the answer was chosen under; a newer one makes it stale.
+        public let healthGeneration: Int
+
+        public init(a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32, networkPrefix: UInt8,
+                    healthGeneration: Int = 0) {
+            self.healthGeneration = healthGeneration
             self.a = a
             self.aaaa = aaaa
             self.ipv4 = ipv4

@@ -123,6 +123,7 @@ public struct GeoConfig: Sendable {
             var ttl: UInt32 = 30
             var ecs = true
             var trusted: [IPNetwork] = []
+            var health: PoolHealthConfig? = nil
             for (k, v) in m {
                 let key = k.string ?? "?"
                 let f = "\(field).\(key)"
@@ -144,6 +145,7 @@ public struct GeoConfig: Sendable {
                         trusted.append(net)
                     }
                 case "policy": parsePolicy(v, field: f, into: &policy, reader: &reader)
+                case "health": health = parseHealth(v, field: f, reader: &reader)
                 case "nodes":
                     for (i, n) in reader.list(v, f).enumerated() {
                         if let node = parseNode(n, field: "\(f)[\(i)]", reader: &reader) {
@@ -154,7 +156,7 @@ public struct GeoConfig: Sendable {
                         }
                     }
                 default:
-                    reader.fail(k, f, "unknown setting (expected name, names, ttl, ecs, trusted_resolvers, policy, nodes)")
+                    reader.fail(k, f, "unknown setting (expected name, names, ttl, ecs, trusted_resolvers, policy, health, nodes)")
                 }
             }
             if names.isEmpty { reader.fail(item, "\(field).names", "at least one name is required") }
@@ -162,10 +164,43 @@ public struct GeoConfig: Sendable {
             if case .region(let r)? = policy.defaultLocation, !nodes.contains(where: { $0.location.region == r }) {
                 reader.fail(item, "\(field).policy.default_region", "no node of this pool is in region '\(r)'")
             }
-            config.pools.append(GeoPool(name: name ?? names.first?.description ?? "pool\(index)", names: names, nodes: nodes,
-                                        policy: policy, ttl: ttl, ecsEnabled: ecs, trustedResolvers: trusted))
+            var pool = GeoPool(name: name ?? names.first?.description ?? "pool\(index)", names: names, nodes: nodes,
+                               policy: policy, ttl: ttl, ecsEnabled: ecs, trustedResolvers: trusted)
+            pool.health = health
+            config.pools.append(pool)
             config.poolLines.append(item.mark?.line ?? 0)
         }
+    }
+
+    static func parseHealth(_ node: Node, field: String, reader: inout YAMLReader) -> PoolHealthConfig? {
+        guard let m = node.mapping else { reader.fail(node, field, "must be a mapping"); return nil }
+        var h = PoolHealthConfig()
+        for (k, v) in m {
+            let key = k.string ?? "?"
+            let f = "\(field).\(key)"
+            switch key {
+            case "check":
+                guard let c = PoolHealthConfig.Check(rawValue: v.string ?? "") else { reader.fail(v, f, "must be tcp or http"); continue }
+                h.check = c
+            case "port": if let p = reader.int(v, f, 1...65535) { h.port = UInt16(p) }
+            case "path": h.path = reader.string(v, f) ?? h.path
+            case "interval_ms": h.intervalMs = reader.int(v, f, 50...3_600_000) ?? h.intervalMs
+            case "timeout_ms": h.timeoutMs = reader.int(v, f, 10...60_000) ?? h.timeoutMs
+            case "rise": h.policy.rise = reader.int(v, f, 1...100) ?? h.policy.rise
+            case "fall": h.policy.fall = reader.int(v, f, 1...100) ?? h.policy.fall
+            case "unknown":
+                switch v.string {
+                case "healthy": h.policy.unknownAs = .healthy
+                case "unhealthy": h.policy.unknownAs = .unhealthy
+                default: reader.fail(v, f, "must be healthy or unhealthy")
+                }
+            case "degraded_ttl": if let t = reader.int(v, f, 0...86400) { h.degradedTTL = UInt32(t) }
+            case "min_ttl": if let t = reader.int(v, f, 0...86400) { h.minimumTTL = UInt32(t) }
+            default: reader.fail(k, f, "unknown setting (expected check, port, path, interval_ms, timeout_ms, rise, fall, unknown, degraded_ttl, min_ttl)")
+            }
+        }
+        if h.timeoutMs >= h.intervalMs { reader.fail(node, "\(field).timeout_ms", "must be shorter than interval_ms") }
+        return h
     }
 
     static func parsePolicy(_ node: Node, field: String, into policy: inout SelectionPolicy, reader: inout YAMLReader) {
@@ -187,6 +222,8 @@ public struct GeoConfig: Sendable {
             case "country_bias": policy.countryBias = reader.double(v, f, 0.001...1000) ?? 1
             case "region_bias": policy.regionBias = reader.double(v, f, 0.001...1000) ?? 1
             case "max_answers": policy.maxAnswers = reader.int(v, f, 1...64) ?? policy.maxAnswers
+            case "degraded_penalty": policy.degradedPenalty = reader.double(v, f, 1...1_000_000) ?? policy.degradedPenalty
+            case "fail_open": policy.failOpen = reader.bool(v, f) ?? policy.failOpen
             case "default_region": if let r = reader.string(v, f) { policy.defaultLocation = .region(r) }
             case "default_location":
                 guard let dm = v.mapping else { reader.fail(v, f, "must be a mapping with latitude and longitude"); continue }
@@ -196,7 +233,7 @@ public struct GeoConfig: Sendable {
                 }
                 if let l = fields.location(node: v, field: f, reader: &reader) { policy.defaultLocation = .coordinate(l) }
             default:
-                reader.fail(k, f, "unknown setting (expected strategy, steps_km, country_bias, region_bias, max_answers, default_location, default_region)")
+                reader.fail(k, f, "unknown setting (expected strategy, steps_km, country_bias, region_bias, max_answers, degraded_penalty, fail_open, default_location, default_region)")
             }
         }
         switch strategyName {

@@ -5,10 +5,13 @@ import GeoIP
 public struct GeoContext: Sendable {
     public var pools: [GeoPool]
     public var locator: ClientLocator
+    /// Per pool: the health of its nodes (nil when the pool has no health checks).
+    public var health: [HealthRepository?]
 
-    public init(pools: [GeoPool], locator: ClientLocator) {
+    public init(pools: [GeoPool], locator: ClientLocator, health: [HealthRepository?]? = nil) {
         self.pools = pools
         self.locator = locator
+        self.health = health ?? pools.map { _ in nil }
     }
 
     /// Pool owner names -> pool index, for the engine.

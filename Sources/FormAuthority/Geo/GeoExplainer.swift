@@ -16,8 +16,11 @@ public enum GeoExplainer {
         let pool = geo.pools[index]
         let ecs = clientSubnet.map { ($0.address, $0.prefixLength) }
         let placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
-        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network))
-        let entry = ResponseBuilder.poolEntry(pool, placement: placement)
+        let repository = geo.health[index]
+        let snapshot = repository?.snapshot()
+        let state: ((PoolNode) -> HealthState)? = snapshot.map { snap in { (snap[$0.id] ?? NodeHealth()).effective(policy: repository!.policy) } }
+        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: state)
+        let entry = ResponseBuilder.poolEntry(pool, placement: placement, health: repository)
         var out: [String] = []
         let p = pool.policy
         out.append("pool \(pool.name) (\(pool.names.map(\.description).joined(separator: ", "))): strategy \(p.strategy.name), "
@@ -32,7 +35,7 @@ public enum GeoExplainer {
         out.append("decided by network \(placement.network); ECS scope \(scope)")
         out.append("")
         out.append(pad("rank", 5) + pad("node", 14) + pad("ipv4", 16) + pad("ipv6", 22) + pad("km", 10) + pad("weight", 8)
-                   + pad("country", 9) + pad("region", 8) + pad("cost", 14) + "verdict")
+                   + pad("country", 9) + pad("region", 8) + pad("health", 10) + pad("cost", 14) + "verdict")
         for c in ranked {
             let rank: String
             let verdict: String
@@ -40,13 +43,17 @@ public enum GeoExplainer {
             case .selected(let r): rank = "\(r)"; verdict = "selected"
             case .belowCut(let r): rank = "\(r)"; verdict = "dropped: below max_answers"
             case .disabled: rank = "-"; verdict = "dropped: disabled"
+            case .unhealthy: rank = "-"; verdict = "dropped: unhealthy"
+            case .failOpen(let r): rank = "\(r)"; verdict = "selected: fail-open (every node is down)"
             }
             out.append(pad(rank, 5) + pad(c.node.id, 14) + pad(c.node.ipv4.map(IPAddressText.format) ?? "-", 16)
                        + pad(c.node.ipv6.map(IPAddressText.format) ?? "-", 22) + pad(String(format: "%.0f", c.distanceKm), 10)
                        + pad(fmt(c.node.weight), 8) + pad(c.countryFactor == 1 ? "-" : "x\(fmt(c.countryFactor))", 9)
-                       + pad(c.regionFactor == 1 ? "-" : "x\(fmt(c.regionFactor))", 8) + pad(String(format: "%.4g", c.cost), 14) + verdict)
+                       + pad(c.regionFactor == 1 ? "-" : "x\(fmt(c.regionFactor))", 8) + pad(c.health.rawValue, 10)
+                       + pad(String(format: "%.4g", c.cost), 14) + verdict)
         }
         out.append("")
+        out.append("TTL \(entry.ttl)")
         out.append("A answer:    " + (entry.ipv4.isEmpty ? "NODATA" : entry.ipv4.map(IPAddressText.format).joined(separator: " ")))
         out.append("AAAA answer: " + (entry.ipv6.isEmpty ? "NODATA" : entry.ipv6.map(IPAddressText.format).joined(separator: " ")))
         return out.joined(separator: "\n")

@@ -73,6 +73,10 @@ public struct SelectionPolicy: Hashable, Sendable {
     public var regionBias: Double = 1
     public var maxAnswers: Int = 2
     public var defaultLocation: DefaultLocation? = nil
+    /// Cost multiplier for degraded nodes (ranked after healthy ones at similar distance).
+    public var degradedPenalty: Double = 4
+    /// If every node is down, answer with the best-ranked ones anyway rather than nothing.
+    public var failOpen = true
 
     public init(strategy: DistanceStrategy = .linear, countryBias: Double = 1, regionBias: Double = 1, maxAnswers: Int = 2,
                 defaultLocation: DefaultLocation? = nil) {
@@ -82,6 +86,21 @@ public struct SelectionPolicy: Hashable, Sendable {
         self.maxAnswers = maxAnswers
         self.defaultLocation = defaultLocation
     }
+}
+
+/// Active health checks for a pool's nodes.
+public struct PoolHealthConfig: Sendable, Hashable {
+    public enum Check: String, Sendable, Hashable { case tcp, http }
+    public var check: Check = .tcp
+    public var port: UInt16 = 51820
+    public var path = "/health"
+    public var intervalMs = 1000
+    public var timeoutMs = 500
+    public var policy = HealthPolicy()
+    /// TTL while degraded or unknown nodes are answered, and the floor during failover.
+    public var degradedTTL: UInt32 = 10
+    public var minimumTTL: UInt32 = 2
+    public init() {}
 }
 
 /// A set of names answered with the entry nodes nearest to the client.
@@ -96,6 +115,8 @@ public struct GeoPool: Sendable {
     public var ecsEnabled: Bool
     /// If non-empty, ECS is honoured only from these resolver networks.
     public var trustedResolvers: [IPNetwork]
+    /// Active health checks (nil: every enabled node counts as healthy).
+    public var health: PoolHealthConfig? = nil
 
     public init(name: String, names: [DNSName], nodes: [PoolNode], policy: SelectionPolicy = SelectionPolicy(), ttl: UInt32 = 30,
                 ecsEnabled: Bool = true, trustedResolvers: [IPNetwork] = []) {

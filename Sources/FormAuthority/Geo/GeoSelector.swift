@@ -7,6 +7,10 @@ public enum GeoSelector {
         case selected(rank: Int)
         case belowCut(rank: Int)
         case disabled
+        /// Down (checks, or an operator's drain/force-down): not answered.
+        case unhealthy
+        /// Down, but answered anyway because no node of the pool is up (fail-open).
+        case failOpen(rank: Int)
     }
 
     /// One candidate with every number that went into its rank (what `explain` prints).
@@ -18,13 +22,17 @@ public enum GeoSelector {
         public var cost: Double
         public var tieBreak: UInt64
         public var verdict: Verdict
+        public var health: HealthState = .healthy
     }
 
     /// Ranks every node: ascending cost, then the tie-break. `cellKey` identifies the client's
     /// network (the ECS/source prefix that decided its location), so equal-cost nodes are ordered
     /// the same way for one network (no flapping) and differently across networks (load spread).
     /// With no client location every distance counts as 0: ranking falls to weights and the tie-break.
-    public static func rank(_ pool: GeoPool, client: GeoLocation?, cellKey: UInt64) -> [Candidate] {
+    /// `health` gives each node's effective state: unhealthy nodes are dropped (unless every
+    /// node is down: fail-open), degraded ones cost `degradedPenalty` times more.
+    public static func rank(_ pool: GeoPool, client: GeoLocation?, cellKey: UInt64,
+                            health: ((PoolNode) -> HealthState)? = nil) -> [Candidate] {
         let policy = pool.policy
         var candidates: [Candidate] = []
         candidates.reserveCapacity(pool.nodes.count)
@@ -32,11 +40,16 @@ public enum GeoSelector {
             let distance = client?.distance(to: node.location) ?? 0
             let countryFactor = (client?.country != nil && client?.country == node.location.country) ? policy.countryBias : 1
             let regionFactor = (client?.region != nil && client?.region == node.location.region) ? policy.regionBias : 1
-            let cost = (policy.strategy.cost(distanceKm: distance) + 1) * countryFactor * regionFactor / max(node.weight, 1e-9)
+            let state = health?(node) ?? .healthy
+            var cost = (policy.strategy.cost(distanceKm: distance) + 1) * countryFactor * regionFactor / max(node.weight, 1e-9)
+            if state == .degraded { cost *= policy.degradedPenalty }
             candidates.append(Candidate(node: node, distanceKm: distance, countryFactor: countryFactor, regionFactor: regionFactor,
-                                        cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled))
+                                        cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled, health: state))
         }
-        var enabled = candidates.filter { $0.node.enabled }
+        var enabled = candidates.filter { $0.node.enabled && $0.health != .unhealthy }
+        var down = candidates.filter { $0.node.enabled && $0.health == .unhealthy }
+        let failOpen = enabled.isEmpty && policy.failOpen && !down.isEmpty
+        if failOpen { swap(&enabled, &down) }
         enabled.sort { a, b in
             // Costs within a relative 1e-9 are equal: float noise must not decide a rank.
             if abs(a.cost - b.cost) > 1e-9 * max(a.cost, b.cost) { return a.cost < b.cost }
@@ -44,9 +57,14 @@ public enum GeoSelector {
             return a.node.id < b.node.id
         }
         for i in enabled.indices {
-            enabled[i].verdict = i < policy.maxAnswers ? .selected(rank: i + 1) : .belowCut(rank: i + 1)
+            if failOpen {
+                enabled[i].verdict = i < policy.maxAnswers ? .failOpen(rank: i + 1) : .unhealthy
+            } else {
+                enabled[i].verdict = i < policy.maxAnswers ? .selected(rank: i + 1) : .belowCut(rank: i + 1)
+            }
         }
-        return enabled + candidates.filter { !$0.node.enabled }
+        for i in down.indices { down[i].verdict = .unhealthy }
+        return enabled + down + candidates.filter { !$0.node.enabled }
     }
 
     /// The nodes to answer with for one address family, best first, at most `maxAnswers`.
@@ -54,7 +72,10 @@ public enum GeoSelector {
     /// because the best nodes happen to be IPv4-only.
     public static func select(_ ranked: [Candidate], ipv6: Bool, maxAnswers: Int) -> [PoolNode] {
         var out: [PoolNode] = []
-        for c in ranked where c.node.enabled && (ipv6 ? c.node.ipv6 != nil : c.node.ipv4 != nil) {
+        let answerable = ranked.filter {
+            switch $0.verdict { case .selected, .belowCut, .failOpen: return true; default: return false }
+        }
+        for c in answerable where ipv6 ? c.node.ipv6 != nil : c.node.ipv4 != nil {
             out.append(c.node)
             if out.count == maxAnswers { break }
         }

@@ -1,0 +1,116 @@
+import FormAuthority
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the active health checks of every pool that has them: one thread per node, each checking
+/// every `interval_ms` (with ±10% jitter, and a random first delay, so checks do not synchronise)
+/// and recording the outcome in the pool's `HealthRepository`.
+///
+/// A thread per node keeps each check's timing independent of the others (a node that times out
+/// does not delay its neighbours); it suits pools of tens to a few hundred nodes.
+public final class HealthChecker: Sendable {
+    private let stopped = Atomic<Bool>(false)
+
+    public init(builder: ResponseBuilder) {
+        guard let geo = builder.geo else { return }
+        let epoch = monotonicSeconds()
+        for (i, pool) in geo.pools.enumerated() {
+            guard let config = pool.health, let repository = geo.health[i] else { continue }
+            for node in pool.nodes where node.enabled {
+                guard let address = node.ipv4.map(formatAddress) ?? node.ipv6.map(formatAddress) else { continue }
+                let thread = Thread { [self] in
+                    let interval = Double(config.intervalMs) / 1000
+                    let timeout = Double(config.timeoutMs) / 1000
+                    usleep(UInt32(Double.random(in: 0..<interval) * 1e6))
+                    while !self.stopped.load(ordering: .relaxed) {
+                        let started = monotonicSeconds()
+                        let (ok, detail) = HealthChecker.check(address: address, config: config, timeout: timeout)
+                        let latency = (monotonicSeconds() - started) * 1000
+                        repository.record(node: node.id, ok: ok, at: started - epoch, latencyMs: ok ? latency : nil, detail: detail)
+                        let next = interval * Double.random(in: 0.9...1.1) - (monotonicSeconds() - started)
+                        if next > 0 { usleep(UInt32(next * 1e6)) }
+                    }
+                }
+                thread.name = "form-dns-health"
+                thread.start()
+            }
+        }
+    }
+
+    /// The threads finish within one interval.
+    public func stop() { stopped.store(true, ordering: .relaxed) }
+
+    static func check(address: String, config: PoolHealthConfig, timeout: Double) -> (Bool, String) {
+        let deadline = monotonicSeconds() + timeout
+        guard let fd = connectTCP(address, config.port, deadline: deadline) else { return (false, "TCP connect to \(address):\(config.port) failed") }
+        defer { close(fd) }
+        switch config.check {
+        case .tcp:
+            return (true, "TCP connect ok")
+        case .http:
+            let request = "GET \(config.path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: form-dns-health\r\n\r\n"
+            _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            var line: [UInt8] = []
+            var byte: UInt8 = 0
+            while line.count < 256 {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
+                guard remaining > 0, poll(&p, 1, remaining) == 1, recv(fd, &byte, 1, 0) == 1 else { return (false, "HTTP: no status line in time") }
+                if byte == 0x0A { break }
+                if byte != 0x0D { line.append(byte) }
+            }
+            let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
+            guard parts.count >= 2, let code = Int(parts[1]) else { return (false, "HTTP: bad status line") }
+            return ((200..<300).contains(code), "HTTP \(code)")
+        }
+    }
+
+    /// Non-blocking connect bounded by `deadline`; the connected descriptor or nil.
+    static func connectTCP(_ host: String, _ port: UInt16, deadline: Double) -> Int32? {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK)
+        var rc: Int32
+        if v6 {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &a.sin6_addr)
+            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = port.bigEndian
+            inet_pton(AF_INET, host, &a.sin_addr)
+            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        if rc != 0 && errno != EINPROGRESS { close(fd); return nil }
+        if rc != 0 {
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
+            var err: Int32 = 0
+            var len = socklen_t(4)
+            guard remaining > 0, poll(&p, 1, remaining) == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0 else {
+                close(fd)
+                return nil
+            }
+        }
+        return fd
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func formatAddress(_ bytes: [UInt8]) -> String {
+    var out = [CChar](repeating: 0, count: 64)
+    _ = bytes.withUnsafeBytes { inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &out, 64) }
+    return String(cString: out)
+}

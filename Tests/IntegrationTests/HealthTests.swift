@@ -1,0 +1,74 @@
+import DNSWire
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Health-aware answers with real entry-node processes on 127.0.0.21-23: kill one and it leaves
+/// the answers within interval x fall + one interval; restart it and it returns after `rise`;
+/// kill all and answers still come (fail-open) with the minimum TTL.
+@Suite(.serialized) struct HealthIntegrationTests {
+    static var fakeNode: String { URL(fileURLWithPath: Harness.formDNSBinary).deletingLastPathComponent().appendingPathComponent("fake-entry-node").path }
+
+    func node(_ ip: String, port: Int, dir: String) throws -> ServerProcess {
+        let p = try ServerProcess(executable: Self.fakeNode, arguments: ["--listen", "\(ip):\(port)"], logPath: "\(dir)/node-\(ip)-\(UUID().uuidString).log")
+        try waitFor { p.log.contains("listening on") }
+        return p
+    }
+
+    @Test func deadNodesLeaveTheAnswerAndFailOpenKeepsAnswering() throws {
+        let dir = Harness.tempDirectory()
+        let port = Harness.freePort()
+        let interval = 0.3, fall = 2.0
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            ttl: 30
+            policy: {max_answers: 3}
+            health: {check: tcp, port: \(port), interval_ms: 300, timeout_ms: 200, rise: 2, fall: 2, degraded_ttl: 5, min_ttl: 1}
+            nodes:
+              - {id: n1, ipv4: 127.0.0.21, latitude: 52.4, longitude: 4.9}
+              - {id: n2, ipv4: 127.0.0.22, latitude: 51.5, longitude: -0.1}
+              - {id: n3, ipv4: 127.0.0.23, latitude: 50.1, longitude: 8.7}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        var nodes = [try node("127.0.0.21", port: port, dir: dir), try node("127.0.0.22", port: port, dir: dir), try node("127.0.0.23", port: port, dir: dir)]
+        defer { nodes.forEach { $0.stop() } }
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        defer { dns.stop() }
+        func answer() throws -> (addresses: Set<String>, ttl: UInt32) {
+            let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+            return (Set(m.answers.map(\.data.description)), m.answers.first?.ttl ?? 0)
+        }
+        // Cold start: unknown counts as healthy, so all three answer before any check...
+        #expect(try answer().addresses.count == 3)
+        // ...and the first check of each confirms it.
+        try waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 3 }
+        #expect(try answer().ttl <= 30)
+
+        // Kill n2: gone within interval x fall + one interval (plus scheduling slack).
+        let killedAt = Date()
+        nodes[1].stop()
+        try waitFor(seconds: 10) { try !answer().addresses.contains("127.0.0.22") }
+        let failover = Date().timeIntervalSince(killedAt)
+        #expect(failover < interval * fall + interval + 1.0, "failover took \(failover) s")
+        #expect(dns.log.contains("health: entry/n2 healthy -> unhealthy"))
+
+        // Restart it: back after `rise` successful checks.
+        nodes[1] = try node("127.0.0.22", port: port, dir: dir)
+        try waitFor(seconds: 10) { try answer().addresses.contains("127.0.0.22") }
+        #expect(dns.log.contains("health: entry/n2 unhealthy -> healthy"))
+
+        // Kill them all: fail-open still answers, with the minimum TTL.
+        nodes.forEach { $0.stop() }
+        try waitFor(seconds: 10) { dns.log.components(separatedBy: "-> unhealthy").count - 1 >= 4 }
+        try waitFor(seconds: 5) { try answer().ttl == 1 }
+        #expect(try answer().addresses.count == 3)
+
+        let explain = try Harness.run(Harness.formDNSBinary, ["explain", "--config", dir + "/c.yaml", "entry.formation.test", "127.0.0.1"])
+        #expect(explain.output.contains("health"))
+    }
+}
