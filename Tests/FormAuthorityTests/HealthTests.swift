@@ -1,4 +1,5 @@
 import FormAuthority
+import GeoIP
 import Testing
 
 /// The health state machine and TTL function with an injected clock: no sleeping.
@@ -59,5 +60,46 @@ import Testing
         #expect(ttl.ttl(answered: [.healthy], failOpen: false, checksUntilChange: 1) == 5)
         let slow = HealthTTLPolicy(full: 300, degraded: 60, minimum: 5, checkInterval: 10)
         #expect(slow.ttl(answered: [.healthy], failOpen: false, checksUntilChange: 3) == 30)
+    }
+}
+
+@Suite struct HealthAwareRankingTests {
+    let client = GeoLocation(latitude: 0, longitude: 0)
+    func node(_ id: String, lon: Double) -> PoolNode {
+        PoolNode(id: id, ipv4: [127, 0, 0, UInt8(lon)], location: GeoLocation(latitude: 0, longitude: lon))
+    }
+    var pool: GeoPool { GeoPool(name: "p", names: ["p.test."], nodes: [node("a", lon: 1), node("b", lon: 2), node("c", lon: 3)], policy: SelectionPolicy(maxAnswers: 2)) }
+
+    @Test func unhealthyNodesAreDroppedAndReported() {
+        let ranked = GeoSelector.rank(pool, client: client, cellKey: 1) { $0.id == "a" ? .unhealthy : .healthy }
+        #expect(GeoSelector.select(ranked, ipv6: false, maxAnswers: 2).map(\.id) == ["b", "c"])
+        #expect(ranked.first { $0.node.id == "a" }?.verdict == .unhealthy)
+    }
+
+    @Test func degradedNodesRankAfterHealthyOnesNearby() {
+        // a is nearest but degraded: cost x4 (112 x 4 = 449) puts it after b (223) and c (335).
+        let ranked = GeoSelector.rank(pool, client: client, cellKey: 1) { $0.id == "a" ? .degraded : .healthy }
+        #expect(ranked.prefix(3).map(\.node.id) == ["b", "c", "a"])
+    }
+
+    @Test func failOpenWhenEverythingIsDown() {
+        let ranked = GeoSelector.rank(pool, client: client, cellKey: 1) { _ in .unhealthy }
+        #expect(GeoSelector.select(ranked, ipv6: false, maxAnswers: 2).map(\.id) == ["a", "b"])
+        #expect(ranked.first?.verdict == .failOpen(rank: 1))
+        var closed = pool
+        closed.policy.failOpen = false
+        #expect(GeoSelector.select(GeoSelector.rank(closed, client: client, cellKey: 1) { _ in .unhealthy }, ipv6: false, maxAnswers: 2).isEmpty)
+    }
+
+    @Test func repositoryBumpsItsGenerationOnlyOnTransitions() {
+        let repo = HealthRepository(policy: HealthPolicy(rise: 1, fall: 2), nodeIDs: ["a"])
+        #expect(repo.generation.load(ordering: .relaxed) == 0)
+        repo.record(node: "a", ok: true, at: 0, latencyMs: 1, detail: "ok")       // unknown -> healthy
+        repo.record(node: "a", ok: false, at: 1, latencyMs: nil, detail: "x")     // 1 of 2: no change
+        #expect(repo.generation.load(ordering: .relaxed) == 1)
+        repo.record(node: "a", ok: false, at: 2, latencyMs: nil, detail: "x")     // -> unhealthy
+        #expect(repo.generation.load(ordering: .relaxed) == 2 && repo.effective("a") == .unhealthy)
+        repo.setOverride(node: "a", .forceUp)
+        #expect(repo.effective("a") == .healthy)
     }
 }
