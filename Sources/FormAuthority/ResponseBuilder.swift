@@ -354,8 +354,9 @@ public struct ResponseBuilder: Sendable {
     static func poolEntry(_ pool: GeoPool, placement: GeoContext.ClientPlacement, health: HealthRepository? = nil,
                           generation: Int = 0) -> GeoAnswerCache.Entry {
         let snapshot = health?.snapshot()
-        let state: ((PoolNode) -> HealthState)? = snapshot.map { snap in
-            { node in (snap[node.id] ?? NodeHealth()).effective(policy: health!.policy) }
+        let effective = health?.effectiveStates()
+        let state: ((PoolNode) -> HealthState)? = effective.map { snap in
+            { node in snap[node.id] ?? health!.policy.unknownAs }
         }
         let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: state)
         let v4Nodes = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers)

@@ -257,8 +257,9 @@ public enum AuthorityLoader {
             for (i, pool) in g.pools.enumerated() {
                 guard let h = pool.health else { continue }
                 let old = previous?.geo.flatMap { p in p.pools.firstIndex { $0.name == pool.name }.flatMap { p.health[$0] } }
-                g.health[i] = old.flatMap { $0.policy == h.policy ? $0 : nil }
-                    ?? HealthRepository(policy: h.policy, nodeIDs: pool.nodes.map(\.id)) { id, t in onHealthTransition("\(pool.name)/\(id)", t) }
+                g.health[i] = old.flatMap { $0.policy == h.policy && $0.push == h.push ? $0 : nil }
+                    ?? HealthRepository(policy: h.policy, push: h.push, nodeIDs: pool.nodes.map(\.id),
+                                        onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) })
             }
             geo = g
         }

@@ -18,7 +18,7 @@ public final class HealthChecker: Sendable {
         guard let geo = builder.geo else { return }
         let epoch = monotonicSeconds()
         for (i, pool) in geo.pools.enumerated() {
-            guard let config = pool.health, let repository = geo.health[i] else { continue }
+            guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
             for node in pool.nodes where node.enabled {
                 guard let address = node.ipv4.map(formatAddress) ?? node.ipv6.map(formatAddress) else { continue }
                 let thread = Thread { [self] in
@@ -48,7 +48,7 @@ public final class HealthChecker: Sendable {
         guard let fd = connectTCP(address, config.port, deadline: deadline) else { return (false, "TCP connect to \(address):\(config.port) failed") }
         defer { close(fd) }
         switch config.check {
-        case .tcp:
+        case .tcp, .none:
             return (true, "TCP connect ok")
         case .http:
             let request = "GET \(config.path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: form-dns-health\r\n\r\n"

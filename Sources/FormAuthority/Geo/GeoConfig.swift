@@ -180,7 +180,7 @@ public struct GeoConfig: Sendable {
             let f = "\(field).\(key)"
             switch key {
             case "check":
-                guard let c = PoolHealthConfig.Check(rawValue: v.string ?? "") else { reader.fail(v, f, "must be tcp or http"); continue }
+                guard let c = PoolHealthConfig.Check(rawValue: v.string ?? "") else { reader.fail(v, f, "must be tcp, http or none"); continue }
                 h.check = c
             case "port": if let p = reader.int(v, f, 1...65535) { h.port = UInt16(p) }
             case "path": h.path = reader.string(v, f) ?? h.path
@@ -194,9 +194,34 @@ public struct GeoConfig: Sendable {
                 case "unhealthy": h.policy.unknownAs = .unhealthy
                 default: reader.fail(v, f, "must be healthy or unhealthy")
                 }
+            case "push":
+                guard let pm = v.mapping else { reader.fail(v, f, "must be a mapping with stale_after_s and rules"); continue }
+                for (pk, pv) in pm {
+                    let pf = "\(f).\(pk.string ?? "?")"
+                    switch pk.string {
+                    case "stale_after_s": h.push.staleAfter = reader.double(pv, pf, 1...86400) ?? h.push.staleAfter
+                    case "rules":
+                        for (ri, rn) in reader.list(pv, pf).enumerated() {
+                            let rf = "\(pf)[\(ri)]"
+                            guard let rm = rn.mapping, let metric = rm["metric"]?.string, let aboveNode = rm["above"],
+                                  let above = reader.double(aboveNode, "\(rf).above", -1e12...1e12) else {
+                                reader.fail(rn, rf, "needs metric and above (and optional for_s, state)"); continue
+                            }
+                            let forS = rm["for_s"].flatMap { reader.double($0, "\(rf).for_s", 0...86400) } ?? 0
+                            let state: HealthState
+                            switch rm["state"]?.string ?? "degraded" {
+                            case "degraded": state = .degraded
+                            case "unhealthy": state = .unhealthy
+                            default: reader.fail(rn, "\(rf).state", "must be degraded or unhealthy"); continue
+                            }
+                            h.push.rules.append(ThresholdRule(metric: metric, above: above, forSeconds: forS, state: state))
+                        }
+                    default: reader.fail(pk, pf, "unknown setting (expected stale_after_s, rules)")
+                    }
+                }
             case "degraded_ttl": if let t = reader.int(v, f, 0...86400) { h.degradedTTL = UInt32(t) }
             case "min_ttl": if let t = reader.int(v, f, 0...86400) { h.minimumTTL = UInt32(t) }
-            default: reader.fail(k, f, "unknown setting (expected check, port, path, interval_ms, timeout_ms, rise, fall, unknown, degraded_ttl, min_ttl)")
+            default: reader.fail(k, f, "unknown setting (expected check, port, path, interval_ms, timeout_ms, rise, fall, unknown, push, degraded_ttl, min_ttl)")
             }
         }
         if h.timeoutMs >= h.intervalMs { reader.fail(node, "\(field).timeout_ms", "must be shorter than interval_ms") }

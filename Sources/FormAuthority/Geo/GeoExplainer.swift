@@ -17,8 +17,8 @@ public enum GeoExplainer {
         let ecs = clientSubnet.map { ($0.address, $0.prefixLength) }
         let placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
         let repository = geo.health[index]
-        let snapshot = repository?.snapshot()
-        let state: ((PoolNode) -> HealthState)? = snapshot.map { snap in { (snap[$0.id] ?? NodeHealth()).effective(policy: repository!.policy) } }
+        let effective = repository?.effectiveStates()
+        let state: ((PoolNode) -> HealthState)? = effective.map { snap in { snap[$0.id] ?? repository!.policy.unknownAs } }
         let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: state)
         let entry = ResponseBuilder.poolEntry(pool, placement: placement, health: repository)
         var out: [String] = []

@@ -90,13 +90,15 @@ public struct SelectionPolicy: Hashable, Sendable {
 
 /// Active health checks for a pool's nodes.
 public struct PoolHealthConfig: Sendable, Hashable {
-    public enum Check: String, Sendable, Hashable { case tcp, http }
+    /// `none`: no active checks; the nodes' pushed reports alone decide.
+    public enum Check: String, Sendable, Hashable { case tcp, http, none }
     public var check: Check = .tcp
     public var port: UInt16 = 51820
     public var path = "/health"
     public var intervalMs = 1000
     public var timeoutMs = 500
     public var policy = HealthPolicy()
+    public var push = PushPolicy()
     /// TTL while degraded or unknown nodes are answered, and the floor during failover.
     public var degradedTTL: UInt32 = 10
     public var minimumTTL: UInt32 = 2

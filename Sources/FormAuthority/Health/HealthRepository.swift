@@ -1,24 +1,52 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Every node's health, shared by the checkers (writers) and the answer path (readers).
+/// Every node's health, shared by the checkers and the management API (writers) and the answer
+/// path (readers).
 ///
 /// Readers look at `generation` (one atomic load) to know whether cached answers are still valid,
-/// and take the lock only to build a new answer (a cache miss), never per cached query.
+/// and take the lock only to build a new answer (a cache miss), never per cached query. Every
+/// change of a node's *effective* state (checks, pushed reports, rules, staleness, overrides)
+/// bumps the generation and is reported to `onTransition`.
 public final class HealthRepository: Sendable {
     public let policy: HealthPolicy
+    public let push: PushPolicy
     public let generation = Atomic<Int>(0)
-    private let nodes: Mutex<[String: NodeHealth]>
+    /// Seconds on a monotonic clock; injected so tests control time.
+    public let clock: @Sendable () -> Double
+    private let state: Mutex<(nodes: [String: NodeHealth], effective: [String: HealthState])>
     private let onTransition: @Sendable (String, HealthTransition) -> Void
 
-    public init(policy: HealthPolicy, nodeIDs: [String], onTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }) {
+    public init(policy: HealthPolicy, push: PushPolicy = PushPolicy(), nodeIDs: [String],
+                clock: @escaping @Sendable () -> Double = HealthRepository.monotonic,
+                onTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }) {
         self.policy = policy
-        self.nodes = Mutex(Dictionary(uniqueKeysWithValues: nodeIDs.map { ($0, NodeHealth()) }))
+        self.push = push
+        self.clock = clock
+        let nodes = Dictionary(uniqueKeysWithValues: nodeIDs.map { ($0, NodeHealth()) })
+        self.state = Mutex((nodes, nodes.mapValues { $0.effective(policy: policy) }))
         self.onTransition = onTransition
     }
 
-    public func record(node id: String, ok: Bool, at now: Double, latencyMs: Double?, detail: String) {
-        let transition = nodes.withLock { n -> HealthTransition? in
-            n[id, default: NodeHealth()].record(ok: ok, at: now, latencyMs: latencyMs, detail: detail, policy: policy)
+    public static let monotonic: @Sendable () -> Double = {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Applies `change` to one node and publishes an effective-state change, if it caused one.
+    private func mutate(_ id: String, reason: (NodeHealth) -> String, _ change: (inout NodeHealth) -> Void) {
+        let now = clock()
+        let transition = state.withLock { s -> HealthTransition? in
+            var node = s.nodes[id] ?? NodeHealth()
+            change(&node)
+            s.nodes[id] = node
+            let before = s.effective[id] ?? policy.unknownAs
+            let after = node.effective(policy: policy, push: push, at: now)
+            s.effective[id] = after
+            return before == after ? nil : HealthTransition(at: now, from: before, to: after, reason: reason(node))
         }
         if let transition {
             generation.add(1, ordering: .releasing)
@@ -26,14 +54,39 @@ public final class HealthRepository: Sendable {
         }
     }
 
-    public func setOverride(node id: String, _ o: HealthOverride?) {
-        nodes.withLock { $0[id, default: NodeHealth()].override = o }
-        generation.add(1, ordering: .releasing)
+    /// An active check's result.
+    public func record(node id: String, ok: Bool, at now: Double, latencyMs: Double?, detail: String) {
+        mutate(id, reason: { n in ok ? "\(n.consecutiveSuccesses) consecutive successful check(s)" : "\(n.consecutiveFailures) consecutive failed check(s): \(detail)" }) {
+            $0.record(ok: ok, at: now, latencyMs: latencyMs, detail: detail, policy: policy)
+        }
     }
 
-    public func snapshot() -> [String: NodeHealth] { nodes.withLock { $0 } }
+    /// A node's own report.
+    public func report(node id: String, state reported: HealthState?, metrics: [String: Double]) {
+        let now = clock()
+        mutate(id, reason: { _ in "pushed report \(reported?.rawValue ?? "-") \(metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))" }) {
+            $0.report(PushedReport(at: now, state: reported, metrics: metrics), push: push)
+        }
+    }
+
+    public func setOverride(node id: String, _ o: HealthOverride?) {
+        mutate(id, reason: { _ in "operator override \(o?.rawValue ?? "cleared")" }) { $0.override = o }
+    }
+
+    /// Re-evaluates time-dependent state (stale reports); call periodically.
+    public func tick() {
+        let ids = state.withLock { Array($0.nodes.keys) }
+        for id in ids { mutate(id, reason: { _ in "report went stale" }) { _ in } }
+    }
+
+    public func snapshot() -> [String: NodeHealth] { state.withLock { $0.nodes } }
+
+    /// Effective states as of the last change (what answers use).
+    public func effectiveStates() -> [String: HealthState] { state.withLock { $0.effective } }
 
     public func effective(_ id: String) -> HealthState {
-        nodes.withLock { ($0[id] ?? NodeHealth()).effective(policy: policy) }
+        state.withLock { $0.effective[id] ?? policy.unknownAs }
     }
+
+    public func knows(_ id: String) -> Bool { state.withLock { $0.nodes[id] != nil } }
 }

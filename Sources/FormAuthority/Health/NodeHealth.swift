@@ -42,6 +42,44 @@ public enum HealthOverride: String, Sendable, Codable {
     case forceDown = "force-down"
 }
 
+/// A node's own report (pushed to the management API): an optional state and metrics.
+public struct PushedReport: Sendable, Hashable, Codable {
+    public var at: Double
+    public var state: HealthState?
+    /// e.g. cpu (0...1), memory (0...1), load, packet_loss (0...1), latency_ms.
+    public var metrics: [String: Double]
+    public init(at: Double, state: HealthState? = nil, metrics: [String: Double] = [:]) {
+        self.at = at
+        self.state = state
+        self.metrics = metrics
+    }
+}
+
+/// `metric > above` for at least `forSeconds` (of consecutive reports) -> `state`.
+public struct ThresholdRule: Sendable, Hashable, Codable {
+    public var metric: String
+    public var above: Double
+    public var forSeconds: Double
+    public var state: HealthState
+    public init(metric: String, above: Double, forSeconds: Double, state: HealthState) {
+        self.metric = metric
+        self.above = above
+        self.forSeconds = forSeconds
+        self.state = state
+    }
+}
+
+/// How pushed reports count.
+public struct PushPolicy: Sendable, Hashable {
+    /// A report older than this counts as `unknown` (then treated per `HealthPolicy.unknownAs`).
+    public var staleAfter: Double = 30
+    public var rules: [ThresholdRule] = []
+    public init(staleAfter: Double = 30, rules: [ThresholdRule] = []) {
+        self.staleAfter = staleAfter
+        self.rules = rules
+    }
+}
+
 /// One state change, with why and when (seconds on the injected clock).
 public struct HealthTransition: Sendable, Hashable, Codable {
     public var at: Double
@@ -57,6 +95,9 @@ public struct NodeHealth: Sendable, Hashable {
     public private(set) var consecutiveFailures = 0
     public private(set) var lastCheck: (at: Double, ok: Bool, latencyMs: Double?, detail: String)? = nil
     public var override: HealthOverride? = nil
+    public private(set) var pushed: PushedReport? = nil
+    /// Per rule: since when its condition has held (cleared when a report breaks it).
+    public private(set) var ruleSince: [Int: Double] = [:]
     /// Most recent first is not needed: appended in order, bounded.
     public private(set) var transitions: [HealthTransition] = []
     static let keptTransitions = 32
@@ -94,12 +135,41 @@ public struct NodeHealth: Sendable, Hashable {
         return t
     }
 
-    /// What answers use: the override first, then the checked state (unknown per policy).
-    public func effective(policy: HealthPolicy) -> HealthState {
+    /// Records a pushed report, tracking how long each threshold rule's condition has held.
+    public mutating func report(_ r: PushedReport, push: PushPolicy) {
+        pushed = r
+        for (i, rule) in push.rules.enumerated() {
+            if let v = r.metrics[rule.metric], v > rule.above {
+                if ruleSince[i] == nil { ruleSince[i] = r.at }
+            } else {
+                ruleSince[i] = nil
+            }
+        }
+    }
+
+    /// The state the node's own reports imply at `now`: nil without reports, `unknown` once stale,
+    /// else the worst of the reported state and every rule whose condition has held long enough.
+    public func pushedState(at now: Double, push: PushPolicy) -> HealthState? {
+        guard let pushed else { return nil }
+        if now - pushed.at > push.staleAfter { return .unknown }
+        var worst = pushed.state ?? .healthy
+        for (i, rule) in push.rules.enumerated() {
+            if let since = ruleSince[i], pushed.at - since >= rule.forSeconds, rule.state > worst { worst = rule.state }
+        }
+        return worst
+    }
+
+    /// What answers use (the documented combination rule): an override wins; otherwise the worse
+    /// of the active checks' state and the pushed state, each `unknown` mapped by the policy.
+    public func effective(policy: HealthPolicy, push: PushPolicy = PushPolicy(), at now: Double = 0) -> HealthState {
         switch override {
         case .forceUp?: return .healthy
         case .forceDown?, .drain?: return .unhealthy
-        case nil: return state == .unknown ? policy.unknownAs : state
+        case nil:
+            let active = state == .unknown ? policy.unknownAs : state
+            guard let p = pushedState(at: now, push: push) else { return active }
+            let pushedMapped = p == .unknown ? policy.unknownAs : p
+            return max(active, pushedMapped)
         }
     }
 
