@@ -99,6 +99,9 @@ public struct ServerConfig: Sendable {
     public var zones: [ZoneConfig] = []
     /// GeoIP databases, network maps and GeoDNS pools.
     public var geo = GeoConfig()
+    /// The management API's address (nil: not served) and bearer token.
+    public var managementListen: ListenAddress? = nil
+    public var managementToken: String? = nil
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
 
@@ -189,12 +192,25 @@ public struct ServerConfig: Sendable {
                 var reader = YAMLReader(file: file)
                 GeoConfig.parseGeoIP(value, directory: directory, into: &config.geo, reader: &reader)
                 errors += reader.errors
+            case "management":
+                guard let m = value.mapping else { fail(value, "management", "must be a mapping with listen and token"); continue }
+                for (k, v) in m {
+                    switch k.string {
+                    case "listen":
+                        guard let a = ListenAddress(parsing: v.string ?? "") else { fail(v, "management.listen", "'\(v.string ?? "?")' is not an address like 127.0.0.1:8053"); continue }
+                        config.managementListen = a
+                    case "token":
+                        guard let t = v.string, t.count >= 16 else { fail(v, "management.token", "must be at least 16 characters"); continue }
+                        config.managementToken = t
+                    default: fail(k, "management.\(k.string ?? "?")", "unknown setting (expected listen, token)")
+                    }
+                }
             case "pools":
                 var reader = YAMLReader(file: file)
                 GeoConfig.parsePools(value, into: &config.geo, reader: &reader)
                 errors += reader.errors
             default:
-                fail(keyNode, key, "unknown setting (expected listen, server, zones, geoip, pools)")
+                fail(keyNode, key, "unknown setting (expected listen, server, zones, geoip, pools, management)")
             }
         }
         if config.zones.isEmpty, top["zones"] == nil { fail(root, "zones", "no zones configured") }

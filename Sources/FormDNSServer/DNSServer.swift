@@ -109,6 +109,12 @@ public final class DNSServer: Sendable {
         }
     }
 
+    /// The builder currently answering (for the management API).
+    public func currentBuilder() -> ResponseBuilder { shared.snapshot().1 }
+
+    /// The event loop group (for the management API).
+    public var eventLoopGroup: EventLoopGroup { group }
+
     /// Installs a new snapshot for the UDP workers and on every event loop; in-flight queries
     /// finish on the old one.
     public func reload(_ builder: ResponseBuilder) async throws {

@@ -10,7 +10,7 @@ struct FormDNS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "form-dns",
         abstract: "The Formation GeoDNS authority: serves zones and the entry-node anycast name.",
-        subcommands: [Serve.self, Check.self, Explain.self, Geo.self]
+        subcommands: [Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self]
     )
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import FormAuthority
 import FormDNSServer
 #if canImport(Glibc)
@@ -39,7 +40,28 @@ struct Serve: AsyncParsableCommand {
             try? await server.shutdown()
             throw ExitCode(1)
         }
-        let addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
+        var api: ManagementAPI? = nil
+        if let m = config.managementListen {
+            let token = config.managementToken ?? ProcessInfo.processInfo.environment["FORM_DNS_API_TOKEN"]
+            do {
+                api = try await ManagementAPI(host: m.host, port: m.port, token: token, group: server.eventLoopGroup,
+                                              current: { server.currentBuilder() }, audit: { log($0) })
+            } catch {
+                printError("form-dns: cannot listen for the management API on \(m): \(error)")
+                try? await server.shutdown()
+                throw ExitCode(1)
+            }
+        }
+        // Pushed reports go stale with time: re-evaluate once a second.
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                for repo in server.currentBuilder().geo?.health ?? [] { repo?.tick() }
+            }
+        }
+        defer { ticker.cancel() }
+        var addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
+        if let api { addresses += " api://\(api.address.ipAddress ?? "?"):\(api.address.port ?? 0)" }
         print("form-dns: listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))")
         fflush(nil)
 
@@ -66,6 +88,7 @@ struct Serve: AsyncParsableCommand {
             } else {
                 log("shutting down")
                 checker.stop()
+                await api?.close()
                 try await server.shutdown()
                 return
             }

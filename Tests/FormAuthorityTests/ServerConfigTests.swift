@@ -32,7 +32,7 @@ import Testing
             #expect(lines.contains("bad.yaml:4: server.udp_payload_sise: unknown setting"))
             #expect(lines.contains("bad.yaml:6: zones[0].file: is required"))
             #expect(lines.contains("bad.yaml:7: zones[1].origin: is required"))
-            #expect(lines.contains("bad.yaml:8: extra: unknown setting (expected listen, server, zones, geoip, pools)"))
+            #expect(lines.contains("bad.yaml:8: extra: unknown setting (expected listen, server, zones, geoip, pools, management)"))
         }
     }
 

@@ -1,0 +1,90 @@
+import ArgumentParser
+import FormAuthority
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options to reach a running form-dns's management API.
+struct APIOptions: ParsableArguments {
+    @Option(name: .long, help: "Management API address, e.g. 127.0.0.1:8053.")
+    var api: String
+
+    @Option(name: .long, help: "Bearer token (default: $FORM_DNS_API_TOKEN).")
+    var token: String?
+
+    /// One HTTP/1.0 request over a plain socket; returns status and body.
+    func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, Data) {
+        guard let a = ListenAddress(parsing: api) else { throw ValidationError("--api '\(api)' is not an address like 127.0.0.1:8053") }
+        let fd = socket(a.host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var rc: Int32
+        if a.host.contains(":") {
+            var sa = sockaddr_in6(); sa.sin6_family = sa_family_t(AF_INET6); sa.sin6_port = UInt16(a.port).bigEndian
+            inet_pton(AF_INET6, a.host, &sa.sin6_addr)
+            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var sa = sockaddr_in(); sa.sin_family = sa_family_t(AF_INET); sa.sin_port = UInt16(a.port).bigEndian
+            inet_pton(AF_INET, a.host, &sa.sin_addr)
+            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        guard rc == 0 else { throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))") }
+        var req = "\(method) \(path) HTTP/1.0\r\nHost: \(api)\r\n"
+        if let t = token ?? ProcessInfo.processInfo.environment["FORM_DNS_API_TOKEN"] { req += "Authorization: Bearer \(t)\r\n" }
+        if let body { req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { req += "\r\n" }
+        _ = req.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        var response: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { break }
+            response += buf[0..<n]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw ValidationError("bad response from \(api)") }
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        return (status, Data(text[split.upperBound...].utf8))
+    }
+}
+
+struct Health: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every node's health as the running authority sees it: state, check counters, last check, latency, overrides, pushed reports.")
+
+    @OptionGroup var api: APIOptions
+
+    @Flag(help: "Print the raw JSON.")
+    var json = false
+
+    func run() throws {
+        let (status, body) = try api.request("GET", "/v1/health")
+        guard status == 200 else {
+            printError("form-dns: management API answered \(status): \(String(decoding: body, as: UTF8.self))")
+            throw ExitCode(1)
+        }
+        if json { print(String(decoding: body, as: UTF8.self)); return }
+        print(try HealthReport.decode(body).table())
+    }
+}
+
+struct Override: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drain a node, force it up or down, or clear the override (through the management API).")
+
+    @OptionGroup var api: APIOptions
+
+    @Argument(help: "Pool name.") var pool: String
+    @Argument(help: "Node id.") var node: String
+    @Argument(help: "drain, force-up, force-down or clear.") var action: String
+
+    func run() throws {
+        guard ["drain", "force-up", "force-down", "clear"].contains(action) else { throw ValidationError("action must be drain, force-up, force-down or clear") }
+        let value = action == "clear" ? "null" : "\"\(action)\""
+        let path = "/v1/pools/\(pool.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pool)/nodes/\(node.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? node)/override"
+        let (status, body) = try api.request("POST", path, body: "{\"override\": \(value)}")
+        print(String(decoding: body, as: UTF8.self))
+        if status != 200 { throw ExitCode(1) }
+    }
+}
