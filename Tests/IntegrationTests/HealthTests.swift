@@ -72,3 +72,76 @@ import Glibc
         #expect(explain.output.contains("health"))
     }
 }
+
+
+/// The management API: pushed reports with threshold rules, staleness, overrides, the audit log,
+/// the bearer token, and `form-dns health` / `form-dns override`.
+@Suite(.serialized) struct ManagementAPITests {
+    static let token = "test-token-0123456789abcdef"
+
+    @Test func pushedReportsOverridesAndTheHealthCommand() throws {
+        let dir = Harness.tempDirectory()
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        management: {listen: "127.0.0.1:0", token: \(Self.token)}
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            policy: {max_answers: 1}
+            health:
+              check: none
+              degraded_ttl: 7
+              push:
+                stale_after_s: 2
+                rules: [{metric: cpu, above: 0.9, for_s: 0, state: degraded}]
+            nodes:
+              - {id: near, ipv4: 127.0.0.31, latitude: 52.4, longitude: 4.9}
+              - {id: far, ipv4: 127.0.0.32, latitude: -33.9, longitude: 151.2}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        defer { dns.stop() }
+        let apiWord = try #require(dns.log.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("api://") })
+        let api = String(apiWord.dropFirst("api://".count))
+        func first() throws -> String? {
+            // The query comes from loopback, which no database places: weights and the tie-break rank.
+            let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+            return m.answers.first?.data.description
+        }
+        let initial = try #require(try first())
+        let other = initial == "127.0.0.31" ? "far" : "near"
+        let chosen = initial == "127.0.0.31" ? "near" : "far"
+
+        // Drain the chosen node through the CLI: the other one answers.
+        let drained = try Harness.run(Harness.formDNSBinary, ["override", "--api", api, "--token", Self.token, "entry", chosen, "drain"])
+        #expect(drained.status == 0 && drained.output.contains("unhealthy"))
+        try waitFor { try first() != initial }
+        #expect(dns.log.contains("audit: "))
+        #expect(dns.log.contains("/v1/pools/entry/nodes/\(chosen)/override -> 200"))
+        // Without the token: refused and audited.
+        let refused = try Harness.run(Harness.formDNSBinary, ["override", "--api", api, "--token", "wrong-token-xxxxxxxxxx", "entry", chosen, "clear"])
+        #expect(refused.status == 1 && dns.log.contains("-> 401"))
+        _ = try Harness.run(Harness.formDNSBinary, ["override", "--api", api, "--token", Self.token, "entry", chosen, "clear"])
+        try waitFor { try first() == initial }
+
+        // A pushed report over the cpu rule makes the chosen node degraded: TTL drops to degraded_ttl.
+        let report = try Harness.run("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(Self.token)",
+                                                       "--data", #"{"metrics": {"cpu": 0.97}}"#, "http://\(api)/v1/pools/entry/nodes/\(chosen)/report"])
+        #expect(report.output.contains("degraded"))
+        try waitFor {
+            let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+            return m.answers.first?.ttl == 7 || m.answers.first?.data.description != initial
+        }
+        // The report goes stale after 2 s: unknown, treated as healthy again.
+        try waitFor(seconds: 6) { dns.log.contains("report went stale") }
+
+        // form-dns health lists every node with what the checker thinks.
+        let health = try Harness.run(Harness.formDNSBinary, ["health", "--api", api, "--token", Self.token])
+        #expect(health.status == 0)
+        #expect(health.output.contains("pool entry (checks: none)"))
+        #expect(health.output.contains(chosen) && health.output.contains(other))
+        #expect(health.output.contains("cpu=0.97"))
+        let json = try Harness.run(Harness.formDNSBinary, ["health", "--api", api, "--token", Self.token, "--json"])
+        #expect(json.output.contains("\"transitions\""))
+    }
+}
