@@ -370,8 +370,10 @@ public struct ResponseBuilder: Sendable {
             // The answer can change when an answered node goes down or an excluded one comes back.
             let watched = answered.map(\.id) + ranked.filter { $0.verdict == .unhealthy }.map(\.node.id)
             let soonest = watched.map { (snapshot[$0] ?? NodeHealth()).checksUntilPossibleChange(policy: health!.policy) }.min() ?? Int.max
+            // A degraded region in the answer shortens the TTL like a degraded node does.
+            let regionDegraded = ranked.contains { c in c.regionDegraded && answered.contains { $0.id == c.node.id } }
             ttl = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL, checkInterval: Double(cfg.intervalMs) / 1000)
-                .ttl(answered: answered.map(state), failOpen: failOpen, checksUntilChange: soonest)
+                .ttl(answered: answered.map(state) + (regionDegraded ? [.degraded] : []), failOpen: failOpen, checksUntilChange: soonest)
         }
         let owner = pool.names[0]
         func template(_ addresses: [[UInt8]], _ type: RecordType) -> AnswerTemplate? {

@@ -103,3 +103,27 @@ import Testing
         #expect(repo.effective("a") == .healthy)
     }
 }
+
+@Suite struct RegionalSpillOverTests {
+    func node(_ id: String, lat: Double, lon: Double, region: String) -> PoolNode {
+        PoolNode(id: id, ipv4: [127, 0, 0, 1], location: GeoLocation(latitude: lat, longitude: lon, region: region))
+    }
+
+    @Test func clientsOfADegradedRegionSpillToTheNearestHealthyRegion() {
+        // eu has 4 nodes, 3 of them down (25% up < 50%): its survivor is penalised, so a client in
+        // Amsterdam goes to us-east (the nearest healthy region) before the last eu node.
+        let nodes = [node("eu1", lat: 52.4, lon: 4.9, region: "eu"), node("eu2", lat: 51.5, lon: -0.1, region: "eu"),
+                     node("eu3", lat: 50.1, lon: 8.7, region: "eu"), node("eu4", lat: 48.9, lon: 2.4, region: "eu"),
+                     node("us1", lat: 40.7, lon: -74.0, region: "us"), node("ap1", lat: 35.7, lon: 139.7, region: "ap")]
+        let pool = GeoPool(name: "p", names: ["p.test."], nodes: nodes, policy: SelectionPolicy(maxAnswers: 2))
+        let down: Set<String> = ["eu1", "eu2", "eu3"]
+        let health: (PoolNode) -> HealthState = { down.contains($0.id) ? .unhealthy : .healthy }
+        #expect(GeoSelector.degradedRegions(pool, health: health) == ["eu"])
+        let ranked = GeoSelector.rank(pool, client: GeoLocation(latitude: 52.4, longitude: 4.9), cellKey: 1, health: health)
+        #expect(GeoSelector.select(ranked, ipv6: false, maxAnswers: 2).map(\.id) == ["us1", "ap1"])
+        #expect(ranked.first { $0.node.id == "eu4" }?.regionDegraded == true)
+        // With only one of four down, eu is fine: its nodes stay first.
+        let one: (PoolNode) -> HealthState = { $0.id == "eu1" ? .unhealthy : .healthy }
+        #expect(GeoSelector.rank(pool, client: GeoLocation(latitude: 52.4, longitude: 4.9), cellKey: 1, health: one).first?.node.id == "eu2")
+    }
+}

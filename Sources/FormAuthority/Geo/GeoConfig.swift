@@ -249,6 +249,8 @@ public struct GeoConfig: Sendable {
             case "max_answers": policy.maxAnswers = reader.int(v, f, 1...64) ?? policy.maxAnswers
             case "degraded_penalty": policy.degradedPenalty = reader.double(v, f, 1...1_000_000) ?? policy.degradedPenalty
             case "fail_open": policy.failOpen = reader.bool(v, f) ?? policy.failOpen
+            case "region_spill_threshold": policy.regionSpillThreshold = reader.double(v, f, 0...1) ?? policy.regionSpillThreshold
+            case "spill_penalty": policy.spillPenalty = reader.double(v, f, 1...1e12) ?? policy.spillPenalty
             case "default_region": if let r = reader.string(v, f) { policy.defaultLocation = .region(r) }
             case "default_location":
                 guard let dm = v.mapping else { reader.fail(v, f, "must be a mapping with latitude and longitude"); continue }
@@ -258,7 +260,7 @@ public struct GeoConfig: Sendable {
                 }
                 if let l = fields.location(node: v, field: f, reader: &reader) { policy.defaultLocation = .coordinate(l) }
             default:
-                reader.fail(k, f, "unknown setting (expected strategy, steps_km, country_bias, region_bias, max_answers, degraded_penalty, fail_open, default_location, default_region)")
+                reader.fail(k, f, "unknown setting (expected strategy, steps_km, country_bias, region_bias, max_answers, degraded_penalty, fail_open, region_spill_threshold, spill_penalty, default_location, default_region)")
             }
         }
         switch strategyName {

@@ -33,6 +33,10 @@ public enum GeoExplainer {
         out.append("client location: \(placement.location.map(\.description) ?? "unknown") [\(placement.source)]")
         let scope = placement.viaClientSubnet ? "\(min(placement.network.prefixLength, clientSubnet?.prefixLength ?? 0))" : "0"
         out.append("decided by network \(placement.network); ECS scope \(scope)")
+        let spilled = Set(ranked.filter(\.regionDegraded).compactMap(\.node.location.region)).sorted()
+        if !spilled.isEmpty {
+            out.append("regional degradation: \(spilled.joined(separator: ", ")) below \(Int(p.regionSpillThreshold * 100))% of nodes up: clients spill over to the nearest healthy regions")
+        }
         out.append("")
         out.append(pad("rank", 5) + pad("node", 14) + pad("ipv4", 16) + pad("ipv6", 22) + pad("km", 10) + pad("weight", 8)
                    + pad("country", 9) + pad("region", 8) + pad("health", 10) + pad("cost", 14) + "verdict")
@@ -49,7 +53,8 @@ public enum GeoExplainer {
             out.append(pad(rank, 5) + pad(c.node.id, 14) + pad(c.node.ipv4.map(IPAddressText.format) ?? "-", 16)
                        + pad(c.node.ipv6.map(IPAddressText.format) ?? "-", 22) + pad(String(format: "%.0f", c.distanceKm), 10)
                        + pad(fmt(c.node.weight), 8) + pad(c.countryFactor == 1 ? "-" : "x\(fmt(c.countryFactor))", 9)
-                       + pad(c.regionFactor == 1 ? "-" : "x\(fmt(c.regionFactor))", 8) + pad(c.health.rawValue, 10)
+                       + pad(c.regionFactor == 1 ? "-" : "x\(fmt(c.regionFactor))", 8)
+                       + pad(c.health.rawValue + (c.regionDegraded ? "*" : ""), 10)
                        + pad(String(format: "%.4g", c.cost), 14) + verdict)
         }
         out.append("")

@@ -77,6 +77,11 @@ public struct SelectionPolicy: Hashable, Sendable {
     public var degradedPenalty: Double = 4
     /// If every node is down, answer with the best-ranked ones anyway rather than nothing.
     public var failOpen = true
+    /// Regional degradation: when less than this fraction of a region's nodes is up, the region's
+    /// survivors cost `spillPenalty` times more, so its clients spill over to the nearest healthy
+    /// regions instead of overloading the few left. 0 turns it off.
+    public var regionSpillThreshold: Double = 0.5
+    public var spillPenalty: Double = 1000
 
     public init(strategy: DistanceStrategy = .linear, countryBias: Double = 1, regionBias: Double = 1, maxAnswers: Int = 2,
                 defaultLocation: DefaultLocation? = nil) {

@@ -23,6 +23,20 @@ public enum GeoSelector {
         public var tieBreak: UInt64
         public var verdict: Verdict
         public var health: HealthState = .healthy
+        /// The node's region is degraded (too few nodes up): its cost carries the spill penalty.
+        public var regionDegraded = false
+    }
+
+    /// Regions whose share of enabled nodes that are up is below the pool's threshold.
+    public static func degradedRegions(_ pool: GeoPool, health: ((PoolNode) -> HealthState)?) -> Set<String> {
+        guard let health, pool.policy.regionSpillThreshold > 0 else { return [] }
+        var total: [String: Int] = [:], up: [String: Int] = [:]
+        for n in pool.nodes where n.enabled {
+            guard let r = n.location.region else { continue }
+            total[r, default: 0] += 1
+            if health(n) != .unhealthy { up[r, default: 0] += 1 }
+        }
+        return Set(total.filter { r, t in t > 1 && Double(up[r] ?? 0) / Double(t) < pool.policy.regionSpillThreshold }.keys)
     }
 
     /// Ranks every node: ascending cost, then the tie-break. `cellKey` identifies the client's
@@ -34,6 +48,7 @@ public enum GeoSelector {
     public static func rank(_ pool: GeoPool, client: GeoLocation?, cellKey: UInt64,
                             health: ((PoolNode) -> HealthState)? = nil) -> [Candidate] {
         let policy = pool.policy
+        let degradedRegions = degradedRegions(pool, health: health)
         var candidates: [Candidate] = []
         candidates.reserveCapacity(pool.nodes.count)
         for node in pool.nodes {
@@ -43,8 +58,11 @@ public enum GeoSelector {
             let state = health?(node) ?? .healthy
             var cost = (policy.strategy.cost(distanceKm: distance) + 1) * countryFactor * regionFactor / max(node.weight, 1e-9)
             if state == .degraded { cost *= policy.degradedPenalty }
+            let spilled = node.location.region.map(degradedRegions.contains) ?? false
+            if spilled { cost *= policy.spillPenalty }
             candidates.append(Candidate(node: node, distanceKm: distance, countryFactor: countryFactor, regionFactor: regionFactor,
-                                        cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled, health: state))
+                                        cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled, health: state,
+                                        regionDegraded: spilled))
         }
         var enabled = candidates.filter { $0.node.enabled && $0.health != .unhealthy }
         var down = candidates.filter { $0.node.enabled && $0.health == .unhealthy }

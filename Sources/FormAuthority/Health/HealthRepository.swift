@@ -36,16 +36,20 @@ public final class HealthRepository: Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Applies `change` to one node and publishes an effective-state change, if it caused one.
+    /// Applies `change` to one node and publishes what it caused: a transition of the checked
+    /// state (so "unknown -> healthy" is seen when the first check confirms a node) or else a
+    /// change of the effective state (pushed reports, rules, staleness, overrides).
     private func mutate(_ id: String, reason: (NodeHealth) -> String, _ change: (inout NodeHealth) -> Void) {
         let now = clock()
         let transition = state.withLock { s -> HealthTransition? in
             var node = s.nodes[id] ?? NodeHealth()
+            let lastBefore = node.transitions.last
             change(&node)
             s.nodes[id] = node
             let before = s.effective[id] ?? policy.unknownAs
             let after = node.effective(policy: policy, push: push, at: now)
             s.effective[id] = after
+            if let t = node.transitions.last, t != lastBefore { return t }  // (the list is bounded: compare, don't count)
             return before == after ? nil : HealthTransition(at: now, from: before, to: after, reason: reason(node))
         }
         if let transition {
