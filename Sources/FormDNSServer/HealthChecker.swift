@@ -1,3 +1,4 @@
+import DNSWire
 import FormAuthority
 import Foundation
 import Synchronization
@@ -45,10 +46,11 @@ public final class HealthChecker: Sendable {
 
     static func check(address: String, config: PoolHealthConfig, timeout: Double) -> (Bool, String) {
         let deadline = monotonicSeconds() + timeout
+        if config.check == .dns { return checkDNS(address: address, config: config, deadline: deadline) }
         guard let fd = connectTCP(address, config.port, deadline: deadline) else { return (false, "TCP connect to \(address):\(config.port) failed") }
         defer { close(fd) }
         switch config.check {
-        case .tcp, .none:
+        case .tcp, .none, .dns:
             return (true, "TCP connect ok")
         case .http:
             let request = "GET \(config.path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: form-dns-health\r\n\r\n"
@@ -65,6 +67,41 @@ public final class HealthChecker: Sendable {
             let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
             guard parts.count >= 2, let code = Int(parts[1]) else { return (false, "HTTP: bad status line") }
             return ((200..<300).contains(code), "HTTP \(code)")
+        }
+    }
+
+    /// A DNS query over UDP: alive if an answer with our ID comes back NOERROR or NXDOMAIN in time.
+    static func checkDNS(address: String, config: PoolHealthConfig, deadline: Double) -> (Bool, String) {
+        let id = UInt16.random(in: 0...UInt16.max)
+        guard let query = try? DNSMessage(header: DNSHeader(id: id, flags: 0), questions: [DNSQuestion(name: config.query, type: .a)]).encode() else {
+            return (false, "DNS: cannot encode the query")
+        }
+        let v6 = address.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return (false, "DNS: no socket") }
+        defer { close(fd) }
+        var connected: Int32
+        if v6 {
+            var a = sockaddr_in6(); a.sin6_family = sa_family_t(AF_INET6); a.sin6_port = config.port.bigEndian
+            inet_pton(AF_INET6, address, &a.sin6_addr)
+            connected = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var a = sockaddr_in(); a.sin_family = sa_family_t(AF_INET); a.sin_port = config.port.bigEndian
+            inet_pton(AF_INET, address, &a.sin_addr)
+            connected = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        guard connected == 0 else { return (false, "DNS: connect failed") }
+        _ = query.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
+            guard remaining > 0, poll(&p, 1, remaining) == 1 else { return (false, "DNS: no answer in time") }
+            let n = recv(fd, &buf, buf.count, 0)
+            guard n >= 12 else { return (false, "DNS: port unreachable or short answer") }
+            guard UInt16(buf[0]) << 8 | UInt16(buf[1]) == id, buf[2] & 0x80 != 0 else { continue }
+            let rcode = buf[3] & 0x0F
+            return (rcode == 0 || rcode == 3, "DNS rcode \(ResponseCode(rawValue: UInt16(rcode)))")
         }
     }
 

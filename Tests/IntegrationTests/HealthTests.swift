@@ -74,6 +74,31 @@ import Glibc
 }
 
 
+extension HealthIntegrationTests {
+    @Test func dnsChecksTellLiveFromDeadServers() throws {
+        let dir = Harness.tempDirectory()
+        let port = Harness.freePort()
+        let target = try ServerProcess.formDNS(["--zone", "formation.test=\(Harness.packageRoot)/Fixtures/demo/formation.test.zone",
+                                                "--listen", "127.0.0.41:\(port)"], directory: dir)
+        defer { target.stop() }
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        pools:
+          - names: [entry.formation.test]
+            health: {check: dns, port: \(port), query: www.formation.test, interval_ms: 200, timeout_ms: 150}
+            nodes:
+              - {id: alive, ipv4: 127.0.0.41, latitude: 1, longitude: 1}
+              - {id: dead, ipv4: 127.0.0.42, latitude: 2, longitude: 2}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: Harness.tempDirectory())
+        defer { dns.stop() }
+        try waitFor { dns.log.contains("alive unknown -> healthy") && dns.log.contains("dead unknown -> unhealthy") }
+        let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+        #expect(m.answers.map(\.data.description) == ["127.0.0.41"])
+    }
+}
+
 /// The management API: pushed reports with threshold rules, staleness, overrides, the audit log,
 /// the bearer token, and `form-dns health` / `form-dns override`.
 @Suite(.serialized) struct ManagementAPITests {

@@ -96,10 +96,12 @@ public struct SelectionPolicy: Hashable, Sendable {
 /// Active health checks for a pool's nodes.
 public struct PoolHealthConfig: Sendable, Hashable {
     /// `none`: no active checks; the nodes' pushed reports alone decide.
-    public enum Check: String, Sendable, Hashable { case tcp, http, none }
+    public enum Check: String, Sendable, Hashable { case tcp, http, dns, none }
     public var check: Check = .tcp
     public var port: UInt16 = 51820
     public var path = "/health"
+    /// The name a `dns` check asks for (type A); any NOERROR or NXDOMAIN answer counts as alive.
+    public var query: DNSName = "health.formation.test."
     public var intervalMs = 1000
     public var timeoutMs = 500
     public var policy = HealthPolicy()
