@@ -127,3 +127,41 @@ import Testing
         #expect(GeoSelector.rank(pool, client: GeoLocation(latitude: 52.4, longitude: 4.9), cellKey: 1, health: one).first?.node.id == "eu2")
     }
 }
+
+/// Pushed reports, threshold rules and staleness, with a controllable clock.
+@Suite struct PushedHealthTests {
+    final class Clock: @unchecked Sendable {
+        // @unchecked Sendable: the tests mutate `now` only between calls, on one thread.
+        var now: Double = 0
+    }
+
+    @Test func rulesStalenessAndTheCombinationRule() {
+        let clock = Clock()
+        let push = PushPolicy(staleAfter: 30, rules: [ThresholdRule(metric: "cpu", above: 0.9, forSeconds: 60, state: .degraded),
+                                                      ThresholdRule(metric: "packet_loss", above: 0.2, forSeconds: 0, state: .unhealthy)])
+        let repo = HealthRepository(policy: HealthPolicy(unknownAs: .healthy), push: push, nodeIDs: ["n"], clock: { clock.now })
+        repo.report(node: "n", state: .healthy, metrics: ["cpu": 0.95])
+        #expect(repo.effective("n") == .healthy)           // cpu high, but not yet for 60 s
+        clock.now = 61
+        repo.report(node: "n", state: .healthy, metrics: ["cpu": 0.97])
+        #expect(repo.effective("n") == .degraded)          // held for 61 s
+        clock.now = 70
+        repo.report(node: "n", state: .healthy, metrics: ["cpu": 0.5])
+        #expect(repo.effective("n") == .healthy)           // the condition broke: the window restarts
+        repo.report(node: "n", state: nil, metrics: ["packet_loss": 0.5])
+        #expect(repo.effective("n") == .unhealthy)         // immediate rule
+        // The worse of active and pushed: a healthy check does not hide a bad report.
+        repo.record(node: "n", ok: true, at: 70, latencyMs: 1, detail: "ok")
+        #expect(repo.effective("n") == .unhealthy)
+        // Stale after 30 s without a report: unknown, treated per policy (healthy), and the active state rules.
+        clock.now = 101
+        repo.tick()
+        #expect(repo.effective("n") == .healthy)
+        let strict = HealthRepository(policy: HealthPolicy(unknownAs: .unhealthy), push: push, nodeIDs: ["n"], clock: { clock.now })
+        strict.record(node: "n", ok: true, at: 101, latencyMs: 1, detail: "ok")
+        strict.report(node: "n", state: .healthy, metrics: [:])
+        clock.now = 200
+        strict.tick()
+        #expect(strict.effective("n") == .unhealthy)       // a stale report counts as unknown -> unhealthy by policy
+    }
+}
