@@ -47,10 +47,11 @@ public final class HealthChecker: Sendable {
     static func check(address: String, config: PoolHealthConfig, timeout: Double) -> (Bool, String) {
         let deadline = monotonicSeconds() + timeout
         if config.check == .dns { return checkDNS(address: address, config: config, deadline: deadline) }
+        if config.check == .https { return HTTPSCheck.run(address: address, config: config, deadline: deadline) }
         guard let fd = connectTCP(address, config.port, deadline: deadline) else { return (false, "TCP connect to \(address):\(config.port) failed") }
         defer { close(fd) }
         switch config.check {
-        case .tcp, .none, .dns:
+        case .tcp, .none, .dns, .https:
             return (true, "TCP connect ok")
         case .http:
             let request = "GET \(config.path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: form-dns-health\r\n\r\n"
@@ -66,8 +67,12 @@ public final class HealthChecker: Sendable {
             }
             let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
             guard parts.count >= 2, let code = Int(parts[1]) else { return (false, "HTTP: bad status line") }
-            return ((200..<300).contains(code), "HTTP \(code)")
+            return (HealthChecker.statusIsUp(code, config), "HTTP \(code)")
         }
+    }
+
+    static func statusIsUp(_ code: Int, _ config: PoolHealthConfig) -> Bool {
+        config.expectStatus.map { $0 == code } ?? (200..<300).contains(code)
     }
 
     /// A DNS query over UDP: alive if an answer with our ID comes back NOERROR or NXDOMAIN in time.

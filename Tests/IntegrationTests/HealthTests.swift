@@ -99,6 +99,51 @@ extension HealthIntegrationTests {
     }
 }
 
+extension HealthIntegrationTests {
+    @Test func httpsChecksReadTheStatus() throws {
+        let dir = Harness.tempDirectory()
+        let port = Harness.freePort()
+        _ = try Harness.run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=entry.test",
+                                        "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        // Two self-signed HTTPS servers: one healthy (200), one answering 503.
+        let server = """
+        import http.server, ssl, sys
+        code = int(sys.argv[2])
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(code); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer((sys.argv[1], \(port)), H)
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain("\(dir)/cert.pem", "\(dir)/key.pem")
+        s.socket = c.wrap_socket(s.socket, server_side=True)
+        print("listening", flush=True)
+        s.serve_forever()
+        """
+        try server.write(toFile: dir + "/https.py", atomically: true, encoding: .utf8)
+        let up = try ServerProcess(executable: try Harness.which("python3"), arguments: [dir + "/https.py", "127.0.0.61", "200"], logPath: dir + "/up.log")
+        defer { up.stop() }
+        let sick = try ServerProcess(executable: try Harness.which("python3"), arguments: [dir + "/https.py", "127.0.0.62", "503"], logPath: dir + "/sick.log")
+        defer { sick.stop() }
+        try waitFor { up.log.contains("listening") && sick.log.contains("listening") }
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        pools:
+          - names: [entry.formation.test]
+            health: {check: https, port: \(port), path: /health, interval_ms: 300, timeout_ms: 250}
+            nodes:
+              - {id: up, ipv4: 127.0.0.61, latitude: 1, longitude: 1}
+              - {id: sick, ipv4: 127.0.0.62, latitude: 2, longitude: 2}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: Harness.tempDirectory())
+        defer { dns.stop() }
+        try waitFor { dns.log.contains("up unknown -> healthy") && dns.log.contains("sick unknown -> unhealthy") }
+        #expect(dns.log.contains("HTTPS 503"))
+        let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+        #expect(m.answers.map(\.data.description) == ["127.0.0.61"])
+    }
+}
+
 /// The management API: pushed reports with threshold rules, staleness, overrides, the audit log,
 /// the bearer token, and `form-dns health` / `form-dns override`.
 @Suite(.serialized) struct ManagementAPITests {

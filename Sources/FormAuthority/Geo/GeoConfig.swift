@@ -180,10 +180,12 @@ public struct GeoConfig: Sendable {
             let f = "\(field).\(key)"
             switch key {
             case "check":
-                guard let c = PoolHealthConfig.Check(rawValue: v.string ?? "") else { reader.fail(v, f, "must be tcp, http, dns or none"); continue }
+                guard let c = PoolHealthConfig.Check(rawValue: v.string ?? "") else { reader.fail(v, f, "must be tcp, http, https, dns or none"); continue }
                 h.check = c
             case "port": if let p = reader.int(v, f, 1...65535) { h.port = UInt16(p) }
             case "path": h.path = reader.string(v, f) ?? h.path
+            case "expect_status": h.expectStatus = reader.int(v, f, 100...599)
+            case "tls_verify": h.tlsVerify = reader.bool(v, f) ?? false
             case "query":
                 do { h.query = try DNSName(parsing: v.string ?? "", origin: .root) } catch { reader.fail(v, f, "\(error)") }
             case "interval_ms": h.intervalMs = reader.int(v, f, 50...3_600_000) ?? h.intervalMs
@@ -223,7 +225,7 @@ public struct GeoConfig: Sendable {
                 }
             case "degraded_ttl": if let t = reader.int(v, f, 0...86400) { h.degradedTTL = UInt32(t) }
             case "min_ttl": if let t = reader.int(v, f, 0...86400) { h.minimumTTL = UInt32(t) }
-            default: reader.fail(k, f, "unknown setting (expected check, port, path, query, interval_ms, timeout_ms, rise, fall, unknown, push, degraded_ttl, min_ttl)")
+            default: reader.fail(k, f, "unknown setting (expected check, port, path, expect_status, tls_verify, query, interval_ms, timeout_ms, rise, fall, unknown, push, degraded_ttl, min_ttl)")
             }
         }
         if h.timeoutMs >= h.intervalMs { reader.fail(node, "\(field).timeout_ms", "must be shorter than interval_ms") }

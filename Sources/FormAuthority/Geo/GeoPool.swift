@@ -96,10 +96,14 @@ public struct SelectionPolicy: Hashable, Sendable {
 /// Active health checks for a pool's nodes.
 public struct PoolHealthConfig: Sendable, Hashable {
     /// `none`: no active checks; the nodes' pushed reports alone decide.
-    public enum Check: String, Sendable, Hashable { case tcp, http, dns, none }
+    public enum Check: String, Sendable, Hashable { case tcp, http, https, dns, none }
     public var check: Check = .tcp
     public var port: UInt16 = 51820
     public var path = "/health"
+    /// For http/https: the status that counts as up (nil: any 2xx).
+    public var expectStatus: Int? = nil
+    /// For https: verify the node's certificate (off for self-signed entry nodes).
+    public var tlsVerify = false
     /// The name a `dns` check asks for (type A); any NOERROR or NXDOMAIN answer counts as alive.
     public var query: DNSName = "health.formation.test."
     public var intervalMs = 1000
