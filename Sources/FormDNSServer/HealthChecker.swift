@@ -17,7 +17,6 @@ public final class HealthChecker: Sendable {
 
     public init(builder: ResponseBuilder) {
         guard let geo = builder.geo else { return }
-        let epoch = monotonicSeconds()
         for (i, pool) in geo.pools.enumerated() {
             guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
             for node in pool.nodes where node.enabled {
@@ -30,7 +29,8 @@ public final class HealthChecker: Sendable {
                         let started = monotonicSeconds()
                         let (ok, detail) = HealthChecker.check(address: address, config: config, timeout: timeout)
                         let latency = (monotonicSeconds() - started) * 1000
-                        repository.record(node: node.id, ok: ok, at: started - epoch, latencyMs: ok ? latency : nil, detail: detail)
+                        // The repository's clock (CLOCK_MONOTONIC, like `started`): ages in reports line up.
+                        repository.record(node: node.id, ok: ok, at: started, latencyMs: ok ? latency : nil, detail: detail)
                         let next = interval * Double.random(in: 0.9...1.1) - (monotonicSeconds() - started)
                         if next > 0 { usleep(UInt32(next * 1e6)) }
                     }

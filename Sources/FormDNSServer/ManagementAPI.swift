@@ -101,11 +101,15 @@ final class APIHandler: ChannelInboundHandler {
                 return self.error(.badRequest, "\(error)", head: head, remote: remote)
             }
         case (.POST, 6) where parts[0] == "v1" && parts[1] == "pools" && parts[3] == "nodes":
-            let poolName = parts[2].removingPercentEncoding ?? parts[2], id = parts[4].removingPercentEncoding ?? parts[4]
+            let poolName = parts[2].removingPercentEncoding ?? parts[2], key = parts[4].removingPercentEncoding ?? parts[4]
             guard let index = geo.pools.firstIndex(where: { $0.name == poolName }), let repo = geo.health[index] else {
                 return logged(error(.notFound, "no pool \(poolName) with health settings"), head, remote)
             }
-            guard geo.pools[index].nodes.contains(where: { $0.id == id }) else { return logged(error(.notFound, "no node \(id) in pool \(poolName)"), head, remote) }
+            // A node is addressed by its id or by one of its addresses (a node reporting about itself knows its IP).
+            let byAddress = IPAddress(key).map { ip in geo.pools[index].nodes.first { n in [n.ipv4, n.ipv6].compactMap { $0 }.contains(ip.bytes) } } ?? nil
+            guard let id = (geo.pools[index].nodes.first { $0.id == key } ?? byAddress)?.id else {
+                return logged(error(.notFound, "no node \(key) in pool \(poolName)"), head, remote)
+            }
             let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
             switch parts[5] {
             case "report":

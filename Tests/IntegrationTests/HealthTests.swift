@@ -212,6 +212,11 @@ extension HealthIntegrationTests {
         #expect(health.output.contains(chosen) && health.output.contains(other))
         #expect(health.output.contains("cpu=0.97"))
         let json = try Harness.run(Harness.formDNSBinary, ["health", "--api", api, "--token", Self.token, "--json"])
-        #expect(json.output.contains("\"transitions\""))
+        #expect(json.output.contains("\"transitions\"") && json.output.contains("\"time\" : \"20"))
+        // A node may address itself by IP.
+        let byIP = try Harness.run("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(Self.token)",
+                                                     "--data", #"{"state": "degraded"}"#, "http://\(api)/v1/pools/entry/nodes/127.0.0.31/report"])
+        #expect(byIP.output.contains("\"near\"") && byIP.output.contains("degraded"))
+
     }
 }

@@ -13,7 +13,15 @@ public struct HealthReport: Codable, Sendable {
         public var lastCheck: LastCheck?
         public var override: HealthOverride?
         public var pushed: Pushed?
-        public var transitions: [HealthTransition]
+        public var transitions: [Transition]
+
+        /// A transition with wall-clock time (the state machine runs on a monotonic clock).
+        public struct Transition: Codable, Sendable {
+            public var time: Date
+            public var from: HealthState
+            public var to: HealthState
+            public var reason: String
+        }
 
         public struct LastCheck: Codable, Sendable {
             public var secondsAgo: Double
@@ -44,8 +52,10 @@ public struct HealthReport: Codable, Sendable {
         for (i, pool) in geo.pools.enumerated() {
             guard let repo = geo.health[i] else { continue }
             let now = repo.clock()
+            let wallNow = Date()
             let snapshot = repo.snapshot()
             let effective = repo.effectiveStates()
+            let history = repo.history()
             let nodes = pool.nodes.map { n -> Node in
                 let h = snapshot[n.id] ?? NodeHealth()
                 return Node(id: n.id, state: effective[n.id] ?? repo.policy.unknownAs, checkedState: h.state,
@@ -54,7 +64,7 @@ public struct HealthReport: Codable, Sendable {
                             override: h.override,
                             pushed: h.pushed.map { Node.Pushed(secondsAgo: round1(now - $0.at), state: $0.state, metrics: $0.metrics,
                                                                 implies: h.pushedState(at: now, push: repo.push)) },
-                            transitions: h.transitions)
+                            transitions: (history[n.id] ?? []).map { Node.Transition(time: wallNow.addingTimeInterval($0.at - now), from: $0.from, to: $0.to, reason: $0.reason) })
             }
             pools.append(Pool(name: pool.name, check: pool.health?.check.rawValue ?? "none", nodes: nodes))
         }
@@ -66,6 +76,7 @@ public struct HealthReport: Codable, Sendable {
     public func json() -> Data {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
+        e.dateEncodingStrategy = .iso8601
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return (try? e.encode(self)) ?? Data()
     }
@@ -73,6 +84,7 @@ public struct HealthReport: Codable, Sendable {
     public static func decode(_ data: Data) throws -> HealthReport {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
+        d.dateDecodingStrategy = .iso8601
         return try d.decode(HealthReport.self, from: data)
     }
 

@@ -16,7 +16,7 @@ public final class HealthRepository: Sendable {
     public let generation = Atomic<Int>(0)
     /// Seconds on a monotonic clock; injected so tests control time.
     public let clock: @Sendable () -> Double
-    private let state: Mutex<(nodes: [String: NodeHealth], effective: [String: HealthState])>
+    private let state: Mutex<(nodes: [String: NodeHealth], effective: [String: HealthState], history: [String: [HealthTransition]])>
     private let onTransition: @Sendable (String, HealthTransition) -> Void
 
     public init(policy: HealthPolicy, push: PushPolicy = PushPolicy(), nodeIDs: [String],
@@ -26,7 +26,7 @@ public final class HealthRepository: Sendable {
         self.push = push
         self.clock = clock
         let nodes = Dictionary(uniqueKeysWithValues: nodeIDs.map { ($0, NodeHealth()) })
-        self.state = Mutex((nodes, nodes.mapValues { $0.effective(policy: policy) }))
+        self.state = Mutex((nodes, nodes.mapValues { $0.effective(policy: policy) }, [:]))
         self.onTransition = onTransition
     }
 
@@ -49,8 +49,14 @@ public final class HealthRepository: Sendable {
             let before = s.effective[id] ?? policy.unknownAs
             let after = node.effective(policy: policy, push: push, at: now)
             s.effective[id] = after
-            if let t = node.transitions.last, t != lastBefore { return t }  // (the list is bounded: compare, don't count)
-            return before == after ? nil : HealthTransition(at: now, from: before, to: after, reason: reason(node))
+            var t: HealthTransition? = nil
+            if let checked = node.transitions.last, checked != lastBefore { t = checked }  // (the list is bounded: compare, don't count)
+            else if before != after { t = HealthTransition(at: now, from: before, to: after, reason: reason(node)) }
+            if let t {
+                s.history[id, default: []].append(t)
+                if s.history[id]!.count > NodeHealth.keptTransitions { s.history[id]!.removeFirst() }
+            }
+            return t
         }
         if let transition {
             generation.add(1, ordering: .releasing)
@@ -84,6 +90,9 @@ public final class HealthRepository: Sendable {
     }
 
     public func snapshot() -> [String: NodeHealth] { state.withLock { $0.nodes } }
+
+    /// Every published transition per node (checked and effective), oldest first, bounded.
+    public func history() -> [String: [HealthTransition]] { state.withLock { $0.history } }
 
     /// Effective states as of the last change (what answers use).
     public func effectiveStates() -> [String: HealthState] { state.withLock { $0.effective } }

@@ -100,7 +100,7 @@ public struct NodeHealth: Sendable, Hashable {
     public private(set) var ruleSince: [Int: Double] = [:]
     /// Most recent first is not needed: appended in order, bounded.
     public private(set) var transitions: [HealthTransition] = []
-    static let keptTransitions = 32
+    public static let keptTransitions = 32
 
     public init() {}
 
