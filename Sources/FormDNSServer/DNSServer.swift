@@ -6,9 +6,9 @@ import NIOPosix
 import Glibc
 #endif
 
-/// The authoritative server: UDP and TCP listeners on every configured address, one UDP socket per
-/// event loop (SO_REUSEPORT lets the kernel spread datagrams across them), all answering from a
-/// per-loop snapshot that `reload` swaps without locks on the read path.
+/// The authoritative server: on every configured address, `workers` UDP threads with a socket each
+/// (SO_REUSEPORT lets the kernel spread datagrams across them) and a TCP listener on one NIO event
+/// loop; all answer from snapshots that `reload` swaps without locks on the per-query path.
 public final class DNSServer: Sendable {
     public struct Settings: Sendable {
         public var listen: [ListenAddress]
