@@ -47,6 +47,9 @@ public struct Zone: Sendable {
 
     public var soaRecord: DNSResourceRecord { DNSResourceRecord(name: origin, ttl: soaTTL, data: .soa(soa)) }
 
+    /// The SOA as negative answers carry it in the authority section: TTL = `negativeTTL`.
+    public var negativeSOA: DNSResourceRecord { DNSResourceRecord(name: origin, ttl: negativeTTL, data: .soa(soa)) }
+
     /// Builds and validates a zone; every problem is reported with its file and line.
     public init(origin: DNSName, records: [SourcedRecord], file: String) throws(ZoneLoadErrors) {
         var errors: [ZoneFileError] = []

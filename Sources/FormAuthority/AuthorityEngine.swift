@@ -110,9 +110,7 @@ public struct AuthorityEngine: Sendable {
     }
 
     private func addNegative(zone: Zone, into result: inout Resolution) {
-        var soa = zone.soaRecord
-        soa.ttl = zone.negativeTTL
-        result.authorities.append(soa)
+        result.authorities.append(zone.negativeSOA)
     }
 
     private func addReferral(cut: DNSName, zone: Zone, into result: inout Resolution) {

@@ -64,9 +64,7 @@ public struct ResponseBuilder: Sendable {
         for zone in engine.zones.reversed() {
             // Structure entries: every existing name (and the apex) says how to answer names below it
             // that do not exist, so NXDOMAIN and REFUSED need neither the engine nor an allocation.
-            var soa = zone.soaRecord
-            soa.ttl = zone.negativeTTL
-            let nxDomain = AnswerTemplate.negative(soa: soa, rcode: .nxDomain)
+            let nxDomain = AnswerTemplate.negative(soa: zone.negativeSOA, rcode: .nxDomain)
             for name in zone.allNames + [zone.origin] where engine.zone(for: name)?.origin == zone.origin {
                 let general = zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
                 table.insert(name: name, qtype: RecordType(AnswerTable.structureKey),
@@ -282,8 +280,8 @@ public struct ResponseBuilder: Sendable {
         var scope: UInt8 = 0
         if let pool = resolution.pool, let owner = resolution.poolOwner {
             // A CNAME chain that ends at a pool: append the pool's records for this client.
-            let entry = poolEntry(pool, view: view, source: source, cache: cache)
-            scope = ecsScope(entry, pool: pool, view: view, source: source)
+            let entry: GeoAnswerCache.Entry
+            (entry, scope) = poolEntry(pool, view: view, source: source, cache: cache)
             let ipv6 = view.qtype == RecordType.aaaa.rawValue
             let addresses = ipv6 ? entry.ipv6 : (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue ? entry.ipv6 : entry.ipv4)
             for a in addresses {
@@ -291,9 +289,7 @@ public struct ResponseBuilder: Sendable {
                 resolution.answers.append(DNSResourceRecord(name: owner, ttl: entry.ttl, data: data))
             }
             if addresses.isEmpty, let zone = engine.zone(for: owner) {
-                var soa = zone.soaRecord
-                soa.ttl = zone.negativeTTL
-                resolution.authorities.append(soa)
+                resolution.authorities.append(zone.negativeSOA)
             }
         }
         let template = AnswerTemplate(question: question, resolution: resolution)
@@ -305,8 +301,7 @@ public struct ResponseBuilder: Sendable {
     /// Answers a pool name: the cached (or freshly chosen) node set for this client's network.
     private func writePool(_ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
                            source: IPAddress?, cache: GeoAnswerCache?, limit: Int, into out: inout ByteBuffer) {
-        let entry = poolEntry(pool, view: view, source: source, cache: cache)
-        let scope = ecsScope(entry, pool: pool, view: view, source: source)
+        let (entry, scope) = poolEntry(pool, view: view, source: source, cache: cache)
         let template: AnswerTemplate?
         switch view.qtype {
         case RecordType.aaaa.rawValue: template = entry.aaaa
@@ -327,17 +322,19 @@ public struct ResponseBuilder: Sendable {
         return (IPAddress(high: view.ecsAddressHigh, low: view.ecsAddressLow, isIPv4: view.ecsFamily == 1), Int(view.ecsSourcePrefix))
     }
 
-    private func ecsScope(_ entry: GeoAnswerCache.Entry, pool: Int, view: DNSQueryView, source: IPAddress?) -> UInt8 {
-        guard view.hasClientSubnet, placementAddress(pool, view: view, source: source ?? Self.unspecified) != nil else { return 0 }
-        // RFC 7871 7.2.1: SOURCE 0 -> SCOPE 0; otherwise the deciding network, no longer than SOURCE.
-        return min(entry.networkPrefix, view.ecsSourcePrefix)
-    }
-
     static let unspecified = IPAddress(high: 0, low: 0, isIPv4: true)
 
-    private func poolEntry(_ index: Int, view: DNSQueryView, source: IPAddress?, cache: GeoAnswerCache?) -> GeoAnswerCache.Entry {
+    /// The pool's answer for this client and the ECS scope to return with it.
+    private func poolEntry(_ index: Int, view: DNSQueryView, source: IPAddress?, cache: GeoAnswerCache?) -> (GeoAnswerCache.Entry, UInt8) {
         let from = source ?? Self.unspecified
         let ecs = placementAddress(index, view: view, source: from)
+        let entry = poolEntry(index, from: from, ecs: ecs, cache: cache)
+        // RFC 7871 7.2.1: ECS not used (absent, SOURCE 0, disabled, untrusted) -> SCOPE 0; otherwise
+        // the deciding network, no longer than SOURCE.
+        return (entry, ecs == nil ? 0 : min(entry.networkPrefix, view.ecsSourcePrefix))
+    }
+
+    private func poolEntry(_ index: Int, from: IPAddress, ecs: (IPAddress, Int)?, cache: GeoAnswerCache?) -> GeoAnswerCache.Entry {
         let key = ecs.map { $0.0.masked(to: $0.1) } ?? from
         let repository = poolRuntime[index].health
         let generation = repository?.generation.load(ordering: .acquiring) ?? 0
@@ -345,26 +342,29 @@ public struct ResponseBuilder: Sendable {
         let geo = self.geo!
         let pool = geo.pools[index]
         let placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
-        let entry = Self.poolEntry(pool, placement: placement, health: repository, generation: generation)
+        let ranked = Self.rank(pool, placement: placement, health: repository)
+        let entry = Self.poolEntry(pool, placement: placement, ranked: ranked, health: repository, generation: generation)
         cache?.insert(pool: index, network: placement.network, entry: entry)
         return entry
     }
 
-    /// Chooses and encodes a pool's answer for one placed client.
-    static func poolEntry(_ pool: GeoPool, placement: GeoContext.ClientPlacement, health: HealthRepository? = nil,
-                          generation: Int = 0) -> GeoAnswerCache.Entry {
+    /// Ranks a pool's nodes for one placed client, with the pool's current health if it has checks.
+    static func rank(_ pool: GeoPool, placement: GeoContext.ClientPlacement, health: HealthRepository?) -> [GeoSelector.Candidate] {
+        GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: health?.stateLookup())
+    }
+
+    /// Encodes a pool's answer from its ranking.
+    static func poolEntry(_ pool: GeoPool, placement: GeoContext.ClientPlacement, ranked: [GeoSelector.Candidate],
+                          health: HealthRepository? = nil, generation: Int = 0) -> GeoAnswerCache.Entry {
         let snapshot = health?.snapshot()
-        let effective = health?.effectiveStates()
-        let state: ((PoolNode) -> HealthState)? = effective.map { snap in
-            { node in snap[node.id] ?? health!.policy.unknownAs }
-        }
-        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: state)
         let v4Nodes = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers)
         let v6Nodes = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers)
         let v4 = v4Nodes.compactMap(\.ipv4)
         let v6 = v6Nodes.compactMap(\.ipv6)
         var ttl = pool.ttl
-        if let cfg = pool.health, let snapshot, let state {
+        if let cfg = pool.health, let snapshot {
+            // The states the ranking used, so TTL and answer agree even if health moved meanwhile.
+            let rankedState = Dictionary(ranked.map { ($0.node.id, $0.health) }, uniquingKeysWith: { a, _ in a })
             let answered = v4Nodes + v6Nodes
             let failOpen = ranked.contains { if case .failOpen = $0.verdict { return true }; return false }
             // The answer can change when an answered node goes down or an excluded one comes back.
@@ -373,7 +373,7 @@ public struct ResponseBuilder: Sendable {
             // A degraded region in the answer shortens the TTL like a degraded node does.
             let regionDegraded = ranked.contains { c in c.regionDegraded && answered.contains { $0.id == c.node.id } }
             ttl = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL, checkInterval: Double(cfg.intervalMs) / 1000)
-                .ttl(answered: answered.map(state) + (regionDegraded ? [.degraded] : []), failOpen: failOpen, checksUntilChange: soonest)
+                .ttl(answered: answered.map { rankedState[$0.id] ?? .healthy } + (regionDegraded ? [.degraded] : []), failOpen: failOpen, checksUntilChange: soonest)
         }
         let owner = pool.names[0]
         func template(_ addresses: [[UInt8]], _ type: RecordType) -> AnswerTemplate? {

@@ -17,10 +17,8 @@ public enum GeoExplainer {
         let ecs = clientSubnet.map { ($0.address, $0.prefixLength) }
         let placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
         let repository = geo.health[index]
-        let effective = repository?.effectiveStates()
-        let state: ((PoolNode) -> HealthState)? = effective.map { snap in { snap[$0.id] ?? repository!.policy.unknownAs } }
-        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: state)
-        let entry = ResponseBuilder.poolEntry(pool, placement: placement, health: repository)
+        let ranked = ResponseBuilder.rank(pool, placement: placement, health: repository)
+        let entry = ResponseBuilder.poolEntry(pool, placement: placement, ranked: ranked, health: repository)
         var out: [String] = []
         let p = pool.policy
         out.append("pool \(pool.name) (\(pool.names.map(\.description).joined(separator: ", "))): strategy \(p.strategy.name), "

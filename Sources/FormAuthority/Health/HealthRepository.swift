@@ -97,6 +97,13 @@ public final class HealthRepository: Sendable {
     /// Effective states as of the last change (what answers use).
     public func effectiveStates() -> [String: HealthState] { state.withLock { $0.effective } }
 
+    /// Each node's effective state as of now, as a lookup for ranking (unlisted nodes: per policy).
+    public func stateLookup() -> (PoolNode) -> HealthState {
+        let states = effectiveStates()
+        let unknown = policy.unknownAs
+        return { states[$0.id] ?? unknown }
+    }
+
     public func effective(_ id: String) -> HealthState {
         state.withLock { $0.effective[id] ?? policy.unknownAs }
     }
