@@ -32,8 +32,7 @@ enum HTTPSCheck {
             channel.writeAndFlush(buffer, promise: nil)
             let line = try status.futureResult.wait()
             timeout.cancel()
-            let parts = line.split(separator: " ")
-            guard parts.count >= 2, let code = Int(parts[1]) else { return (false, "HTTPS: bad status line") }
+            guard let code = HealthChecker.statusCode(line) else { return (false, "HTTPS: bad status line") }
             return (HealthChecker.statusIsUp(code, config), "HTTPS \(code)")
         } catch {
             return (false, "HTTPS: \(error)")

@@ -20,7 +20,7 @@ public final class HealthChecker: Sendable {
         for (i, pool) in geo.pools.enumerated() {
             guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
             for node in pool.nodes where node.enabled {
-                guard let address = node.ipv4.map(formatAddress) ?? node.ipv6.map(formatAddress) else { continue }
+                guard let address = node.ipv4.map(IPAddressText.format) ?? node.ipv6.map(IPAddressText.format) else { continue }
                 let thread = Thread { [self] in
                     let interval = Double(config.intervalMs) / 1000
                     let timeout = Double(config.timeoutMs) / 1000
@@ -59,15 +59,12 @@ public final class HealthChecker: Sendable {
             var line: [UInt8] = []
             var byte: UInt8 = 0
             while line.count < 256 {
-                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
-                guard remaining > 0, poll(&p, 1, remaining) == 1, recv(fd, &byte, 1, 0) == 1 else { return (false, "HTTP: no status line in time") }
+                guard ready(fd, Int16(POLLIN), deadline), recv(fd, &byte, 1, 0) == 1 else { return (false, "HTTP: no status line in time") }
                 if byte == 0x0A { break }
                 if byte != 0x0D { line.append(byte) }
             }
-            let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
-            guard parts.count >= 2, let code = Int(parts[1]) else { return (false, "HTTP: bad status line") }
-            return (HealthChecker.statusIsUp(code, config), "HTTP \(code)")
+            guard let code = statusCode(String(decoding: line, as: UTF8.self)) else { return (false, "HTTP: bad status line") }
+            return (statusIsUp(code, config), "HTTP \(code)")
         }
     }
 
@@ -85,23 +82,11 @@ public final class HealthChecker: Sendable {
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return (false, "DNS: no socket") }
         defer { close(fd) }
-        var connected: Int32
-        if v6 {
-            var a = sockaddr_in6(); a.sin6_family = sa_family_t(AF_INET6); a.sin6_port = config.port.bigEndian
-            inet_pton(AF_INET6, address, &a.sin6_addr)
-            connected = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var a = sockaddr_in(); a.sin_family = sa_family_t(AF_INET); a.sin_port = config.port.bigEndian
-            inet_pton(AF_INET, address, &a.sin_addr)
-            connected = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
-        guard connected == 0 else { return (false, "DNS: connect failed") }
+        guard connect(fd, address, config.port) == 0 else { return (false, "DNS: connect failed") }
         _ = query.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var buf = [UInt8](repeating: 0, count: 4096)
         while true {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
-            guard remaining > 0, poll(&p, 1, remaining) == 1 else { return (false, "DNS: no answer in time") }
+            guard ready(fd, Int16(POLLIN), deadline) else { return (false, "DNS: no answer in time") }
             let n = recv(fd, &buf, buf.count, 0)
             guard n >= 12 else { return (false, "DNS: port unreachable or short answer") }
             guard UInt16(buf[0]) << 8 | UInt16(buf[1]) == id, buf[2] & 0x80 != 0 else { continue }
@@ -116,43 +101,49 @@ public final class HealthChecker: Sendable {
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK)
-        var rc: Int32
-        if v6 {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = port.bigEndian
-            inet_pton(AF_INET6, host, &a.sin6_addr)
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = port.bigEndian
-            inet_pton(AF_INET, host, &a.sin_addr)
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
+        let rc = connect(fd, host, port)
         if rc != 0 && errno != EINPROGRESS { close(fd); return nil }
         if rc != 0 {
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
             var err: Int32 = 0
             var len = socklen_t(4)
-            guard remaining > 0, poll(&p, 1, remaining) == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0 else {
+            guard ready(fd, Int16(POLLOUT), deadline), getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0 else {
                 close(fd)
                 return nil
             }
         }
         return fd
     }
+
+    /// connect(2) to an IPv4 or IPv6 literal.
+    static func connect(_ fd: Int32, _ host: String, _ port: UInt16) -> Int32 {
+        if host.contains(":") {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &a.sin6_addr)
+            return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        inet_pton(AF_INET, host, &a.sin_addr)
+        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    }
+
+    /// Waits for `events` on `fd` until `deadline`; false on timeout.
+    static func ready(_ fd: Int32, _ events: Int16, _ deadline: Double) -> Bool {
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        let remaining = Int32(max(0, (deadline - monotonicSeconds()) * 1000))
+        return remaining > 0 && poll(&p, 1, remaining) == 1
+    }
+
+    /// The status code of an HTTP status line ("HTTP/1.0 200 OK"), for http and https checks.
+    static func statusCode(_ line: String) -> Int? {
+        let parts = line.split(separator: " ")
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/") else { return nil }
+        return Int(parts[1])
+    }
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func formatAddress(_ bytes: [UInt8]) -> String {
-    var out = [CChar](repeating: 0, count: 64)
-    _ = bytes.withUnsafeBytes { inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &out, 64) }
-    return String(cString: out)
-}
+/// The repositories' clock, so check times and report ages line up.
+func monotonicSeconds() -> Double { HealthRepository.monotonic() }

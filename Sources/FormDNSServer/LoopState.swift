@@ -23,12 +23,8 @@ extension IPAddress {
             self.init(high: UInt64(raw) << 32, low: 0, isIPv4: true)
         case .v6(let a)?:
             var sin6 = a.address.sin6_addr
-            let bytes = withUnsafeBytes(of: &sin6) { Array($0) }
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                self.init(bytes: Array(bytes[12...]))
-            } else {
-                self.init(bytes: bytes)
-            }
+            guard let v6 = IPAddress(bytes: withUnsafeBytes(of: &sin6) { Array($0) }) else { return nil }
+            self = v6.unmapped
         default:
             return nil
         }

@@ -185,10 +185,7 @@ final class UDPWorker: @unchecked Sendable {
                     var high: UInt64 = 0, low: UInt64 = 0
                     for k in 0..<8 { high = high << 8 | UInt64(raw[k]) }
                     for k in 8..<16 { low = low << 8 | UInt64(raw[k]) }
-                    if high == 0 && (low >> 32) == 0xFFFF {
-                        return IPAddress(high: (low & 0xFFFF_FFFF) << 32, low: 0, isIPv4: true)
-                    }
-                    return IPAddress(high: high, low: low, isIPv4: false)
+                    return IPAddress(high: high, low: low, isIPv4: false).unmapped
                 }
             }
         default:

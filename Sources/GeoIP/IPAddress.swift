@@ -26,6 +26,13 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         if let b = IPAddressText.parseIPv4(text) ?? IPAddressText.parseIPv6(text) { self.init(bytes: b) } else { return nil }
     }
 
+    /// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as dual-stack sockets report IPv4 peers)
+    /// as the IPv4 address it stands for; any other address unchanged.
+    public var unmapped: IPAddress {
+        guard !isIPv4, high == 0, low >> 32 == 0xFFFF else { return self }
+        return IPAddress(high: (low & 0xFFFF_FFFF) << 32, low: 0, isIPv4: true)
+    }
+
     public var bitLength: Int { isIPv4 ? 32 : 128 }
 
     public var bytes: [UInt8] {

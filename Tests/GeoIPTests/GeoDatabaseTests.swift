@@ -83,6 +83,12 @@ enum SharedData {
         #expect(london.distance(to: london) == 0)
     }
 
+    @Test func mappedIPv4IsUnmapped() {
+        #expect(IPAddress("::ffff:192.0.2.7")!.unmapped == IPAddress("192.0.2.7")!)
+        #expect(IPAddress("2001:db8::1")!.unmapped == IPAddress("2001:db8::1")!)
+        #expect(IPAddress("::1")!.unmapped == IPAddress("::1")!)
+    }
+
     @Test func networksParseAndMatch() throws {
         let n = try #require(IPNetwork("10.1.0.0/16"))
         #expect(n.contains(IPAddress("10.1.200.3")!) && !n.contains(IPAddress("10.2.0.1")!))
