@@ -100,7 +100,7 @@ import Testing
 
     @Test func agreesWithKnotOnEverySection() throws {
         let dir = Harness.tempDirectory()
-        let knot = try startKnot(directory: dir)
+        let knot = try Harness.startKnot(zone: zone, directory: dir)
         defer { knot.0.stop() }
         let ours = try ServerProcess.formDNS(["--zone", "formation.test=\(zone)", "--listen", "127.0.0.1:0"], directory: dir)
         defer { ours.stop() }
@@ -132,33 +132,6 @@ import Testing
         }
     }
 
-    func startKnot(directory dir: String) throws -> (ServerProcess, Int) {
-        let port = Harness.freePort()
-        try """
-        server:
-            rundir: "\(dir)"
-            user: root:root
-            listen: 127.0.0.1@\(port)
-        database:
-            storage: "\(dir)"
-        log:
-          - target: stderr
-            any: warning
-        template:
-          - id: default
-            storage: "\(dir)"
-            zonefile-sync: -1
-            zonefile-load: whole
-            journal-content: none
-        zone:
-          - domain: formation.test
-            file: "\(zone)"
-        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
-        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"], logPath: dir + "/knot.log")
-        try waitUntilAnswering(port: port, process: knot)
-        return (knot, port)
-    }
-
     func startNSD(directory dir: String) throws -> (ServerProcess, Int) {
         let port = Harness.freePort()
         try """
@@ -181,17 +154,8 @@ import Testing
             zonefile: "\(zone)"
         """.write(toFile: dir + "/nsd.conf", atomically: true, encoding: .utf8)
         let nsd = try ServerProcess(executable: try Harness.which("nsd"), arguments: ["-d", "-c", dir + "/nsd.conf"], logPath: dir + "/nsd.log")
-        try waitUntilAnswering(port: port, process: nsd)
+        try Harness.waitUntilAnswering(port: port, process: nsd)
         return (nsd, port)
     }
 
-    func waitUntilAnswering(port: Int, process: ServerProcess) throws {
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
-            if let reply = try WireClient.udp(wire("formation.test.", .soa), port: port, timeoutMs: 200),
-               let m = try? parse(reply), m.rcode == .noError, !m.answers.isEmpty { return }
-            if !process.process.isRunning { throw HarnessError("server exited: \(process.log)") }
-        }
-        throw HarnessError("server on port \(port) never answered: \(process.log)")
-    }
 }

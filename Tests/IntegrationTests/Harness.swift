@@ -227,3 +227,43 @@ func parse(_ bytes: [UInt8]) throws -> DNSMessage {
     b.writeBytes(bytes)
     return try DNSMessage(parsing: b)
 }
+
+extension Harness {
+    /// Knot serving `zone` (origin formation.test) on a free loopback port, answering before it returns.
+    static func startKnot(zone: String, directory dir: String) throws -> (ServerProcess, Int) {
+        let port = Harness.freePort()
+        try """
+        server:
+            rundir: "\(dir)"
+            user: root:root
+            listen: 127.0.0.1@\(port)
+        database:
+            storage: "\(dir)"
+        log:
+          - target: stderr
+            any: warning
+        template:
+          - id: default
+            storage: "\(dir)"
+            zonefile-sync: -1
+            zonefile-load: whole
+            journal-content: none
+        zone:
+          - domain: formation.test
+            file: "\(zone)"
+        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
+        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"], logPath: dir + "/knot.log")
+        try waitUntilAnswering(port: port, process: knot)
+        return (knot, port)
+    }
+
+    static func waitUntilAnswering(port: Int, process: ServerProcess) throws {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if let reply = try WireClient.udp(wire("formation.test.", .soa), port: port, timeoutMs: 200),
+               let m = try? parse(reply), m.rcode == .noError, !m.answers.isEmpty { return }
+            if !process.process.isRunning { throw HarnessError("server exited: \(process.log)") }
+        }
+        throw HarnessError("server on port \(port) never answered: \(process.log)")
+    }
+}

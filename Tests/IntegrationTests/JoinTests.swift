@@ -130,27 +130,8 @@ import Glibc
         let nodes = try Nodes([("127.0.0.12", 30), ("127.0.0.13", 5)], directory: dir)
         defer { nodes.stop() }
         // Knot serving the same zone (Knot has no GeoDNS): the static name "pair" points at two live nodes.
-        let knotPort = Harness.freePort()
-        try """
-        server:
-            rundir: "\(dir)"
-            user: root:root
-            listen: 127.0.0.1@\(knotPort)
-        database:
-            storage: "\(dir)"
-        template:
-          - id: default
-            storage: "\(dir)"
-            zonefile-sync: -1
-            zonefile-load: whole
-            journal-content: none
-        zone:
-          - domain: formation.test
-            file: "\(Self.zone)"
-        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
-        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"], logPath: dir + "/knot.log")
+        let (knot, knotPort) = try Harness.startKnot(zone: Self.zone, directory: dir)
         defer { knot.stop() }
-        try waitFor { (try? Harness.run(Self.formJoin, ["resolve", "formation.test", "--type", "SOA", "--resolver", "127.0.0.1:\(knotPort)", "--timeout-ms", "200"]))?.status == 0 }
         let viaKnot = try join(["pair.formation.test", "--resolver", "127.0.0.1:\(knotPort)", "--no-builtin"], directory: dir)
         #expect(viaKnot.status == 0, "\(viaKnot.output)")
         #expect(viaKnot.ids == ["127.0.0.13", "127.0.0.12"])
