@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a candidate entry node is probed.
 public enum ProbeKind: String, Sendable, Codable, CaseIterable {
@@ -86,21 +89,24 @@ public enum Prober {
         return out
     }
 
+    /// A candidate's whole probe sequence (spacing included) runs on one thread of its own, so its
+    /// timing does not depend on the cooperative pool being free (a busy pool would stretch the
+    /// spacing and push probes past the deadline).
     static func probeOne(_ endpoint: Endpoint, settings: ProbeSettings, startAt: Double, deadline: Double) async -> ProbeStats {
-        var stats = ProbeStats(samples: [], sent: 0, lastError: nil)
-        for i in 0..<settings.probesPerCandidate {
-            let due = startAt + Double(i) * settings.spacing
-            let wait = due - monotonicNow()
-            if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
-            if monotonicNow() >= deadline { break }
-            stats.sent += 1
-            let probeDeadline = min(deadline, monotonicNow() + settings.probeTimeout)
-            let outcome: (Double?, String?) = await runBlocking {
-                do { return (try measure(endpoint, settings: settings, deadline: probeDeadline), nil) } catch { return (nil, "\(error)") }
+        await runBlocking {
+            var stats = ProbeStats(samples: [], sent: 0, lastError: nil)
+            for i in 0..<settings.probesPerCandidate {
+                let wait = startAt + Double(i) * settings.spacing - monotonicNow()
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+                if monotonicNow() >= deadline { break }
+                stats.sent += 1
+                let probeDeadline = min(deadline, monotonicNow() + settings.probeTimeout)
+                do { stats.samples.append(try measure(endpoint, settings: settings, deadline: probeDeadline)) } catch {
+                    stats.lastError = "\(error)"
+                }
             }
-            if let ms = outcome.0 { stats.samples.append(ms) } else { stats.lastError = outcome.1 }
+            return stats
         }
-        return stats
     }
 
     /// One probe; returns milliseconds.
