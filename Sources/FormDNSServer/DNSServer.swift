@@ -64,49 +64,58 @@ public final class DNSServer: Sendable {
     }
 
     /// Binds every listener. With port 0, the first UDP socket picks a port and TCP and the other
-    /// UDP sockets reuse it.
+    /// UDP sockets reuse it; if that port is taken for TCP (the kernel chose it for UDP only), the
+    /// whole set is bound again on a fresh port, a few times, before giving up.
     public func start() async throws {
         for address in settings.listen {
-            var port = address.port
-            var workers: [UDPWorker] = []
-            do {
-                for _ in 0..<max(1, settings.workers) {
-                    let w = try UDPWorker(host: address.host, port: port, shared: shared)
-                    port = w.port
-                    workers.append(w)
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    try await bind(address)
+                    break
+                } catch let error as IOError where error.errnoCode == EADDRINUSE && address.port == 0 && attempt < 10 {
+                    continue
                 }
-            } catch {
-                throw error
             }
-            workers.forEach { $0.start() }
-            udpWorkers.withLockedValue { $0 += workers }
-            if let first = workers.first {
-                bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: try! SocketAddress(ipAddress: address.host, port: first.port))) }
-            }
-            let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutMilliseconds))
-            let limit = settings.tcpMaxConnections
-            let counter = connectionCount
-            let tcp = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limit, counter: counter))
-                    }
-                }
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(IdleStateHandler(allTimeout: idle))
-                        try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
-                        try sync.addHandler(TCPQueryHandler(state: self.state(for: channel.eventLoop)))
-                    }
-                }
-                .bind(to: try SocketAddress(ipAddress: address.host, port: port)).get()
-            channels.withLockedValue { $0.append(tcp) }
-            bound.withLockedValue { $0.append(BoundAddress(transport: "tcp", address: tcp.localAddress!)) }
         }
+    }
+
+    private func bind(_ address: ListenAddress) async throws {
+        var port = address.port
+        var workers: [UDPWorker] = []
+        for _ in 0..<max(1, settings.workers) {
+            let w = try UDPWorker(host: address.host, port: port, shared: shared)
+            port = w.port
+            workers.append(w)
+        }
+        let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutMilliseconds))
+        let limit = settings.tcpMaxConnections
+        let counter = connectionCount
+        // TCP first: the UDP workers only start (and are only kept) once the whole set is bound.
+        let tcp = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limit, counter: counter))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: idle))
+                    try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                    try sync.addHandler(TCPQueryHandler(state: self.state(for: channel.eventLoop)))
+                }
+            }
+            .bind(to: try SocketAddress(ipAddress: address.host, port: port)).get()
+        workers.forEach { $0.start() }
+        udpWorkers.withLockedValue { $0 += workers }
+        bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: try! SocketAddress(ipAddress: address.host, port: port))) }
+        channels.withLockedValue { $0.append(tcp) }
+        bound.withLockedValue { $0.append(BoundAddress(transport: "tcp", address: tcp.localAddress!)) }
     }
 
     /// The builder currently answering (for the management API).
