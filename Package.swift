@@ -110,6 +110,7 @@ let package = Package(
             name: "FormAuthorityTests",
             dependencies: ["FormAuthority", "DNSZone", "DNSWire", "GeoIP", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -82,7 +82,8 @@ public struct ZoneConfig: Sendable {
 /// ```yaml
 /// listen: ["127.0.0.1:5300", "[::1]:5300"]
 /// server:
-///   workers: 2                  # event loops (UDP sockets with SO_REUSEPORT, one per loop)
+///   workers: 2                  # UDP threads per address, each with its own SO_REUSEPORT socket
+///   cpu_affinity: auto          # auto: one worker pinned per CPU when workers == CPUs; off
 ///   udp_payload_size: 1232      # our EDNS buffer; cap on UDP responses
 ///   tcp_idle_timeout_ms: 10000  # RFC 7766 section 6.2.3
 ///   tcp_max_connections: 1024
@@ -90,9 +91,19 @@ public struct ZoneConfig: Sendable {
 ///   - origin: formation.test
 ///     file: formation.test.zone
 /// ```
+/// `server.cpu_affinity`. `auto` pins one UDP worker per CPU and steers each datagram to the
+/// worker on the CPU processing it, when the worker count equals the CPUs the process may use;
+/// otherwise (and with `off`) the kernel's hash spreads datagrams and the threads float.
+public enum CPUAffinity: String, Sendable {
+    case auto
+    case off
+}
+
 public struct ServerConfig: Sendable {
     public var listen: [ListenAddress] = [ListenAddress(host: "127.0.0.1", port: 53)]
     public var workers: Int = 2
+    /// Whether UDP workers are pinned to CPUs and datagrams steered to the worker on their CPU.
+    public var cpuAffinity: CPUAffinity = .auto
     public var udpPayloadSize: Int = Int(EDNS.defaultPayloadSize)
     public var tcpIdleTimeoutMilliseconds: Int = 10_000
     public var tcpMaxConnections: Int = 1024
@@ -153,6 +164,10 @@ public struct ServerConfig: Sendable {
                     }
                     switch k.string {
                     case "workers": if let n = int(1...64) { config.workers = n }
+                    case "cpu_affinity":
+                        if let mode = v.string.flatMap(CPUAffinity.init(rawValue:)) { config.cpuAffinity = mode } else {
+                            fail(v, name, "'\(v.string ?? "?")' must be auto or off")
+                        }
                     case "udp_payload_size": if let n = int(512...4096) { config.udpPayloadSize = n }
                     case "tcp_idle_timeout_ms": if let n = int(100...600_000) { config.tcpIdleTimeoutMilliseconds = n }
                     case "tcp_max_connections": if let n = int(1...1_000_000) { config.tcpMaxConnections = n }

@@ -1,3 +1,4 @@
+import CFormSocket
 import FormAuthority
 import NIOConcurrencyHelpers
 import NIOCore
@@ -13,18 +14,21 @@ public final class DNSServer: Sendable {
     public struct Settings: Sendable {
         public var listen: [ListenAddress]
         public var workers: Int
+        public var cpuAffinity: CPUAffinity
         public var tcpIdleTimeoutMilliseconds: Int
         public var tcpMaxConnections: Int
 
-        public init(listen: [ListenAddress], workers: Int, tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int) {
+        public init(listen: [ListenAddress], workers: Int, cpuAffinity: CPUAffinity = .auto,
+                    tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int) {
             self.listen = listen
             self.workers = workers
+            self.cpuAffinity = cpuAffinity
             self.tcpIdleTimeoutMilliseconds = tcpIdleTimeoutMilliseconds
             self.tcpMaxConnections = tcpMaxConnections
         }
 
         public init(config: ServerConfig) {
-            self.init(listen: config.listen, workers: config.workers,
+            self.init(listen: config.listen, workers: config.workers, cpuAffinity: config.cpuAffinity,
                       tcpIdleTimeoutMilliseconds: config.tcpIdleTimeoutMilliseconds,
                       tcpMaxConnections: config.tcpMaxConnections)
         }
@@ -45,6 +49,9 @@ public final class DNSServer: Sendable {
     private let connectionCount = NIOLockedValueBox(0)
     public let settings: Settings
     public let bound: NIOLockedValueBox<[BoundAddress]> = NIOLockedValueBox([])
+    /// How the UDP workers were placed on CPUs (the last address bound decides; they all follow
+    /// the same rule, so they agree unless the kernel refused steering for one).
+    public let udpPlacement: NIOLockedValueBox<UDPPlacementOutcome> = NIOLockedValueBox(.off)
 
     public init(settings: Settings, builder: ResponseBuilder) throws {
         self.settings = settings
@@ -111,11 +118,36 @@ public final class DNSServer: Sendable {
                 }
             }
             .bind(to: try SocketAddress(ipAddress: address.host, port: port)).get()
+        let outcome = place(workers)
+        udpPlacement.withLockedValue { $0 = outcome }
         workers.forEach { $0.start() }
         udpWorkers.withLockedValue { $0 += workers }
         bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: try! SocketAddress(ipAddress: address.host, port: port))) }
         channels.withLockedValue { $0.append(tcp) }
         bound.withLockedValue { $0.append(BoundAddress(transport: "tcp", address: tcp.localAddress!)) }
+    }
+
+    /// Applies `cpu_affinity` to one address's workers (bound, not yet started): the steering
+    /// program on their reuseport group, then each worker's CPU. Without steering nobody is pinned:
+    /// pinning alone, with datagrams hashed to any worker, measured no better than floating.
+    private func place(_ workers: [UDPWorker]) -> UDPPlacementOutcome {
+        guard settings.cpuAffinity == .auto else { return .off }
+        let allowed = Self.allowedCPUs()
+        guard let placement = CPUPlacement(workers: workers.count, allowedCPUs: allowed) else {
+            return .notApplicable(workers: workers.count, allowedCPUs: allowed.count)
+        }
+        // Socket index in the group = bind order = position in `workers`.
+        if CFormSocket_steer_by_cpu(workers[0].fd, UInt32(workers.count)) != 0 {
+            return .steeringFailed(String(cString: strerror(errno)))
+        }
+        for (worker, cpu) in zip(workers, placement.cpus) { worker.cpu = cpu }
+        return .pinned(placement)
+    }
+
+    static func allowedCPUs() -> [Int] {
+        var cpus = [Int32](repeating: 0, count: 1024)
+        let n = CFormSocket_allowed_cpus(&cpus, Int32(cpus.count))
+        return n > 0 ? cpus.prefix(Int(n)).map(Int.init) : []
     }
 
     /// The builder currently answering (for the management API).

@@ -36,7 +36,8 @@ final class SharedBuilder: Sendable {
 /// slots are preallocated per worker and reused; the GeoDNS cache is the worker's own.
 final class UDPWorker: @unchecked Sendable {
     // @unchecked Sendable: after `start()`, every stored property except `stopped` is touched only
-    // by the worker's own thread; `stopped` is an Atomic. `fd` is immutable.
+    // by the worker's own thread; `stopped` is an Atomic. `fd` is immutable. `cpu` is written once,
+    // before `start()` (which hands it to the thread by value).
     static let batch = 32
     static let slot = 4096  // max query we read; max response (udp_payload_size is capped at 4096)
 
@@ -67,6 +68,7 @@ final class UDPWorker: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, 4)
         if v6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, 4) }
+        _ = CFormSocket_ignore_path_mtu(fd, v6 ? 1 : 0)  // best effort, as NSD, Unbound, BIND and gdnsd do
         // Wake up now and then with nothing to read, so a stop request is noticed.
         var timeout = timeval(tv_sec: 0, tv_usec: 250_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -115,8 +117,17 @@ final class UDPWorker: @unchecked Sendable {
         close(fd)
     }
 
+    /// The CPU this worker's thread is pinned to (set before `start`), or nil to let it float.
+    var cpu: Int?
+
     func start() {
-        let thread = Thread { self.run() }
+        let cpu = self.cpu
+        let thread = Thread {
+            // A refusal (e.g. a CPU taken away since start-up) leaves the thread floating: the
+            // steering still delivers to this socket, only from another CPU.
+            if let cpu { _ = CFormSocket_pin_current_thread(Int32(cpu)) }
+            self.run()
+        }
         thread.name = "form-dns-udp"
         thread.start()
     }

@@ -62,6 +62,7 @@ struct Serve: AsyncParsableCommand {
         defer { ticker.cancel() }
         var addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
         if let api { addresses += " api://\(api.address.ipAddress ?? "?"):\(api.address.port ?? 0)" }
+        print("form-dns: \(server.udpPlacement.withLockedValue { $0 })")
         print("form-dns: listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))")
         fflush(nil)
 

@@ -17,6 +17,7 @@ import Testing
         server:
           workers: 0
           udp_payload_sise: 1232
+          cpu_affinity: sometimes
         zones:
           - origin: formation.test
           - file: x.zone
@@ -30,10 +31,17 @@ import Testing
             #expect(lines.contains("bad.yaml:1: listen: 'not-an-address' is not an address like 127.0.0.1:5300 or [::1]:5300"))
             #expect(lines.contains("bad.yaml:3: server.workers: '0' must be a whole number in 1...64"))
             #expect(lines.contains("bad.yaml:4: server.udp_payload_sise: unknown setting"))
-            #expect(lines.contains("bad.yaml:6: zones[0].file: is required"))
-            #expect(lines.contains("bad.yaml:7: zones[1].origin: is required"))
-            #expect(lines.contains("bad.yaml:8: extra: unknown setting (expected listen, server, zones, geoip, pools, management)"))
+            #expect(lines.contains("bad.yaml:5: server.cpu_affinity: 'sometimes' must be auto or off"))
+            #expect(lines.contains("bad.yaml:7: zones[0].file: is required"))
+            #expect(lines.contains("bad.yaml:8: zones[1].origin: is required"))
+            #expect(lines.contains("bad.yaml:9: extra: unknown setting (expected listen, server, zones, geoip, pools, management)"))
         }
+    }
+
+    @Test func cpuAffinityDefaultsToAutoAndCanBeTurnedOff() throws {
+        #expect(try ServerConfig.parse(yaml: "zones: []", file: "a.yaml").cpuAffinity == .auto)
+        #expect(try ServerConfig.parse(yaml: "server: {cpu_affinity: off}\nzones: []", file: "a.yaml").cpuAffinity == .off)
+        #expect(try ServerConfig.parse(yaml: "server: {cpu_affinity: auto}\nzones: []", file: "a.yaml").cpuAffinity == .auto)
     }
 
     @Test func reportsInvalidYAMLWithLine() {

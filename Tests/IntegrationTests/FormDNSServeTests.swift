@@ -174,6 +174,52 @@ import Glibc
         #expect(zoneBad.status == 1 && zoneBad.output.contains("\(dir)/x.zone:4: MX: MX takes 2 fields, got 1"))
     }
 
+    /// With one worker per allowed CPU, each address's workers are pinned one per CPU and the
+    /// reuseport group steers by CPU; a query sent from every CPU, over IPv4 and IPv6, must still
+    /// be answered (a wrong steering program would send some CPU's datagrams to no socket).
+    @Test func workersArePinnedOnePerCPUAndEveryCPUIsAnswered() throws {
+        let cpus = allowedCPUs(of: "self")
+        try #require(!cpus.isEmpty)
+        let server = try start(["--workers", String(cpus.count)])
+        defer { server.stop() }
+        #expect(server.log.contains("UDP workers pinned to CPUs"))
+        // Two addresses x one worker per CPU: that many threads restricted to a single CPU, each
+        // allowed CPU taken twice.
+        let pid = server.process.processIdentifier
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let pinned = tasks.map { allowedCPUs(of: "\(pid)/task/\($0)") }.filter { $0.count == 1 }.map { $0[0] }
+        #expect(pinned.sorted() == (cpus + cpus).sorted())
+        let v6Port = server.log.split(separator: " ").first { $0.hasPrefix("udp://[::1]:") }.map { String($0.split(separator: ":").last!) }
+        for cpu in cpus {
+            for (address, port) in [("127.0.0.1", String(server.udpPort)), ("::1", try #require(v6Port))] {
+                let r = try Harness.run("taskset", ["-c", String(cpu), "dig", "@\(address)", "-p", port, "www.formation.test", "A",
+                                                    "+short", "+time=2", "+tries=1"])
+                #expect(r.output.contains("192.0.2.10"), "no answer from CPU \(cpu) to \(address): \(r.output)")
+            }
+        }
+    }
+
+    @Test func moreWorkersThanCPUsFloatAndAnswer() throws {
+        let cpus = allowedCPUs(of: "self")
+        let server = try start(["--workers", String(cpus.count + 1)])
+        defer { server.stop() }
+        #expect(server.log.contains("UDP workers not pinned (\(cpus.count + 1) worker(s) per address, \(cpus.count) CPU(s) allowed"))
+        let r = try Harness.run("dig", ["@127.0.0.1", "-p", String(server.udpPort), "www.formation.test", "A", "+short"])
+        #expect(r.output.contains("192.0.2.10"))
+    }
+
+    /// "Cpus_allowed_list:\t0-1,4" from /proc/<path>/status as [0, 1, 4].
+    func allowedCPUs(of path: String) -> [Int] {
+        guard let status = try? String(contentsOfFile: "/proc/\(path)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+              let list = line.split(separator: "\t").last else { return [] }
+        return list.split(separator: ",").flatMap { range -> [Int] in
+            let ends = range.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let first = ends.first else { return [] }
+            return Array(first...(ends.last ?? first))
+        }
+    }
+
     @Test func reloadKeepsServingTheLastGoodZones() throws {
         let dir = Harness.tempDirectory()
         let zonePath = dir + "/r.zone"

@@ -1,5 +1,5 @@
-// recvmmsg/sendmmsg for the UDP workers. They are GNU extensions that the Glibc module does not
-// export, so the structure is mirrored here (layout checked in the .c file) and the calls wrapped.
+// Linux socket calls for the UDP workers that the Glibc module does not export (recvmmsg and
+// sendmmsg are GNU extensions, the reuseport BPF program needs <linux/filter.h>), wrapped in C.
 #ifndef C_FORM_SOCKET_H
 #define C_FORM_SOCKET_H
 #include <sys/socket.h>
@@ -11,4 +11,14 @@ typedef struct {
 
 int CFormSocket_recvmmsg(int fd, CFormSocket_mmsghdr *msgs, unsigned int vlen, int flags);
 int CFormSocket_sendmmsg(int fd, CFormSocket_mmsghdr *msgs, unsigned int vlen, int flags);
+
+/// Attaches to the SO_REUSEPORT group of `fd` a classic BPF program that picks socket
+/// `cpu % groupSize` for each datagram: the socket bound in that position of the group.
+int CFormSocket_steer_by_cpu(int fd, unsigned int groupSize);
+/// Restricts the calling thread to one CPU. Returns 0 or an errno value.
+int CFormSocket_pin_current_thread(int cpu);
+/// The CPUs this process may run on, in ascending order; the count, or -1.
+int CFormSocket_allowed_cpus(int *cpus, int capacity);
+/// Path MTU handling for a DNS server's UDP socket: IP(V6)_PMTUDISC_OMIT, and IPv6 fragments at 1280.
+int CFormSocket_ignore_path_mtu(int fd, int isIPv6);
 #endif
