@@ -65,3 +65,39 @@ int CFormSocket_ignore_path_mtu(int fd, int isIPv6) {
     }
     return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof(omit));
 }
+
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+// struct sched_attr (SCHED_ATTR_SIZE_VER0); glibc has no wrapper for sched_setattr.
+struct CFormSocket_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+int CFormSocket_request_short_slice(unsigned long long nanoseconds) {
+#ifdef SYS_sched_setattr
+    struct CFormSocket_sched_attr attr = {0};
+    attr.size = sizeof(attr);
+    // Keep whatever policy the operator gave the process (chrt) and its nice value: only the
+    // slice changes.
+    attr.sched_flags = 0x08; // SCHED_FLAG_KEEP_POLICY
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, 0); // the calling thread on Linux
+    if (nice == -1 && errno != 0) return -1;
+    attr.sched_nice = nice;
+    attr.sched_runtime = nanoseconds;
+    return (int)syscall(SYS_sched_setattr, 0, &attr, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -21,4 +21,9 @@ int CFormSocket_pin_current_thread(int cpu);
 int CFormSocket_allowed_cpus(int *cpus, int capacity);
 /// Path MTU handling for a DNS server's UDP socket: IP(V6)_PMTUDISC_OMIT, and IPv6 fragments at 1280.
 int CFormSocket_ignore_path_mtu(int fd, int isIPv6);
+/// Asks the scheduler for a short time slice for the calling thread (EEVDF custom slice, Linux
+/// 6.12+, via sched_setattr's sched_runtime): a woken thread with a shorter slice may preempt the
+/// running one at once instead of waiting out its slice. Policy and nice value are kept. Older
+/// kernels ignore the runtime for normal threads. Returns 0 or -1 with errno.
+int CFormSocket_request_short_slice(unsigned long long nanoseconds);
 #endif
