@@ -180,6 +180,7 @@ import Glibc
     @Test func workersArePinnedOnePerCPUAndEveryCPUIsAnswered() throws {
         let cpus = allowedCPUs(of: "self")
         try #require(!cpus.isEmpty)
+        guard cpus.count <= 64 else { return }  // --workers stops at 64: nothing to pin on a bigger machine
         let server = try start(["--workers", String(cpus.count)])
         defer { server.stop() }
         #expect(server.log.contains("UDP workers pinned to CPUs"))
@@ -201,6 +202,7 @@ import Glibc
 
     @Test func moreWorkersThanCPUsFloatAndAnswer() throws {
         let cpus = allowedCPUs(of: "self")
+        guard cpus.count < 64 else { return }  // --workers stops at 64
         let server = try start(["--workers", String(cpus.count + 1)])
         defer { server.stop() }
         #expect(server.log.contains("UDP workers not pinned (\(cpus.count + 1) worker(s) per address, \(cpus.count) CPU(s) allowed"))
