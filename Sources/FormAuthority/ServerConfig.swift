@@ -336,3 +336,21 @@ public enum AuthorityLoader {
         return GeoContext(pools: geo.pools, locator: ClientLocator(networkMap: NetworkMap(entries: entries), databases: databases))
     }
 }
+
+extension ServerConfig {
+    /// The settings a reload cannot apply (sockets, threads and the management listener are set up
+    /// once, at start) that differ between `running` and this configuration, by their YAML names.
+    /// A reload applies everything else (zones, GeoIP, pools, health, udp_payload_size) and logs
+    /// these, so an operator is not left believing a new `listen` took effect.
+    public func restartOnlyChanges(from running: ServerConfig) -> [String] {
+        var changed: [String] = []
+        if listen != running.listen { changed.append("listen") }
+        if workers != running.workers { changed.append("server.workers") }
+        if cpuAffinity != running.cpuAffinity { changed.append("server.cpu_affinity") }
+        if tcpIdleTimeoutMilliseconds != running.tcpIdleTimeoutMilliseconds { changed.append("server.tcp_idle_timeout_ms") }
+        if tcpMaxConnections != running.tcpMaxConnections { changed.append("server.tcp_max_connections") }
+        if managementListen != running.managementListen { changed.append("management.listen") }
+        if managementToken != running.managementToken { changed.append("management.token") }
+        return changed
+    }
+}

@@ -73,7 +73,8 @@ struct Serve: AsyncParsableCommand {
             if signal == SIGHUP {
                 let started = ContinuousClock.now
                 do {
-                    let fresh = try AuthorityLoader.build(try effectiveConfig(), previous: builder, onHealthTransition: logTransition)
+                    let next = try effectiveConfig()
+                    let fresh = try AuthorityLoader.build(next, previous: builder, onHealthTransition: logTransition)
                     try await server.reload(fresh)
                     checker.stop()
                     checker = HealthChecker(builder: fresh)
@@ -81,6 +82,10 @@ struct Serve: AsyncParsableCommand {
                     let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
                         + (ContinuousClock.now - started).components.seconds * 1000
                     log("reloaded zones in \(ms) ms")
+                    let pending = next.restartOnlyChanges(from: config)
+                    if !pending.isEmpty {
+                        log("reload: \(pending.joined(separator: ", ")) changed; these take effect at the next restart")
+                    }
                 } catch let error as ConfigErrors {
                     log("reload failed, still serving the previous zones:\n\(error)")
                 } catch {

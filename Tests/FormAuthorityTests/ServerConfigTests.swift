@@ -44,6 +44,23 @@ import Testing
         #expect(try ServerConfig.parse(yaml: "server: {cpu_affinity: auto}\nzones: []", file: "a.yaml").cpuAffinity == .auto)
     }
 
+    @Test func restartOnlyChangesNameWhatAReloadCannotApply() throws {
+        let running = try ServerConfig.parse(yaml: "listen: [\"127.0.0.1:53\"]\nzones: []", file: "a.yaml")
+        var next = running
+        next.udpPayloadSize = 1400
+        next.zones = [ZoneConfig(origin: "x.", file: "x.zone")]
+        #expect(next.restartOnlyChanges(from: running).isEmpty)
+        next.listen = [ListenAddress(host: "127.0.0.1", port: 5300)]
+        next.workers = 4
+        next.cpuAffinity = .off
+        next.tcpMaxConnections = 10
+        next.tcpIdleTimeoutMilliseconds = 500
+        next.managementListen = ListenAddress(host: "127.0.0.1", port: 8053)
+        next.managementToken = "t"
+        #expect(next.restartOnlyChanges(from: running) == ["listen", "server.workers", "server.cpu_affinity", "server.tcp_idle_timeout_ms",
+                                                          "server.tcp_max_connections", "management.listen", "management.token"])
+    }
+
     @Test func reportsInvalidYAMLWithLine() {
         do {
             _ = try ServerConfig.parse(yaml: "listen: [\nzones: {", file: "y.yaml")

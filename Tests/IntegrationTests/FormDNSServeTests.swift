@@ -174,6 +174,33 @@ import Glibc
         #expect(zoneBad.status == 1 && zoneBad.output.contains("\(dir)/x.zone:4: MX: MX takes 2 fields, got 1"))
     }
 
+    /// A reload applies zones and udp_payload_size but cannot move sockets or threads: it says so.
+    @Test func reloadNamesTheSettingsThatWaitForARestart() throws {
+        let dir = Harness.tempDirectory()
+        let configPath = dir + "/form-dns.yaml"
+        func write(workers: Int, payload: Int) throws {
+            try """
+            listen: ["127.0.0.1:0"]
+            server: {workers: \(workers), udp_payload_size: \(payload)}
+            zones: [{origin: formation.test, file: \(zone)}]
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+        try write(workers: 1, payload: 1232)
+        let server = try ServerProcess.formDNS(["--config", configPath], directory: dir)
+        defer { server.stop() }
+        try write(workers: 1, payload: 1400)
+        server.signal(SIGHUP)
+        try waitFor { server.log.contains("reloaded zones") }
+        #expect(!server.log.contains("take effect at the next restart"))
+        try write(workers: 2, payload: 1400)
+        server.signal(SIGHUP)
+        try waitFor { server.log.contains("take effect at the next restart") }
+        #expect(server.log.contains("reload: server.workers changed; these take effect at the next restart"))
+        // The reload itself went through, and the server still answers on its one worker.
+        let answer = try #require(try WireClient.udp(wire("www.formation.test.", .a), port: server.udpPort))
+        #expect(try parse(answer).answers.count == 2)
+    }
+
     /// With one worker per allowed CPU, each address's workers are pinned one per CPU and the
     /// reuseport group steers by CPU; a query sent from every CPU, over IPv4 and IPv6, must still
     /// be answered (a wrong steering program would send some CPU's datagrams to no socket).
