@@ -174,6 +174,25 @@ import Glibc
         #expect(zoneBad.status == 1 && zoneBad.output.contains("\(dir)/x.zone:4: MX: MX takes 2 fields, got 1"))
     }
 
+    /// IPv6 UDP sockets fragment at 1280 (IPV6_MTU) and IPv4 ones ignore path MTU: an answer
+    /// of 2.6 KB under a 4096-byte EDNS buffer must still arrive whole over both.
+    @Test func largeUDPAnswersArriveWholeOverIPv4AndIPv6() throws {
+        let dir = Harness.tempDirectory()
+        var zone = "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 127.0.0.1\n"
+        for i in 0..<12 { zone += "huge TXT \"\(String(repeating: Character(UnicodeScalar(97 + i)!), count: 200))\"\n" }
+        try zone.write(toFile: dir + "/h.zone", atomically: true, encoding: .utf8)
+        try "listen: [\"127.0.0.1:0\", \"[::1]:0\"]\nserver: {udp_payload_size: 4096}\nzones: [{origin: h.test, file: h.zone}]\n"
+            .write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
+        let server = try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml"], directory: dir)
+        defer { server.stop() }
+        let v6Port = server.log.split(separator: " ").first { $0.hasPrefix("udp://[::1]:") }.map { String($0.split(separator: ":").last!) }
+        for (address, port) in [("127.0.0.1", String(server.udpPort)), ("::1", try #require(v6Port))] {
+            let r = try Harness.run("dig", ["@\(address)", "-p", port, "huge.h.test", "TXT", "+bufsize=4096", "+ignore", "+time=2", "+tries=1"])
+            #expect(r.output.contains("ANSWER: 12") && !r.output.contains(" tc"), "\(address): \(r.output)")
+            #expect(r.output.contains("MSG SIZE  rcvd: 2596"), "\(address): \(r.output)")
+        }
+    }
+
     /// A reload applies zones and udp_payload_size but cannot move sockets or threads: it says so.
     @Test func reloadNamesTheSettingsThatWaitForARestart() throws {
         let dir = Harness.tempDirectory()
