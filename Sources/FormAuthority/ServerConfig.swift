@@ -38,25 +38,8 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init?(parsing text: String) {
-        var host = text
-        var port = 53
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else { return nil }
-                port = p
-            }
-        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
-            host = String(text[..<colon])
-            guard let p = Int(text[text.index(after: colon)...]) else { return nil }
-            port = p
-        }
-        guard (0...65535).contains(port),
-              IPAddressText.parseIPv4(host) != nil || IPAddressText.parseIPv6(host) != nil else { return nil }
-        self.host = host
-        self.port = port
+        guard let (host, port) = HostPortText.parse(text, defaultPort: 53) else { return nil }
+        self.init(host: host, port: port)
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

@@ -1,3 +1,4 @@
+import DNSWire
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -14,31 +15,13 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
     }
 
     public init?(parsing text: String, defaultPort: UInt16) {
-        var host = text
-        var port = defaultPort
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()) else { return nil }
-                port = p
-            }
-        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
-            host = String(text[..<colon])
-            guard let p = UInt16(text[text.index(after: colon)...]) else { return nil }
-            port = p
-        }
-        guard Endpoint.isIPv4(host) || Endpoint.isIPv6(host) else { return nil }
-        self.host = host
-        self.port = port
+        guard let (host, port) = HostPortText.parse(text, defaultPort: Int(defaultPort)) else { return nil }
+        self.init(host: host, port: UInt16(port))
     }
 
-    public var isIPv6: Bool { Endpoint.isIPv6(host) }
+    public var isIPv6: Bool { IPAddressText.parseIPv6(host) != nil }
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    static func isIPv4(_ s: String) -> Bool { var a = in_addr(); return inet_pton(AF_INET, s, &a) == 1 }
-    static func isIPv6(_ s: String) -> Bool { var a = in6_addr(); return inet_pton(AF_INET6, s, &a) == 1 }
 
     /// Calls `body` with this endpoint as a C sockaddr.
     func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
