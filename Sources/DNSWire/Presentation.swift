@@ -197,3 +197,26 @@ public enum HostPortText {
         return (host, port)
     }
 }
+
+/// A literal IPv4/IPv6 address and a port as the C `sockaddr` that bind(2), connect(2) and
+/// sendto(2) take: the one place that fills in `sockaddr_in`/`sockaddr_in6` for the servers, the
+/// health checks, the join client and the CLIs.
+public enum SockaddrText {
+    /// Calls `body` with `host:port` as a `sockaddr_in6` if `host` has a colon, else a
+    /// `sockaddr_in`, and its length. A host that is not a literal address leaves the address
+    /// all zeros (inet_pton fails); callers pass addresses `HostPortText` or the config accepted.
+    public static func with<T>(host: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        if host.contains(":") {
+            var a = sockaddr_in6()
+            a.sin6_family = sa_family_t(AF_INET6)
+            a.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &a.sin6_addr)
+            return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = port.bigEndian
+        inet_pton(AF_INET, host, &a.sin_addr)
+        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    }
+}

@@ -116,18 +116,7 @@ public final class HealthChecker: Sendable {
 
     /// connect(2) to an IPv4 or IPv6 literal.
     static func connect(_ fd: Int32, _ host: String, _ port: UInt16) -> Int32 {
-        if host.contains(":") {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = port.bigEndian
-            inet_pton(AF_INET6, host, &a.sin6_addr)
-            return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = port.bigEndian
-        inet_pton(AF_INET, host, &a.sin_addr)
-        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        SockaddrText.with(host: host, port: port) { Glibc.connect(fd, $0, $1) }
     }
 
     /// Waits for `events` on `fd` until `deadline`; false on timeout.

@@ -1,4 +1,5 @@
 import CFormSocket
+import DNSWire
 import FormAuthority
 import Foundation
 import GeoIP
@@ -75,24 +76,7 @@ final class UDPWorker: @unchecked Sendable {
         var bufferSize: Int32 = 4 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, 4)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, 4)
-        var storage = sockaddr_storage()
-        let length: socklen_t
-        if v6 {
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
-                a.pointee.sin6_family = sa_family_t(AF_INET6)
-                a.pointee.sin6_port = UInt16(port).bigEndian
-                inet_pton(AF_INET6, host, &a.pointee.sin6_addr)
-            } }
-        } else {
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
-                a.pointee.sin_family = sa_family_t(AF_INET)
-                a.pointee.sin_port = UInt16(port).bigEndian
-                inet_pton(AF_INET, host, &a.pointee.sin_addr)
-            } }
-        }
-        let rc = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let rc = SockaddrText.with(host: host, port: UInt16(port)) { bind(fd, $0, $1) }
         guard rc == 0 else { let e = errno; close(fd); throw UDPWorkerError.system("bind \(host):\(port)", e) }
         var bound = sockaddr_storage()
         var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -1,3 +1,4 @@
+import DNSWire
 import ArgumentParser
 import FormAuthority
 import Foundation
@@ -20,16 +21,7 @@ struct APIOptions: ParsableArguments {
         defer { close(fd) }
         var tv = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var rc: Int32
-        if a.host.contains(":") {
-            var sa = sockaddr_in6(); sa.sin6_family = sa_family_t(AF_INET6); sa.sin6_port = UInt16(a.port).bigEndian
-            inet_pton(AF_INET6, a.host, &sa.sin6_addr)
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var sa = sockaddr_in(); sa.sin_family = sa_family_t(AF_INET); sa.sin_port = UInt16(a.port).bigEndian
-            inet_pton(AF_INET, a.host, &sa.sin_addr)
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
+        let rc = SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
         guard rc == 0 else { throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))") }
         var req = "\(method) \(path) HTTP/1.0\r\nHost: \(api)\r\n"
         if let t = token ?? ProcessInfo.processInfo.environment["FORM_DNS_API_TOKEN"] { req += "Authorization: Bearer \(t)\r\n" }

@@ -1,4 +1,7 @@
 import DNSWire
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @Suite struct HostPortTextTests {
@@ -21,5 +24,27 @@ import Testing
                       "[127.0.0.1]:53x", "256.1.1.1", "1.2.3:53", "2001:db8::10:53:"])
     func rejects(text: String) {
         #expect(HostPortText.parse(text, defaultPort: 53) == nil)
+    }
+}
+
+@Suite struct SockaddrTextTests {
+    @Test func ipv4IsASockaddrIn() {
+        let (family, port, length, address) = SockaddrText.with(host: "192.0.2.7", port: 5300) { sa, len in
+            sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                (Int32($0.pointee.sin_family), UInt16(bigEndian: $0.pointee.sin_port), len, UInt32(bigEndian: $0.pointee.sin_addr.s_addr))
+            }
+        }
+        #expect(family == AF_INET && port == 5300 && length == socklen_t(MemoryLayout<sockaddr_in>.size))
+        #expect(address == 0xC000_0207)
+    }
+
+    @Test func ipv6IsASockaddrIn6() {
+        let (family, port, length, address) = SockaddrText.with(host: "2001:db8::10", port: 53) { sa, len in
+            sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                (Int32($0.pointee.sin6_family), UInt16(bigEndian: $0.pointee.sin6_port), len, withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) })
+            }
+        }
+        #expect(family == AF_INET6 && port == 53 && length == socklen_t(MemoryLayout<sockaddr_in6>.size))
+        #expect(address == [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [0x10])
     }
 }

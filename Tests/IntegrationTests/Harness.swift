@@ -64,11 +64,7 @@ enum Harness {
     private static func canBind(_ port: Int, _ type: Int32) -> Bool {
         let fd = socket(AF_INET, type, 0)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        return SockaddrText.with(host: "127.0.0.1", port: UInt16(port)) { bind(fd, $0, $1) } == 0
     }
 }
 
@@ -199,20 +195,7 @@ enum WireClient {
     }
 
     static func connect(_ fd: Int32, host: String, port: Int) throws {
-        var rc: Int32
-        if host.contains(":") {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET6, host, &a.sin6_addr)
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = in_port_t(UInt16(port).bigEndian)
-            a.sin_addr.s_addr = inet_addr(host)
-            rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
+        let rc = SockaddrText.with(host: host, port: UInt16(port)) { Glibc.connect(fd, $0, $1) }
         if rc != 0 { throw HarnessError("connect to \(host):\(port) failed: errno \(errno)") }
     }
 }
