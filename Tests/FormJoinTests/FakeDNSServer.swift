@@ -25,17 +25,12 @@ final class FakeDNSServer: @unchecked Sendable {
         let t = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(u, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(u, $0, &len) } }
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(t, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let boundPort = FakeDNSServer.bindLoopback(u)
+        _ = SockaddrText.with(host: "127.0.0.1", port: boundPort) { bind(t, $0, $1) }
         listen(t, 16)
         udp = u
         tcp = t
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        port = Int(boundPort)
         let udp = u, tcp = t
         Thread { [weak self] in
             var buf = [UInt8](repeating: 0, count: 65535)
@@ -83,6 +78,15 @@ final class FakeDNSServer: @unchecked Sendable {
     }
 
     var endpoint: String { "127.0.0.1:\(port)" }
+
+    /// Binds `fd` to 127.0.0.1 on a port the kernel picks, and returns that port.
+    static func bindLoopback(_ fd: Int32) -> UInt16 {
+        _ = SockaddrText.with(host: "127.0.0.1", port: 0) { bind(fd, $0, $1) }
+        var addr = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return UInt16(bigEndian: addr.sin_port)
+    }
 
     static func parse(_ bytes: [UInt8]) -> DNSMessage? {
         var b = ByteBufferAllocator().buffer(capacity: bytes.count)

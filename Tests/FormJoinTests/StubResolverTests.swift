@@ -172,14 +172,8 @@ extension StubResolver {
         defer { server.stop() }
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        let port = FakeDNSServer.bindLoopback(listener)
         listen(listener, 16)  // the kernel completes handshakes: enough for the tcp probe
-        let port = UInt16(bigEndian: addr.sin_port)
 
         var options = JoinOptions(name: "entry.test.", resolver: ResolverConfiguration(servers: [Endpoint(parsing: server.endpoint, defaultPort: 53)!],
                                                                                      timeout: 0.3, attempts: 1))
