@@ -14,6 +14,16 @@ import Glibc
                                   directory: directory)
     }
 
+    /// Writes a config serving the demo zone on 127.0.0.1 (a kernel-chosen port) with these
+    /// `server:` settings, e.g. "tcp_max_connections: 2".
+    func writeConfig(server settings: String, to path: String) throws {
+        try """
+        listen: ["127.0.0.1:0"]
+        server: {\(settings)}
+        zones: [{origin: formation.test, file: \(zone)}]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     @Test func digAndKdigGetAnswersOverIPv4IPv6UDPAndTCP() throws {
         let server = try start()
         defer { server.stop() }
@@ -69,14 +79,7 @@ import Glibc
     @Test func idleTCPConnectionsAreClosed() throws {
         let dir = Harness.tempDirectory()
         let config = dir + "/form-dns.yaml"
-        try """
-        listen: ["127.0.0.1:0"]
-        server:
-          tcp_idle_timeout_ms: 300
-        zones:
-          - origin: formation.test
-            file: \(zone)
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        try writeConfig(server: "tcp_idle_timeout_ms: 300", to: config)
         let server = try ServerProcess.formDNS(["--config", config], directory: dir)
         defer { server.stop() }
         let c = try WireClient.TCPConnection(port: server.tcpPort)
@@ -88,14 +91,7 @@ import Glibc
     @Test func connectionsBeyondTheLimitAreClosed() throws {
         let dir = Harness.tempDirectory()
         let config = dir + "/form-dns.yaml"
-        try """
-        listen: ["127.0.0.1:0"]
-        server:
-          tcp_max_connections: 2
-        zones:
-          - origin: formation.test
-            file: \(zone)
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        try writeConfig(server: "tcp_max_connections: 2", to: config)
         let server = try ServerProcess.formDNS(["--config", config], directory: dir)
         defer { server.stop() }
         let first = try WireClient.TCPConnection(port: server.tcpPort)
@@ -198,11 +194,7 @@ import Glibc
         let dir = Harness.tempDirectory()
         let configPath = dir + "/form-dns.yaml"
         func write(workers: Int, payload: Int) throws {
-            try """
-            listen: ["127.0.0.1:0"]
-            server: {workers: \(workers), udp_payload_size: \(payload)}
-            zones: [{origin: formation.test, file: \(zone)}]
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            try writeConfig(server: "workers: \(workers), udp_payload_size: \(payload)", to: configPath)
         }
         try write(workers: 1, payload: 1232)
         let server = try ServerProcess.formDNS(["--config", configPath], directory: dir)
