@@ -171,20 +171,25 @@ public struct DNSQueryView: Sendable {
         var end: Int
     }
 
-    /// Skips one resource record (name possibly compressed; a pointer ends it).
+    /// Skips one resource record. Its owner name is checked as a whole, compression pointers
+    /// followed: a message that does not parse in every section is FORMERR (RFC 1035 4.1).
     static func skipRecord(_ p: UnsafeRawBufferPointer, _ start: Int) -> RecordSpan? {
         let n = p.count
         var i = start
-        var labels = 0
+        var nameLength = 1
         while true {
             guard i < n else { return nil }
             let len = Int(p[i])
             if len == 0 { i += 1; break }
-            if len & 0xC0 == 0xC0 { guard i + 2 <= n else { return nil }; i += 2; break }
+            if len & 0xC0 == 0xC0 {
+                guard i + 2 <= n, followPointer(p, at: i, nameLength: nameLength) else { return nil }
+                i += 2
+                break
+            }
             guard len & 0xC0 == 0, i + 1 + len <= n else { return nil }
             i += 1 + len
-            labels += 1
-            guard labels <= 127 else { return nil }
+            nameLength += 1 + len
+            guard nameLength <= 255 else { return nil }
         }
         let ownerIsRoot = i == start + 1
         guard i + 10 <= n else { return nil }
@@ -193,6 +198,31 @@ public struct DNSQueryView: Sendable {
         let rdataStart = i + 10
         guard rdataStart + rdlength <= n else { return nil }
         return RecordSpan(type: type, ownerIsRoot: ownerIsRoot, fixedStart: i, rdataStart: rdataStart, end: rdataStart + rdlength)
+    }
+
+    /// Checks the rest of a name reached through the pointer at `at`, with `nameLength` octets
+    /// already read. Every pointer must point strictly before itself (RFC 1035 4.1.4: to a prior
+    /// occurrence), which also rules out loops; the whole name stays within 255 octets.
+    static func followPointer(_ p: UnsafeRawBufferPointer, at: Int, nameLength: Int) -> Bool {
+        var pointerAt = at
+        var length = nameLength
+        while true {
+            var i = (Int(p[pointerAt]) & 0x3F) << 8 | Int(p[pointerAt + 1])
+            guard i < pointerAt else { return false }
+            while true {
+                let len = Int(p[i])
+                if len == 0 { return true }
+                if len & 0xC0 == 0xC0 {
+                    guard i + 2 <= pointerAt else { return false }
+                    pointerAt = i
+                    break
+                }
+                guard len & 0xC0 == 0, i + 1 + len < pointerAt else { return false }
+                length += 1 + len
+                guard length <= 255 else { return false }
+                i += 1 + len
+            }
+        }
     }
 
     /// The ECS option as a value (allocates; for the slow path and tools).

@@ -104,7 +104,9 @@ public enum Presentation {
             default: return nil
             }
             guard let n = number else { return nil }
+            // Each term is below 2^32 * 2^20 and the sum stops at 2^32, so nothing overflows.
             total += n * unit
+            guard total <= UInt64(UInt32.max) else { return nil }
             number = nil
         }
         if number != nil { return nil }  // "1h30" has a trailing unitless number: ambiguous, rejected

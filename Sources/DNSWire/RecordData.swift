@@ -15,6 +15,17 @@ public protocol RecordData: Hashable, Sendable {
 
 /// The RDATA of any record: one case per supported type, and `unknown` for every other (RFC 3597).
 public enum RData: Hashable, Sendable, CustomStringConvertible {
+    /// RDLENGTH is 16 bits (RFC 1035 3.2.1): RDATA longer than this cannot be sent.
+    public static let maxWireLength = 65535
+
+    /// The RDATA's length on the wire, uncompressed (what a zone must check against `maxWireLength`).
+    public var wireLength: Int {
+        var writer = DNSWireWriter(capacity: 64)
+        writer.compressionEnabled = false
+        encode(to: &writer)
+        return writer.count
+    }
+
     case a(ARecord)
     case aaaa(AAAARecord)
     case ns(NSRecord)

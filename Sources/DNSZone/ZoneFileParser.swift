@@ -28,8 +28,10 @@ public struct ZoneFileParser {
     }
 
     /// Parses a file, collecting every error (up to a bound) rather than stopping at the first.
-    public func parse(file: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
-        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil)
+    /// `$INCLUDE` may only name regular files inside `includeRoot` (default: the file's directory).
+    public func parse(file: String, includeRoot: String? = nil) throws(ZoneLoadErrors) -> [SourcedRecord] {
+        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil,
+                          includeRoot: includeRoot ?? IncludePath.directory(of: file))
         var records: [SourcedRecord] = []
         var errors: [ZoneFileError] = []
         parse(file: file, state: &state, depth: 0, into: &records, errors: &errors)
@@ -39,7 +41,8 @@ public struct ZoneFileParser {
 
     /// Parses text already in memory (named `file` in errors).
     public func parse(text: String, file: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
-        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil)
+        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil,
+                          includeRoot: IncludePath.directory(of: file))
         var records: [SourcedRecord] = []
         var errors: [ZoneFileError] = []
         parse(text: text, file: file, state: &state, depth: 0, into: &records, errors: &errors)
@@ -52,6 +55,8 @@ public struct ZoneFileParser {
         var defaultTTL: UInt32?
         var lastOwner: DNSName?
         var lastTTL: UInt32?
+        /// `$INCLUDE` stays inside this directory.
+        var includeRoot: String
     }
 
     private func parse(file: String, state: inout State, depth: Int, into records: inout [SourcedRecord],
@@ -89,7 +94,11 @@ public struct ZoneFileParser {
                         fail("$INCLUDE takes a file name and an optional origin"); continue
                     }
                     guard depth < Self.maxIncludeDepth else { fail("$INCLUDE nested deeper than \(Self.maxIncludeDepth)"); continue }
-                    let path = resolve(entry.tokens[1].text, relativeTo: file)
+                    let path: String
+                    switch IncludePath.confine(entry.tokens[1].text, relativeTo: file, root: state.includeRoot) {
+                    case .success(let p): path = p
+                    case .failure(let refusal): fail("$INCLUDE refused: \(refusal.reason)"); continue
+                    }
                     // RFC 1035: the included file's origin changes do not leak back into this file.
                     var inner = state
                     if entry.tokens.count == 3 {
@@ -146,6 +155,10 @@ public struct ZoneFileParser {
         do { data = try RData.parse(type: type, tokens: Array(tokens), origin: state.origin) } catch {
             throw PresentationError("\(type): \(error.message)")
         }
+        let length = data.wireLength
+        guard length <= RData.maxWireLength else {
+            throw PresentationError("\(type) RDATA is \(length) octets; RDLENGTH allows at most \(RData.maxWireLength)")
+        }
         // RFC 2308 section 4: without $TTL, a record with no TTL takes the last explicit one.
         guard let effectiveTTL = ttl ?? state.defaultTTL ?? state.lastTTL else {
             throw PresentationError("no TTL given and no $TTL in effect")
@@ -155,24 +168,29 @@ public struct ZoneFileParser {
         return DNSResourceRecord(name: owner, ttl: effectiveTTL, data: data)
     }
 
-    private func resolve(_ path: String, relativeTo file: String) -> String {
-        if path.hasPrefix("/") { return path }
-        guard let slash = file.lastIndex(of: "/") else { return path }
-        return String(file[...slash]) + path
-    }
+    /// Largest zone file read (a bound on memory, and on reading a device by mistake).
+    public static let maxFileSize = 512 << 20
 
+    /// Reads a regular file of at most `maxFileSize` octets. Errors name the problem, never content.
     public static func readFromDisk(_ path: String) throws -> String {
-        guard let f = fopen(path, "rb") else {
-            throw PresentationError(String(cString: strerror(errno)))
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw PresentationError(String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw PresentationError(String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw PresentationError("not a regular file") }
+        guard info.st_size <= maxFileSize else {
+            throw PresentationError("\(info.st_size) octets is larger than the \(maxFileSize)-octet limit")
         }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let got = fread(&chunk, 1, chunk.count, f)
-            if got > 0 { bytes.append(contentsOf: chunk[0..<got]) }
-            if got < chunk.count { break }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var got = 0
+        while got < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            got += n
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: bytes[0..<got], as: UTF8.self)
     }
 }

@@ -22,7 +22,7 @@ public final class AnswerTemplate: Sendable {
     public let additionalRequired: Bool
     /// >= 0 marks a GeoDNS pool name: the answer is chosen per client, not taken from `body`.
     public let pool: Int
-    /// For structure entries (`AnswerTable.structureKey`): how a query for a name that does not
+    /// For structure entries (`AnswerKey.structure`): how a query for a name that does not
     /// exist, and whose closest existing ancestor is this name, is answered.
     public let below: Below
 

@@ -6,7 +6,8 @@ import DNSZone
 /// Behaviour follows RFC 1034 section 4.3.2 (the lookup algorithm), RFC 2308 (negative answers),
 /// RFC 4592 (wildcards), RFC 6604 (RCODE after CNAME chains) and RFC 8482 (minimal ANY):
 /// - names outside every zone: REFUSED, no AA;
-/// - at or below a zone cut: a referral (NS in authority, glue in additional, no AA);
+/// - at or below a zone cut: a referral (NS in authority, glue in additional, no AA), except DS at
+///   the cut itself, which the parent answers (RFC 4035 section 3.1.4.1);
 /// - CNAMEs are followed inside the zone; the RCODE is that of the last name in the chain;
 /// - NXDOMAIN and NODATA carry the SOA in authority with TTL min(SOA TTL, SOA MINIMUM);
 /// - empty non-terminals answer NODATA; wildcards synthesise answers for names that do not exist;
@@ -42,6 +43,16 @@ public struct AuthorityEngine: Sendable {
         for _ in 0..<Self.maxCNAMEChain {
             visited.insert(current)
             if let cut = zone.delegation(covering: current) {
+                // DS lives on the parent side of the cut (RFC 4035 3.1.4.1): answered here, with
+                // AA, or NODATA with the SOA; never referred to the child.
+                if cut == current, type == .ds {
+                    if let ds = zone.nodes[cut]?[.ds] {
+                        result.answers += ds.resourceRecords(owner: current)
+                    } else {
+                        addNegative(zone: zone, into: &result)
+                    }
+                    return result
+                }
                 addReferral(cut: cut, zone: zone, into: &result)
                 // A referral straight away is not authoritative; one reached through our own CNAME
                 // keeps AA for the CNAME data we did answer.

@@ -50,16 +50,17 @@ public struct ResponseBuilder: Sendable {
     /// table (NXDOMAIN, wildcard expansions, names below cuts) takes the general path.
     static func precompute(_ engine: AuthorityEngine) -> AnswerTable {
         var table = AnswerTable(expectedCount: engine.zones.reduce(0) { $0 + $1.nodes.count * 3 })
-        func add(_ name: DNSName, _ type: RecordType, as key: RecordType? = nil) {
+        func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil) {
             let q = DNSQuestion(name: name.lowercased, type: type)
             let resolution = engine.resolve(q)
+            let key = key ?? AnswerKey(qtype: type.rawValue)
             if let pool = resolution.pool {
                 // A pool name itself: marked for per-client answers. A CNAME chain into a pool is
                 // left to the general path, which appends the pool's records per query.
-                if resolution.answers.isEmpty { table.insert(name: name, qtype: key ?? type, template: .poolMarker(pool)) }
+                if resolution.answers.isEmpty { table.insert(name: name, key: key, template: .poolMarker(pool)) }
                 return
             }
-            table.insert(name: name, qtype: key ?? type, template: AnswerTemplate(question: q, resolution: resolution))
+            table.insert(name: name, key: key, template: AnswerTemplate(question: q, resolution: resolution))
         }
         for zone in engine.zones.reversed() {
             // Structure entries: every existing name (and the apex) says how to answer names below it
@@ -67,25 +68,35 @@ public struct ResponseBuilder: Sendable {
             let nxDomain = AnswerTemplate.negative(soa: zone.negativeSOA, rcode: .nxDomain)
             for name in zone.allNames + [zone.origin] where engine.zone(for: name)?.origin == zone.origin {
                 let general = zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
-                table.insert(name: name, qtype: RecordType(AnswerTable.structureKey),
-                             template: .structure(general ? .general : .nxDomain(nxDomain)))
+                table.insert(name: name, key: .structure, template: .structure(general ? .general : .nxDomain(nxDomain)))
             }
             for name in zone.allNames where engine.zone(for: name)?.origin == zone.origin {
                 let node = zone.nodes[name]
                 var types = Set(node?.types ?? [])
                 types.formUnion([.a, .aaaa, .any])
+                // At a zone cut the parent answers DS itself (RFC 4035 3.1.4.1); every other type is
+                // the same referral.
+                if zone.delegation(covering: name) == name { types.insert(.ds) }
                 if let target = node?[.cname]?.records.first?.targetName, let t = zone.nodes[target] {
                     types.formUnion(t.types)
                 }
                 for t in types { add(name, t) }
                 // A name with a CNAME answers other types from its target's node: no shared entry.
-                if node?[.cname] == nil {
-                    // Type 0 is reserved and never queried; its entry is "any type not listed above".
-                    add(name, RecordType(65534), as: RecordType(0))
+                // Otherwise every type not listed above gets the same answer, so it is computed once,
+                // for a type the name does not hold.
+                if node?[.cname] == nil, let absent = Self.typeAbsent(from: types) {
+                    add(name, absent, key: .otherTypes)
                 }
             }
         }
         return table
+    }
+
+    /// A private-use type (RFC 6895) not in `types`: the engine gives it no special meaning, so its
+    /// answer is the one every unlisted type gets. Nil only if a name holds all 255 of them.
+    static func typeAbsent(from types: Set<RecordType>) -> RecordType? {
+        for raw in UInt16(0xFF00)...UInt16(0xFFFE) where !types.contains(RecordType(raw)) { return RecordType(raw) }
+        return nil
     }
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.
@@ -120,8 +131,8 @@ public struct ResponseBuilder: Sendable {
                 writeError(.refused, view: view, bytes: bytes, into: &out)
             } else {
                 let qname = UnsafeRawBufferPointer(rebasing: bytes[12..<(12 + view.qnameLength)])
-                let template = table.lookup(qname: qname, hash: view.qnameHash, qtype: view.qtype)
-                    ?? table.lookup(qname: qname, hash: view.qnameHash, qtype: 0)
+                let template = table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey(qtype: view.qtype))
+                    ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes)
                 if let template, template.pool >= 0 {
                     writePool(template.pool, qname: qname, view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
                 } else if let template {
@@ -149,8 +160,7 @@ public struct ResponseBuilder: Sendable {
     /// simply do not exist -> NXDOMAIN; anything else (the name exists, a wildcard, a zone cut)
     /// -> the general path. Allocation-free.
     func classifyMiss(qname: UnsafeRawBufferPointer, hash: UInt64) -> Miss {
-        let key = AnswerTable.structureKey
-        if table.lookup(qname: qname, hash: hash, qtype: key) != nil { return .general }
+        if table.lookup(qname: qname, hash: hash, key: .structure) != nil { return .general }
         var i = 1 + Int(qname[0])
         while i < qname.count {
             let suffix = UnsafeRawBufferPointer(rebasing: qname[i...])
@@ -159,7 +169,7 @@ public struct ResponseBuilder: Sendable {
                 let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
                 h = (h ^ UInt64(folded)) &* 0x100000001b3
             }
-            if let entry = table.lookup(qname: suffix, hash: h, qtype: key) {
+            if let entry = table.lookup(qname: suffix, hash: h, key: .structure) {
                 if case .nxDomain(let t) = entry.below { return .nxDomain(t) }
                 return .general
             }
@@ -309,7 +319,7 @@ public struct ResponseBuilder: Sendable {
         default: template = entry.a
         }
         // No node of this family: NODATA, from the name's shared negative template.
-        if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, qtype: 0) {
+        if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {
             write(t, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
         } else {
             writeError(.servFail, view: view, bytes: bytes, into: &out)
@@ -367,13 +377,12 @@ public struct ResponseBuilder: Sendable {
             let rankedState = Dictionary(ranked.map { ($0.node.id, $0.health) }, uniquingKeysWith: { a, _ in a })
             let answered = v4Nodes + v6Nodes
             let failOpen = ranked.contains { if case .failOpen = $0.verdict { return true }; return false }
-            // The answer can change when an answered node goes down or an excluded one comes back.
-            let watched = answered.map(\.id) + ranked.filter { $0.verdict == .unhealthy }.map(\.node.id)
-            let soonest = watched.map { (snapshot[$0] ?? NodeHealth()).checksUntilPossibleChange(policy: health!.policy) }.min() ?? Int.max
+            // Counted only for answered nodes that are failing checks: a passing node keeps the full TTL.
+            let removal = answered.compactMap { (snapshot[$0.id] ?? NodeHealth()).checksUntilRemoval(policy: health!.policy) }.min()
             // A degraded region in the answer shortens the TTL like a degraded node does.
             let regionDegraded = ranked.contains { c in c.regionDegraded && answered.contains { $0.id == c.node.id } }
             ttl = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL, checkInterval: Double(cfg.intervalMs) / 1000)
-                .ttl(answered: answered.map { rankedState[$0.id] ?? .healthy } + (regionDegraded ? [.degraded] : []), failOpen: failOpen, checksUntilChange: soonest)
+                .ttl(answered: answered.map { rankedState[$0.id] ?? .healthy } + (regionDegraded ? [.degraded] : []), failOpen: failOpen, checksUntilRemoval: removal)
         }
         let owner = pool.names[0]
         func template(_ addresses: [[UInt8]], _ type: RecordType) -> AnswerTemplate? {

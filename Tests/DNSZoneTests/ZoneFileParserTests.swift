@@ -1,5 +1,6 @@
 import DNSWire
 import DNSZone
+import Foundation
 import Testing
 
 @Suite struct ZoneFileParserTests {
@@ -94,6 +95,61 @@ import Testing
         #expect(errors("$INCLUDE missing.zone\n").first?.hasPrefix("missing.zone:0: cannot read zone file") == true)
     }
 
+    /// A bad zone is an error with file:line, never a trap that takes the running server down.
+    @Test func rejectsTTLsAndRDATAThatDoNotFit() {
+        let longTTL = String(repeating: "4294967295w", count: 8_000)
+        #expect(errors("$TTL \(longTTL)\n") == ["test.zone:1: $TTL takes one TTL value"])
+        #expect(errors("$TTL 1\na \(longTTL) A 192.0.2.1\n").first?.hasPrefix("test.zone:2:") == true)
+        #expect(errors("$TTL 4294967296\n") == ["test.zone:1: $TTL takes one TTL value"])
+        #expect(errors("$TTL 1w\n").isEmpty)
+        // 300 strings of 255 octets, each with its length octet: 76,800 octets of RDATA.
+        let strings = Array(repeating: "\"" + String(repeating: "x", count: 255) + "\"", count: 300)
+        let tooLong = errors("$TTL 1\nbig TXT " + strings.joined(separator: " ") + "\n")
+        #expect(tooLong == ["test.zone:2: TXT RDATA is 76800 octets; RDLENGTH allows at most 65535"])
+        let generic = "big TYPE65280 \\# 65536 " + String(repeating: "00", count: 65536)
+        let genericErrors = errors("$TTL 1\n" + generic + "\n")
+        #expect(genericErrors.count == 1 && genericErrors.first?.hasPrefix("test.zone:2:") == true, "\(genericErrors)")
+        let fits = Array(repeating: "\"" + String(repeating: "x", count: 255) + "\"", count: 255)
+        #expect(errors("$TTL 1\nbig TXT " + fits.joined(separator: " ") + "\n").isEmpty)
+    }
+
+    @Test func includesStayInsideTheZoneDirectory() {
+        let files = ["sub/inc.zone": "x TXT \"included\"\n"]
+        #expect(errors("$TTL 1\n$INCLUDE sub/inc.zone\n", files: files).isEmpty)
+        #expect(errors("$TTL 1\n$INCLUDE sub/../sub/inc.zone\n", files: files).isEmpty)
+        for path in ["/etc/passwd", "../outside.zone", "sub/../../outside.zone", "/dev/zero"] {
+            let found = errors("$TTL 1\n$INCLUDE \(path)\n", files: ["/etc/passwd": "root:x:0:0::/root:/bin/sh\n"])
+            #expect(found.count == 1 && found[0].hasPrefix("test.zone:2: $INCLUDE refused:"), "\(path): \(found)")
+            #expect(!found.joined().contains("root:x"), "never echoes content")
+        }
+    }
+
+    @Test func includesOnDiskRefuseLinksOutAndNonRegularFiles() throws {
+        let dir = "/tmp/form-dns-include-\(getpid())"
+        mkdir(dir, 0o700)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let zone = dir + "/z.zone"
+        try writeFile("$TTL 1\n$INCLUDE link.zone\n", to: zone)
+        symlink("/etc/passwd", dir + "/link.zone")
+        mkfifo(dir + "/fifo.zone", 0o600)
+        func diskErrors(_ file: String) -> [String] {
+            do { _ = try ZoneFileParser(origin: "example.").parse(file: file); return [] } catch {
+                return error.errors.map(\.description)
+            }
+        }
+        let link = diskErrors(zone)
+        #expect(link.count == 1 && link[0].contains("resolves outside the zone directory"), "\(link)")
+        #expect(!link.joined().contains("root:"))
+        try writeFile("$TTL 1\n$INCLUDE fifo.zone\n", to: zone)
+        let fifo = diskErrors(zone)
+        #expect(fifo.count == 1 && fifo[0].contains("not a regular file"), "\(fifo)")
+        try writeFile("$TTL 1\n$INCLUDE inside.zone\n", to: zone)
+        try writeFile("x TXT \"inside\"\n", to: dir + "/inside.zone")
+        #expect(diskErrors(zone).isEmpty)
+        // The top-level file itself must be a regular file too.
+        #expect(diskErrors(dir + "/fifo.zone").first?.contains("not a regular file") == true)
+    }
+
     @Test func rejectsOtherClassesAndMetaTypes() {
         #expect(errors("$TTL 1\na CH A 192.0.2.1\n") == ["test.zone:2: class CH is not served; only IN"])
         #expect(errors("$TTL 1\na 300 IN ANY \\# 0\n") == ["test.zone:2: ANY cannot appear in a zone file"])
@@ -141,4 +197,8 @@ import Testing
             #expect(error.description.contains(problem), "\(error)")
         }
     }
+}
+
+private func writeFile(_ text: String, to path: String) throws {
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
 }

@@ -15,18 +15,21 @@ import Testing
 
     @Test func firstCheckDecidesThenHysteresis() {
         var h = NodeHealth()
+        #expect(h.checksUntilRemoval(policy: policy) == 1)  // unknown: the next check decides
         #expect(h.record(ok: true, at: 0, detail: "ok", policy: policy)?.to == .healthy)
+        #expect(h.checksUntilRemoval(policy: policy) == nil)  // passing: nothing bounds the TTL
         // fall = 3: two failures keep it up, the third takes it down.
         #expect(h.record(ok: false, at: 1, detail: "refused", policy: policy) == nil)
-        #expect(h.checksUntilPossibleChange(policy: policy) == 2)
+        #expect(h.checksUntilRemoval(policy: policy) == 2)
         #expect(h.record(ok: false, at: 2, detail: "refused", policy: policy) == nil)
-        #expect(h.checksUntilPossibleChange(policy: policy) == 1)
+        #expect(h.checksUntilRemoval(policy: policy) == 1)
         let down = h.record(ok: false, at: 3, detail: "refused", policy: policy)
         #expect(down?.to == .unhealthy && down?.at == 3 && down?.reason.contains("3 consecutive failed") == true)
         // rise = 2: one success is not enough.
         #expect(h.record(ok: true, at: 4, detail: "ok", policy: policy) == nil)
         #expect(h.record(ok: true, at: 5, detail: "ok", policy: policy)?.to == .healthy)
         #expect(h.transitions.map(\.to) == [.healthy, .unhealthy, .healthy])
+        #expect(h.checksUntilRemoval(policy: policy) == nil)
     }
 
     @Test func flappingDoesNotFlip() {
@@ -48,18 +51,39 @@ import Testing
         for t in 1...3 { h.record(ok: false, at: Double(t), detail: "x", policy: policy) }
         h.override = .forceUp
         #expect(h.effective(policy: policy) == .healthy)
-        #expect(h.checksUntilPossibleChange(policy: policy) == Int.max)
+        #expect(h.checksUntilRemoval(policy: policy) == nil)
     }
 
     @Test func ttlShortensWithHealth() {
         let ttl = HealthTTLPolicy(full: 300, degraded: 60, minimum: 5, checkInterval: 0.5)
-        #expect(ttl.ttl(answered: [.healthy, .healthy], failOpen: false, checksUntilChange: Int.max) == 300)
-        #expect(ttl.ttl(answered: [.healthy, .degraded], failOpen: false, checksUntilChange: Int.max) == 60)
-        #expect(ttl.ttl(answered: [.unhealthy], failOpen: true, checksUntilChange: Int.max) == 5)
+        #expect(ttl.ttl(answered: [.healthy, .healthy], failOpen: false, checksUntilRemoval: nil) == 300)
+        #expect(ttl.ttl(answered: [.healthy, .degraded], failOpen: false, checksUntilRemoval: nil) == 60)
+        #expect(ttl.ttl(answered: [.unhealthy], failOpen: true, checksUntilRemoval: nil) == 5)
         // A node one check from `fall` bounds the TTL to one interval, but never below the minimum.
-        #expect(ttl.ttl(answered: [.healthy], failOpen: false, checksUntilChange: 1) == 5)
+        #expect(ttl.ttl(answered: [.healthy], failOpen: false, checksUntilRemoval: 1) == 5)
         let slow = HealthTTLPolicy(full: 300, degraded: 60, minimum: 5, checkInterval: 10)
-        #expect(slow.ttl(answered: [.healthy], failOpen: false, checksUntilChange: 3) == 30)
+        #expect(slow.ttl(answered: [.healthy], failOpen: false, checksUntilRemoval: 3) == 30)
+        #expect(slow.ttl(answered: [.healthy], failOpen: false, checksUntilRemoval: 2) == 20)
+    }
+
+    /// Fast checks (500 ms) no longer pin every answer to the minimum: the TTL is full while the
+    /// answered nodes pass, and each failed check moves the generation so every worker's cached
+    /// answer is rebuilt with the shrinking TTL.
+    @Test func failedChecksMoveTheGenerationWithoutATransition() {
+        let repository = HealthRepository(policy: policy, nodeIDs: ["a"], clock: { 0 })
+        repository.record(node: "a", ok: true, at: 0, latencyMs: nil, detail: "ok")
+        let up = repository.generation.load(ordering: .acquiring)
+        repository.record(node: "a", ok: true, at: 1, latencyMs: nil, detail: "ok")
+        #expect(repository.generation.load(ordering: .acquiring) == up)  // nothing changed
+        repository.record(node: "a", ok: false, at: 2, latencyMs: nil, detail: "refused")
+        let firstFailure = repository.generation.load(ordering: .acquiring)
+        #expect(firstFailure > up)
+        #expect(repository.effective("a") == .healthy)
+        repository.record(node: "a", ok: false, at: 3, latencyMs: nil, detail: "refused")
+        #expect(repository.generation.load(ordering: .acquiring) > firstFailure)
+        let secondFailure = repository.generation.load(ordering: .acquiring)
+        repository.record(node: "a", ok: true, at: 4, latencyMs: nil, detail: "ok")  // recovered: full TTL again
+        #expect(repository.generation.load(ordering: .acquiring) > secondFailure)
     }
 }
 
@@ -91,14 +115,17 @@ import Testing
         #expect(GeoSelector.select(GeoSelector.rank(closed, client: client, cellKey: 1) { _ in .unhealthy }, ipv6: false, maxAnswers: 2).isEmpty)
     }
 
-    @Test func repositoryBumpsItsGenerationOnlyOnTransitions() {
+    @Test func repositoryBumpsItsGenerationOnTransitionsAndTTLChanges() {
         let repo = HealthRepository(policy: HealthPolicy(rise: 1, fall: 2), nodeIDs: ["a"])
         #expect(repo.generation.load(ordering: .relaxed) == 0)
         repo.record(node: "a", ok: true, at: 0, latencyMs: 1, detail: "ok")       // unknown -> healthy
-        repo.record(node: "a", ok: false, at: 1, latencyMs: nil, detail: "x")     // 1 of 2: no change
         #expect(repo.generation.load(ordering: .relaxed) == 1)
+        repo.record(node: "a", ok: true, at: 1, latencyMs: 1, detail: "ok")       // nothing changes
+        #expect(repo.generation.load(ordering: .relaxed) == 1)
+        repo.record(node: "a", ok: false, at: 1, latencyMs: nil, detail: "x")     // 1 of 2: the TTL shrinks
+        #expect(repo.generation.load(ordering: .relaxed) == 2 && repo.effective("a") == .healthy)
         repo.record(node: "a", ok: false, at: 2, latencyMs: nil, detail: "x")     // -> unhealthy
-        #expect(repo.generation.load(ordering: .relaxed) == 2 && repo.effective("a") == .unhealthy)
+        #expect(repo.generation.load(ordering: .relaxed) == 3 && repo.effective("a") == .unhealthy)
         repo.setOverride(node: "a", .forceUp)
         #expect(repo.effective("a") == .healthy)
     }

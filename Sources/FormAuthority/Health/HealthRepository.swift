@@ -9,7 +9,8 @@ import Glibc
 /// Readers look at `generation` (one atomic load) to know whether cached answers are still valid,
 /// and take the lock only to build a new answer (a cache miss), never per cached query. Every
 /// change of a node's *effective* state (checks, pushed reports, rules, staleness, overrides)
-/// bumps the generation and is reported to `onTransition`.
+/// bumps the generation and is reported to `onTransition`; so does every failed check of a passing
+/// node (and its recovery), which changes the TTL answers carry, so every worker rebuilds them.
 public final class HealthRepository: Sendable {
     public let policy: HealthPolicy
     public let push: PushPolicy
@@ -41,10 +42,13 @@ public final class HealthRepository: Sendable {
     /// change of the effective state (pushed reports, rules, staleness, overrides).
     private func mutate(_ id: String, reason: (NodeHealth) -> String, _ change: (inout NodeHealth) -> Void) {
         let now = clock()
+        var ttlChanged = false
         let transition = state.withLock { s -> HealthTransition? in
             var node = s.nodes[id] ?? NodeHealth()
             let lastBefore = node.transitions.last
+            let removalBefore = node.checksUntilRemoval(policy: policy)
             change(&node)
+            ttlChanged = node.checksUntilRemoval(policy: policy) != removalBefore
             s.nodes[id] = node
             let before = s.effective[id] ?? policy.unknownAs
             let after = node.effective(policy: policy, push: push, at: now)
@@ -58,10 +62,8 @@ public final class HealthRepository: Sendable {
             }
             return t
         }
-        if let transition {
-            generation.add(1, ordering: .releasing)
-            onTransition(id, transition)
-        }
+        if transition != nil || ttlChanged { generation.add(1, ordering: .releasing) }
+        if let transition { onTransition(id, transition) }
     }
 
     /// An active check's result.

@@ -173,14 +173,15 @@ public struct NodeHealth: Sendable, Hashable {
         }
     }
 
-    /// How many more checks could change the effective state (for TTLs): a healthy node one
-    /// failure from `fall` answers 1.
-    public func checksUntilPossibleChange(policy: HealthPolicy) -> Int {
-        if override != nil { return Int.max }
+    /// How many more failed checks would take this node out of answers, counted from its first
+    /// failed check (for TTLs, as gdnsd does); nil while it passes its checks, or when checks cannot
+    /// remove it (an override, or already down). An unknown node is decided by its next check.
+    public func checksUntilRemoval(policy: HealthPolicy) -> Int? {
+        if override != nil { return nil }
         switch state {
         case .unknown: return 1
-        case .healthy, .degraded: return max(1, policy.fall - consecutiveFailures)
-        case .unhealthy: return max(1, policy.rise - consecutiveSuccesses)
+        case .healthy, .degraded: return consecutiveFailures == 0 ? nil : max(1, policy.fall - consecutiveFailures)
+        case .unhealthy: return nil
         }
     }
 
