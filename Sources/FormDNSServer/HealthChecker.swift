@@ -116,7 +116,11 @@ public final class HealthChecker: Sendable {
 
     /// connect(2) to an IPv4 or IPv6 literal.
     static func connect(_ fd: Int32, _ host: String, _ port: UInt16) -> Int32 {
-        SockaddrText.with(host: host, port: port) { Glibc.connect(fd, $0, $1) }
+        // Not a literal address: fail as connect(2) does for a bad address, never connect to 0.0.0.0.
+        do { return try SockaddrText.with(host: host, port: port) { Glibc.connect(fd, $0, $1) } } catch {
+            errno = EINVAL
+            return -1
+        }
     }
 
     /// Waits for `events` on `fd` until `deadline`; false on timeout.

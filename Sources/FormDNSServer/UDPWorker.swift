@@ -76,7 +76,7 @@ final class UDPWorker: @unchecked Sendable {
         var bufferSize: Int32 = 4 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, 4)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, 4)
-        let rc = SockaddrText.with(host: host, port: UInt16(port)) { bind(fd, $0, $1) }
+        let rc = try SockaddrText.with(host: host, port: UInt16(port)) { bind(fd, $0, $1) }
         guard rc == 0 else { let e = errno; close(fd); throw UDPWorkerError.system("bind \(host):\(port)", e) }
         var bound = sockaddr_storage()
         var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -23,9 +23,12 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
 
-    /// Calls `body` with this endpoint as a C sockaddr.
-    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
-        SockaddrText.with(host: host, port: port, body)
+    /// Calls `body` with this endpoint as a C sockaddr; throws, without calling it, if `host` is
+    /// not a literal address (nothing is ever sent to 0.0.0.0 in its place).
+    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
+        do { return try SockaddrText.with(host: host, port: port, body) } catch {
+            throw SocketError.invalidAddress(host)
+        }
     }
 }
 
@@ -37,16 +40,21 @@ public func monotonicNow() -> Double {
 }
 
 /// A blocking-with-deadline socket: every wait is a `poll` bounded by the caller's deadline.
+///
+/// The descriptor is closed by `deinit` only, also when an initializer throws: once `fd` is set,
+/// Swift runs `deinit` for a throwing class initializer, so closing it there as well would close
+/// the number twice, and the second time it may already belong to another thread's socket.
 final class PosixSocket {
     let fd: Int32
 
     init(udpFor endpoint: Endpoint) throws {
         fd = socket(endpoint.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError.system("socket", errno) }
-        // connect() on UDP: the kernel then drops datagrams from any other address or port, and
-        // binds a fresh random ephemeral source port for this query.
-        let rc = endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
-        guard rc == 0 else { let e = errno; close(fd); throw SocketError.system("connect", e) }
+        // connect() on UDP: the kernel then drops datagrams from any other address or port, binds
+        // a fresh random ephemeral source port for this query, and reports an ICMP port
+        // unreachable as ECONNREFUSED on the next receive.
+        let rc = try endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
+        guard rc == 0 else { throw SocketError.system("connect", errno) }
     }
 
     /// Starts a non-blocking TCP connect and waits for it until `deadline`.
@@ -57,18 +65,18 @@ final class PosixSocket {
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let rc = endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
-        if rc != 0 && errno != EINPROGRESS { let e = errno; close(fd); throw SocketError.system("connect", e) }
+        let rc = try endpoint.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if rc != 0 && errno != EINPROGRESS { throw SocketError.system("connect", errno) }
         if rc != 0 {
-            guard try wait(for: Int16(POLLOUT), until: deadline) else { close(fd); throw SocketError.timeout }
+            guard try wait(for: Int16(POLLOUT), until: deadline) else { throw SocketError.timeout }
             var err: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-            if err != 0 { close(fd); throw SocketError.system("connect", err) }
+            if err != 0 { throw SocketError.system("connect", err) }
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Waits for `events` until `deadline`; false on timeout.
     func wait(for events: Int16, until deadline: Double) throws -> Bool {
@@ -124,12 +132,20 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
     case system(String, Int32)
     case timeout
     case closed
+    case invalidAddress(String)
+
+    /// The peer (or nothing at all) answered "nobody listens here": TCP RST or ICMP port unreachable.
+    public var isConnectionRefused: Bool {
+        if case .system(_, let e) = self { return e == ECONNREFUSED }
+        return false
+    }
 
     public var description: String {
         switch self {
         case .system(let call, let e): return "\(call): \(String(cString: strerror(e)))"
         case .timeout: return "timed out"
         case .closed: return "connection closed"
+        case .invalidAddress(let host): return "'\(host)' is not an IPv4 or IPv6 address"
         }
     }
 }

@@ -21,7 +21,7 @@ struct APIOptions: ParsableArguments {
         defer { close(fd) }
         var tv = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let rc = SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
+        let rc = try SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
         guard rc == 0 else { throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))") }
         var req = "\(method) \(path) HTTP/1.0\r\nHost: \(api)\r\n"
         if let t = token ?? ProcessInfo.processInfo.environment["FORM_DNS_API_TOKEN"] { req += "Authorization: Bearer \(t)\r\n" }

@@ -28,8 +28,8 @@ import Testing
 }
 
 @Suite struct SockaddrTextTests {
-    @Test func ipv4IsASockaddrIn() {
-        let (family, port, length, address) = SockaddrText.with(host: "192.0.2.7", port: 5300) { sa, len in
+    @Test func ipv4IsASockaddrIn() throws {
+        let (family, port, length, address) = try SockaddrText.with(host: "192.0.2.7", port: 5300) { sa, len in
             sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
                 (Int32($0.pointee.sin_family), UInt16(bigEndian: $0.pointee.sin_port), len, UInt32(bigEndian: $0.pointee.sin_addr.s_addr))
             }
@@ -38,13 +38,25 @@ import Testing
         #expect(address == 0xC000_0207)
     }
 
-    @Test func ipv6IsASockaddrIn6() {
-        let (family, port, length, address) = SockaddrText.with(host: "2001:db8::10", port: 53) { sa, len in
+    @Test func ipv6IsASockaddrIn6() throws {
+        let (family, port, length, address) = try SockaddrText.with(host: "2001:db8::10", port: 53) { sa, len in
             sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
                 (Int32($0.pointee.sin6_family), UInt16(bigEndian: $0.pointee.sin6_port), len, withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) })
             }
         }
         #expect(family == AF_INET6 && port == 53 && length == socklen_t(MemoryLayout<sockaddr_in6>.size))
         #expect(address == [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [0x10])
+    }
+
+    /// Issue 11.9: an address inet_pton cannot read used to be left all zeros, so a bind or connect
+    /// went to 0.0.0.0. Now nothing is called and the caller gets the error.
+    @Test(arguments: ["not-an-ip", "", "localhost", "256.1.1.1", "1.2.3", "2001:db8::10::1", "::1%lo", "[::1]",
+                      "127.0.0.1:53"])
+    func notAnAddressThrowsWithoutCallingTheBody(host: String) {
+        var called = false
+        #expect(throws: SockaddrText.InvalidAddress(host: host)) {
+            try SockaddrText.with(host: host, port: 53) { _, _ in called = true }
+        }
+        #expect(!called)
     }
 }

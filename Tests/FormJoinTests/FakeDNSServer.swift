@@ -26,7 +26,7 @@ final class FakeDNSServer: @unchecked Sendable {
         var one: Int32 = 1
         setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 4)
         let boundPort = FakeDNSServer.bindLoopback(u)
-        _ = SockaddrText.with(host: "127.0.0.1", port: boundPort) { bind(t, $0, $1) }
+        _ = try? SockaddrText.with(host: "127.0.0.1", port: boundPort) { bind(t, $0, $1) }
         listen(t, 16)
         udp = u
         tcp = t
@@ -81,11 +81,19 @@ final class FakeDNSServer: @unchecked Sendable {
 
     /// Binds `fd` to 127.0.0.1 on a port the kernel picks, and returns that port.
     static func bindLoopback(_ fd: Int32) -> UInt16 {
-        _ = SockaddrText.with(host: "127.0.0.1", port: 0) { bind(fd, $0, $1) }
+        _ = try? SockaddrText.with(host: "127.0.0.1", port: 0) { bind(fd, $0, $1) }
         var addr = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return UInt16(bigEndian: addr.sin_port)
+    }
+
+    /// A loopback UDP port with nothing listening on it (bound, read, closed): queries to it get
+    /// an ICMP port unreachable.
+    static func closedPort() -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        return bindLoopback(fd)
     }
 
     static func parse(_ bytes: [UInt8]) -> DNSMessage? {

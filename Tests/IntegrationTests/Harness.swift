@@ -64,7 +64,7 @@ enum Harness {
     private static func canBind(_ port: Int, _ type: Int32) -> Bool {
         let fd = socket(AF_INET, type, 0)
         defer { close(fd) }
-        return SockaddrText.with(host: "127.0.0.1", port: UInt16(port)) { bind(fd, $0, $1) } == 0
+        return (try? SockaddrText.with(host: "127.0.0.1", port: UInt16(port)) { bind(fd, $0, $1) }) == 0
     }
 }
 
@@ -195,7 +195,7 @@ enum WireClient {
     }
 
     static func connect(_ fd: Int32, host: String, port: Int) throws {
-        let rc = SockaddrText.with(host: host, port: UInt16(port)) { Glibc.connect(fd, $0, $1) }
+        let rc = try SockaddrText.with(host: host, port: UInt16(port)) { Glibc.connect(fd, $0, $1) }
         if rc != 0 { throw HarnessError("connect to \(host):\(port) failed: errno \(errno)") }
     }
 }
