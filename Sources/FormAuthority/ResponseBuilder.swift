@@ -381,7 +381,9 @@ public struct ResponseBuilder: Sendable {
             let removal = answered.compactMap { (snapshot[$0.id] ?? NodeHealth()).checksUntilRemoval(policy: health!.policy) }.min()
             // A degraded region in the answer shortens the TTL like a degraded node does.
             let regionDegraded = ranked.contains { c in c.regionDegraded && answered.contains { $0.id == c.node.id } }
-            ttl = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL, checkInterval: Double(cfg.intervalMs) / 1000)
+            // Without active checks (`check: none`) no check can remove a node: no interval bound.
+            let interval = cfg.check == .none ? 0 : Double(cfg.intervalMs) / 1000
+            ttl = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL, checkInterval: interval)
                 .ttl(answered: answered.map { rankedState[$0.id] ?? .healthy } + (regionDegraded ? [.degraded] : []), failOpen: failOpen, checksUntilRemoval: removal)
         }
         let owner = pool.names[0]

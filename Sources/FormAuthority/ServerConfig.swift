@@ -69,7 +69,9 @@ public struct ZoneConfig: Sendable {
 ///   cpu_affinity: auto          # auto: one worker pinned per CPU when workers == CPUs; off
 ///   udp_payload_size: 1232      # our EDNS buffer; cap on UDP responses
 ///   tcp_idle_timeout_ms: 10000  # RFC 7766 section 6.2.3
+///   tcp_message_timeout_ms: 5000  # from a message's first octet to its last
 ///   tcp_max_connections: 1024
+///   tcp_max_connections_per_client: 32  # per client address
 /// zones:
 ///   - origin: formation.test
 ///     file: formation.test.zone
@@ -90,6 +92,11 @@ public struct ServerConfig: Sendable {
     public var udpPayloadSize: Int = Int(EDNS.defaultPayloadSize)
     public var tcpIdleTimeoutMilliseconds: Int = 10_000
     public var tcpMaxConnections: Int = 1024
+    /// Connections one client address may hold at once, so a few slow clients cannot take every slot.
+    public var tcpMaxConnectionsPerClient: Int = 32
+    /// A query that has started arriving must be complete within this (a drip-feeding client is
+    /// closed however often it sends a byte).
+    public var tcpMessageTimeoutMilliseconds: Int = 5_000
     public var zones: [ZoneConfig] = []
     /// GeoIP databases, network maps and GeoDNS pools.
     public var geo = GeoConfig()
@@ -154,6 +161,9 @@ public struct ServerConfig: Sendable {
                     case "udp_payload_size": if let n = int(512...4096) { config.udpPayloadSize = n }
                     case "tcp_idle_timeout_ms": if let n = int(100...600_000) { config.tcpIdleTimeoutMilliseconds = n }
                     case "tcp_max_connections": if let n = int(1...1_000_000) { config.tcpMaxConnections = n }
+                    case "tcp_max_connections_per_client":
+                        if let n = int(1...1_000_000) { config.tcpMaxConnectionsPerClient = n }
+                    case "tcp_message_timeout_ms": if let n = int(100...600_000) { config.tcpMessageTimeoutMilliseconds = n }
                     default: fail(k, name, "unknown setting")
                     }
                 }
@@ -198,14 +208,23 @@ public struct ServerConfig: Sendable {
                         guard let a = ListenAddress(parsing: v.string ?? "") else { fail(v, "management.listen", "'\(v.string ?? "?")' is not an address like 127.0.0.1:8053"); continue }
                         config.managementListen = a
                     case "token":
-                        guard let t = v.string, t.count >= 16 else { fail(v, "management.token", "must be at least 16 characters"); continue }
+                        guard let t = v.string, ManagementToken.isAcceptable(t) else {
+                            fail(v, "management.token", ManagementToken.rule); continue
+                        }
                         config.managementToken = t
-                    default: fail(k, "management.\(k.string ?? "?")", "unknown setting (expected listen, token)")
+                    case "token_file":
+                        guard let path = v.string else { fail(v, "management.token_file", "must be a path"); continue }
+                        let full = path.hasPrefix("/") ? path : directory + path
+                        switch ManagementToken.read(file: full) {
+                        case .success(let t): config.managementToken = t
+                        case .failure(let why): fail(v, "management.token_file", why.message)
+                        }
+                    default: fail(k, "management.\(k.string ?? "?")", "unknown setting (expected listen, token, token_file)")
                     }
                 }
             case "pools":
                 var reader = YAMLReader(file: file)
-                GeoConfig.parsePools(value, into: &config.geo, reader: &reader)
+                GeoConfig.parsePools(value, directory: directory, into: &config.geo, reader: &reader)
                 errors += reader.errors
             default:
                 fail(keyNode, key, "unknown setting (expected listen, server, zones, geoip, pools, management)")
@@ -289,7 +308,7 @@ public enum AuthorityLoader {
         var errors: [ConfigError] = []
         var databases: [GeoDatabase] = []
         for (i, db) in geo.databases.enumerated() {
-            do { databases.append(try GeoDatabase(path: db.path)) } catch {
+            do { databases.append(try GeoDatabase(path: db.path, useRegisteredCountry: geo.useRegisteredCountry)) } catch {
                 errors.append(ConfigError(file: file, line: db.line, field: "geoip.databases[\(i)]", message: error.description))
             }
         }
@@ -332,6 +351,12 @@ extension ServerConfig {
         if cpuAffinity != running.cpuAffinity { changed.append("server.cpu_affinity") }
         if tcpIdleTimeoutMilliseconds != running.tcpIdleTimeoutMilliseconds { changed.append("server.tcp_idle_timeout_ms") }
         if tcpMaxConnections != running.tcpMaxConnections { changed.append("server.tcp_max_connections") }
+        if tcpMaxConnectionsPerClient != running.tcpMaxConnectionsPerClient {
+            changed.append("server.tcp_max_connections_per_client")
+        }
+        if tcpMessageTimeoutMilliseconds != running.tcpMessageTimeoutMilliseconds {
+            changed.append("server.tcp_message_timeout_ms")
+        }
         if managementListen != running.managementListen { changed.append("management.listen") }
         if managementToken != running.managementToken { changed.append("management.token") }
         return changed

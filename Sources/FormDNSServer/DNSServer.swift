@@ -17,20 +17,27 @@ public final class DNSServer: Sendable {
         public var cpuAffinity: CPUAffinity
         public var tcpIdleTimeoutMilliseconds: Int
         public var tcpMaxConnections: Int
+        public var tcpMaxConnectionsPerClient: Int
+        public var tcpMessageTimeoutMilliseconds: Int
 
         public init(listen: [ListenAddress], workers: Int, cpuAffinity: CPUAffinity = .auto,
-                    tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int) {
+                    tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int, tcpMaxConnectionsPerClient: Int = 32,
+                    tcpMessageTimeoutMilliseconds: Int = 5_000) {
             self.listen = listen
             self.workers = workers
             self.cpuAffinity = cpuAffinity
             self.tcpIdleTimeoutMilliseconds = tcpIdleTimeoutMilliseconds
             self.tcpMaxConnections = tcpMaxConnections
+            self.tcpMaxConnectionsPerClient = tcpMaxConnectionsPerClient
+            self.tcpMessageTimeoutMilliseconds = tcpMessageTimeoutMilliseconds
         }
 
         public init(config: ServerConfig) {
             self.init(listen: config.listen, workers: config.workers, cpuAffinity: config.cpuAffinity,
                       tcpIdleTimeoutMilliseconds: config.tcpIdleTimeoutMilliseconds,
-                      tcpMaxConnections: config.tcpMaxConnections)
+                      tcpMaxConnections: config.tcpMaxConnections,
+                      tcpMaxConnectionsPerClient: config.tcpMaxConnectionsPerClient,
+                      tcpMessageTimeoutMilliseconds: config.tcpMessageTimeoutMilliseconds)
         }
     }
 
@@ -46,7 +53,7 @@ public final class DNSServer: Sendable {
     private let shared: SharedBuilder
     private let udpWorkers: NIOLockedValueBox<[UDPWorker]> = NIOLockedValueBox([])
     private let channels: NIOLockedValueBox<[Channel]> = NIOLockedValueBox([])
-    private let connectionCount = NIOLockedValueBox(0)
+    private let connectionCounts = NIOLockedValueBox(ConnectionLimiter.Counts())
     public let settings: Settings
     public let bound: NIOLockedValueBox<[BoundAddress]> = NIOLockedValueBox([])
     /// How the UDP workers were placed on CPUs (the last address bound decides; they all follow
@@ -97,23 +104,29 @@ public final class DNSServer: Sendable {
             workers.append(w)
         }
         let idle = TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutMilliseconds))
-        let limit = settings.tcpMaxConnections
-        let counter = connectionCount
+        let messageTimeout = TimeAmount.milliseconds(Int64(settings.tcpMessageTimeoutMilliseconds))
+        let limit = settings.tcpMaxConnections, perClient = settings.tcpMaxConnectionsPerClient
+        let counts = connectionCounts
         // TCP first: the UDP workers only start (and are only kept) once the whole set is bound.
         let tcp = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limit, counter: counter))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionLimiter(limit: limit, perClient: perClient, counts: counts))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Backpressure (RFC 7766 6.2.3): at most 64 KiB of answers wait for a client that does not
+            // read; past that, reading stops and TCPQueryHandler holds at most a few queries.
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 * 1024, high: 64 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(BackPressureHandler())
                     try sync.addHandler(IdleStateHandler(allTimeout: idle))
-                    try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                    try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder(messageTimeout: messageTimeout)))
                     try sync.addHandler(TCPQueryHandler(state: self.state(for: channel.eventLoop)))
                 }
             }

@@ -6,13 +6,22 @@ import NIOSSL
 /// HTTPS health checks: TLS (NIOSSL) to the node, `GET path`, the status line decides.
 /// Runs on NIO's shared event loops; the checker thread waits for the result with its deadline.
 enum HTTPSCheck {
-    static func run(address: String, config: PoolHealthConfig, deadline: Double) -> (Bool, String) {
+    static func run(address: String, config: PoolHealthConfig, deadline: Double) -> CheckOutcome {
         let group = MultiThreadedEventLoopGroup.singleton
         let remaining = max(0.001, deadline - monotonicSeconds())
         do {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = config.tlsVerify ? .fullVerification : .none
-            let context = try NIOSSLContext(configuration: tls)
+            if let ca = config.tlsCAFile {
+                do { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) } catch {
+                    return .checkerError("HTTPS: cannot read tls_ca_file \(ca): \(error)")
+                }
+            }
+            let context: NIOSSLContext
+            do { context = try NIOSSLContext(configuration: tls) } catch {
+                return .checkerError("HTTPS: TLS set-up failed: \(error)")
+            }
+            let serverName = config.tlsServerName
             let loop = group.next()
             let status = loop.makePromise(of: String.self)
             let timeout = loop.scheduleTask(in: .milliseconds(Int64(remaining * 1000))) { status.fail(ChannelError.connectTimeout(.zero)) }
@@ -21,7 +30,7 @@ enum HTTPSCheck {
                 .connectTimeout(.milliseconds(Int64(remaining * 1000)))
                 .channelInitializer { ch in
                     ch.eventLoop.makeCompletedFuture {
-                        try ch.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
+                        try ch.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
                         try ch.pipeline.syncOperations.addHandler(StatusLineReader(promise: status))
                     }
                 }
@@ -32,10 +41,10 @@ enum HTTPSCheck {
             channel.writeAndFlush(buffer, promise: nil)
             let line = try status.futureResult.wait()
             timeout.cancel()
-            guard let code = HealthChecker.statusCode(line) else { return (false, "HTTPS: bad status line") }
-            return (HealthChecker.statusIsUp(code, config), "HTTPS \(code)")
+            guard let code = HealthChecker.statusCode(line) else { return .down("HTTPS: bad status line") }
+            return HealthChecker.statusIsUp(code, config) ? .up("HTTPS \(code)") : .down("HTTPS \(code)")
         } catch {
-            return (false, "HTTPS: \(error)")
+            return .down("HTTPS: \(error)")
         }
     }
 }

@@ -15,7 +15,7 @@ import Glibc
 public final class HealthChecker: Sendable {
     private let stopped = Atomic<Bool>(false)
 
-    public init(builder: ResponseBuilder) {
+    public init(builder: ResponseBuilder, onCheckerError: @escaping @Sendable (String) -> Void = { _ in }) {
         guard let geo = builder.geo else { return }
         for (i, pool) in geo.pools.enumerated() {
             guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
@@ -27,10 +27,18 @@ public final class HealthChecker: Sendable {
                     usleep(UInt32(Double.random(in: 0..<interval) * 1e6))
                     while !self.stopped.load(ordering: .relaxed) {
                         let started = monotonicSeconds()
-                        let (ok, detail) = HealthChecker.check(address: address, config: config, timeout: timeout)
+                        let outcome = HealthChecker.check(address: address, config: config, timeout: timeout)
                         let latency = (monotonicSeconds() - started) * 1000
-                        // The repository's clock (CLOCK_MONOTONIC, like `started`): ages in reports line up.
-                        repository.record(node: node.id, ok: ok, at: started, latencyMs: ok ? latency : nil, detail: detail)
+                        switch outcome {
+                        case .up(let detail), .down(let detail):
+                            // The repository's clock (CLOCK_MONOTONIC, like `started`): ages line up.
+                            let ok = outcome.isUp
+                            repository.record(node: node.id, ok: ok, at: started, latencyMs: ok ? latency : nil,
+                                              detail: detail)
+                        case .checkerError(let detail):
+                            // Our own failure (no descriptors, bad CA file) says nothing about the node.
+                            onCheckerError("health check of \(node.id) not run: \(detail)")
+                        }
                         let next = interval * Double.random(in: 0.9...1.1) - (monotonicSeconds() - started)
                         if next > 0 { usleep(UInt32(next * 1e6)) }
                     }
@@ -44,27 +52,33 @@ public final class HealthChecker: Sendable {
     /// The threads finish within one interval.
     public func stop() { stopped.store(true, ordering: .relaxed) }
 
-    static func check(address: String, config: PoolHealthConfig, timeout: Double) -> (Bool, String) {
+    static func check(address: String, config: PoolHealthConfig, timeout: Double) -> CheckOutcome {
         let deadline = monotonicSeconds() + timeout
         if config.check == .dns { return checkDNS(address: address, config: config, deadline: deadline) }
         if config.check == .https { return HTTPSCheck.run(address: address, config: config, deadline: deadline) }
-        guard let fd = connectTCP(address, config.port, deadline: deadline) else { return (false, "TCP connect to \(address):\(config.port) failed") }
+        let fd: Int32
+        switch connectTCP(address, config.port, deadline: deadline) {
+        case .success(let connected): fd = connected
+        case .failure(let failure): return failure.outcome("TCP connect to \(address):\(config.port)")
+        }
         defer { close(fd) }
         switch config.check {
         case .tcp, .none, .dns, .https:
-            return (true, "TCP connect ok")
+            return .up("TCP connect ok")
         case .http:
             let request = "GET \(config.path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: form-dns-health\r\n\r\n"
             _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
             var line: [UInt8] = []
             var byte: UInt8 = 0
             while line.count < 256 {
-                guard ready(fd, Int16(POLLIN), deadline), recv(fd, &byte, 1, 0) == 1 else { return (false, "HTTP: no status line in time") }
+                guard ready(fd, Int16(POLLIN), deadline), recv(fd, &byte, 1, 0) == 1 else {
+                    return .down("HTTP: no status line in time")
+                }
                 if byte == 0x0A { break }
                 if byte != 0x0D { line.append(byte) }
             }
-            guard let code = statusCode(String(decoding: line, as: UTF8.self)) else { return (false, "HTTP: bad status line") }
-            return (statusIsUp(code, config), "HTTP \(code)")
+            guard let code = statusCode(String(decoding: line, as: UTF8.self)) else { return .down("HTTP: bad status line") }
+            return statusIsUp(code, config) ? .up("HTTP \(code)") : .down("HTTP \(code)")
         }
     }
 
@@ -73,45 +87,59 @@ public final class HealthChecker: Sendable {
     }
 
     /// A DNS query over UDP: alive if an answer with our ID comes back NOERROR or NXDOMAIN in time.
-    static func checkDNS(address: String, config: PoolHealthConfig, deadline: Double) -> (Bool, String) {
+    static func checkDNS(address: String, config: PoolHealthConfig, deadline: Double) -> CheckOutcome {
         let id = UInt16.random(in: 0...UInt16.max)
-        guard let query = try? DNSMessage(header: DNSHeader(id: id, flags: 0), questions: [DNSQuestion(name: config.query, type: .a)]).encode() else {
-            return (false, "DNS: cannot encode the query")
-        }
+        let message = DNSMessage(header: DNSHeader(id: id, flags: 0), questions: [DNSQuestion(name: config.query, type: .a)])
+        guard let query = try? message.encode() else { return .checkerError("DNS: cannot encode the query") }
         let v6 = address.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return (false, "DNS: no socket") }
+        guard fd >= 0 else { return .checkerError("DNS: no socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        guard connect(fd, address, config.port) == 0 else { return (false, "DNS: connect failed") }
+        guard connect(fd, address, config.port) == 0 else { return .checkerError("DNS: connect failed") }
         _ = query.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var buf = [UInt8](repeating: 0, count: 4096)
         while true {
-            guard ready(fd, Int16(POLLIN), deadline) else { return (false, "DNS: no answer in time") }
+            guard ready(fd, Int16(POLLIN), deadline) else { return .down("DNS: no answer in time") }
             let n = recv(fd, &buf, buf.count, 0)
-            guard n >= 12 else { return (false, "DNS: port unreachable or short answer") }
+            guard n >= 12 else { return .down("DNS: port unreachable or short answer") }
             guard UInt16(buf[0]) << 8 | UInt16(buf[1]) == id, buf[2] & 0x80 != 0 else { continue }
             let rcode = buf[3] & 0x0F
-            return (rcode == 0 || rcode == 3, "DNS rcode \(ResponseCode(rawValue: UInt16(rcode)))")
+            let detail = "DNS rcode \(ResponseCode(rawValue: UInt16(rcode)))"
+            return rcode == 0 || rcode == 3 ? .up(detail) : .down(detail)
         }
     }
 
-    /// Non-blocking connect bounded by `deadline`; the connected descriptor or nil.
-    static func connectTCP(_ host: String, _ port: UInt16, deadline: Double) -> Int32? {
+    /// Why a connect did not succeed: the node's fault, or ours (no socket to try with).
+    enum ConnectFailure: Error {
+        case node
+        case checker(String)
+
+        func outcome(_ what: String) -> CheckOutcome {
+            switch self {
+            case .node: return .down("\(what) failed")
+            case .checker(let why): return .checkerError("\(what) not attempted: \(why)")
+            }
+        }
+    }
+
+    /// Non-blocking connect bounded by `deadline`.
+    static func connectTCP(_ host: String, _ port: UInt16, deadline: Double) -> Result<Int32, ConnectFailure> {
         let v6 = host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .failure(.checker("no socket: \(String(cString: strerror(errno)))")) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK)
         let rc = connect(fd, host, port)
-        if rc != 0 && errno != EINPROGRESS { close(fd); return nil }
+        if rc != 0 && errno == EINVAL { close(fd); return .failure(.checker("not an address: \(host)")) }
+        if rc != 0 && errno != EINPROGRESS { close(fd); return .failure(.node) }
         if rc != 0 {
             var err: Int32 = 0
             var len = socklen_t(4)
             guard ready(fd, Int16(POLLOUT), deadline), getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0 else {
                 close(fd)
-                return nil
+                return .failure(.node)
             }
         }
-        return fd
+        return .success(fd)
     }
 
     /// connect(2) to an IPv4 or IPv6 literal.

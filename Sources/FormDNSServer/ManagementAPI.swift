@@ -2,6 +2,7 @@ import DNSWire
 import FormAuthority
 import Foundation
 import GeoIP
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -13,27 +14,61 @@ import NIOPosix
 ///     POST /v1/pools/{pool}/nodes/{id}/override         {"override": "drain" | "force-up" | "force-down" | null}
 ///     GET  /v1/explain?name=N&client=IP[&ecs=SUBNET]    how a pool answer is chosen (as `form-dns explain`)
 ///
-/// With a token configured every request needs `Authorization: Bearer <token>`; each POST is
-/// written to the audit log (stderr) with the caller's address and the outcome.
+/// Every request needs `Authorization: Bearer <token>` when a token is set (compared in constant
+/// time). Without one the API may only listen on loopback (see `ManagementAPI.Access`). Each POST
+/// is written to the audit log with the caller's address and the outcome, untrusted text escaped.
+///
+/// The API has its own event loop (never the DNS loops), a connection cap, a deadline for each
+/// request to arrive whole, a 64 KiB body limit (413), and stops reading while its replies are not
+/// being read (backpressure).
 public final class ManagementAPI: Sendable {
     private let channel: Channel
+    private let group: MultiThreadedEventLoopGroup
     public let address: SocketAddress
 
-    public init(host: String, port: Int, token: String?, group: EventLoopGroup,
-                current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void) async throws {
-        let ch = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(APIHandler(token: token, current: current, audit: audit))
+    public static let maxBodyBytes = 65536
+    public static let maxConnections = 64
+    /// From a connection's start (or its last answer) to a whole request.
+    public static let requestTimeout = TimeAmount.seconds(10)
+
+    public init(host: String, port: Int, token: String?, current: @escaping @Sendable () -> ResponseBuilder,
+                audit: @escaping @Sendable (String) -> Void) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let counter = NIOLockedValueBox(ConnectionLimiter.Counts())
+        do {
+            let ch = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionLimiter(limit: Self.maxConnections, perClient: Self.maxConnections, counts: counter))
+                    }
                 }
-            }
-            .bind(host: host, port: port).get()
-        channel = ch
-        address = ch.localAddress!
+                .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 * 1024, high: 64 * 1024))
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
+                    }.flatMap {
+                        channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    }.flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(
+                            APIHandler(token: token, current: current, audit: audit))
+                    }
+                }
+                .bind(host: host, port: port).get()
+            channel = ch
+            address = ch.localAddress!
+            self.group = group
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
     }
 
-    public func close() async { try? await channel.close() }
+    public func close() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
 }
 
 final class APIHandler: ChannelInboundHandler {
@@ -45,6 +80,8 @@ final class APIHandler: ChannelInboundHandler {
     let audit: @Sendable (String) -> Void
     var head: HTTPRequestHead?
     var body = ByteBuffer()
+    var bodyTooLarge = false
+    var deadline: Scheduled<Void>?
 
     init(token: String?, current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void) {
         self.token = token
@@ -52,39 +89,97 @@ final class APIHandler: ChannelInboundHandler {
         self.audit = audit
     }
 
+    /// Closes the connection unless a whole request arrives in time (headers dripped byte by byte
+    /// do not reset it).
+    func armDeadline(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: ManagementAPI.requestTimeout) { channel.close(promise: nil) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armDeadline(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
             body.clear()
+            bodyTooLarge = false
         case .body(var b):
-            if body.readableBytes + b.readableBytes <= 65536 { body.writeBuffer(&b) }
+            if body.readableBytes + b.readableBytes <= ManagementAPI.maxBodyBytes {
+                body.writeBuffer(&b)
+            } else {
+                bodyTooLarge = true
+            }
         case .end:
             guard let head else { return }
-            let (status, json) = route(head, body: Data(body.readableBytesView), remote: context.remoteAddress)
+            deadline?.cancel()
+            let (status, json): (HTTPResponseStatus, Data)
+            if bodyTooLarge {
+                (status, json) = logged(Self.errorBody(.payloadTooLarge, "body larger than \(ManagementAPI.maxBodyBytes) bytes"),
+                                        head, context.remoteAddress)
+            } else {
+                (status, json) = route(head, body: Data(body.readableBytesView), remote: context.remoteAddress)
+            }
             var out = context.channel.allocator.buffer(capacity: json.count)
             out.writeBytes(json)
+            let keepAlive = head.isKeepAlive && !bodyTooLarge
             var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(json.count)")])
-            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+                          promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(out))), promise: nil)
-            let keepAlive = head.isKeepAlive
             let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !keepAlive {
+            if keepAlive {
+                armDeadline(context: context)
+            } else {
                 let channel = context.channel  // Sendable, unlike the context
                 written.whenComplete { _ in channel.close(promise: nil) }
             }
             self.head = nil
+            body.clear()
         }
+    }
+
+    static func errorBody(_ s: HTTPResponseStatus, _ m: String) -> (HTTPResponseStatus, Data) {
+        (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
+    }
+
+    /// The request body as a JSON object with only `allowed` keys, or the 400 that says why not.
+    static func jsonObject(_ body: Data, allowed: Set<String>) -> Result<[String: Any], APIRefusal> {
+        guard !body.isEmpty else { return .failure(APIRefusal("the body must be a JSON object")) }
+        guard let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
+            return .failure(APIRefusal("the body is not valid JSON"))
+        }
+        guard let object = parsed as? [String: Any] else { return .failure(APIRefusal("the body must be a JSON object")) }
+        let unknown = object.keys.filter { !allowed.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            let names = unknown.map { LogText.escape($0, limit: 64) }.joined(separator: ", ")
+            return .failure(APIRefusal("unknown field(s) \(names) (expected \(allowed.sorted().joined(separator: ", ")))"))
+        }
+        return .success(object)
     }
 
     func route(_ head: HTTPRequestHead, body: Data, remote: SocketAddress?) -> (HTTPResponseStatus, Data) {
         func error(_ s: HTTPResponseStatus, _ m: String) -> (HTTPResponseStatus, Data) {
             (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
         }
-        if let token, head.headers.first(name: "Authorization") != "Bearer \(token)" {
-            if head.method == .POST { audit("audit: \(remote?.description ?? "?") \(head.method) \(head.uri) -> 401 unauthorized") }
-            return error(.unauthorized, "missing or wrong bearer token")
+        if let token {
+            let presented = head.headers.first(name: "Authorization") ?? ""
+            guard ManagementToken.matches(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {
+                if head.method == .POST {
+                    audit("audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) -> 401 unauthorized")
+                }
+                return error(.unauthorized, "missing or wrong bearer token")
+            }
         }
         let builder = current()
         guard let geo = builder.geo else { return error(.notFound, "no pools configured") }
@@ -114,18 +209,41 @@ final class APIHandler: ChannelInboundHandler {
             guard let id = (geo.pools[index].nodes.first { $0.id == key } ?? byAddress)?.id else {
                 return logged(error(.notFound, "no node \(key) in pool \(poolName)"), head, remote)
             }
-            let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+            let allowed: Set<String> = parts[5] == "report" ? ["state", "metrics"] : ["override"]
+            let object: [String: Any]
+            switch Self.jsonObject(body, allowed: allowed) {
+            case .success(let o): object = o
+            case .failure(let refusal): return logged(error(.badRequest, refusal.message), head, remote)
+            }
             switch parts[5] {
             case "report":
                 var state: HealthState? = nil
-                if let s = object["state"] as? String {
-                    guard let parsed = HealthState(rawValue: s), parsed != .unknown else { return logged(error(.badRequest, "state must be healthy, degraded or unhealthy"), head, remote) }
+                if let raw = object["state"] {
+                    guard let s = raw as? String, let parsed = HealthState(rawValue: s), parsed != .unknown else {
+                        return logged(error(.badRequest, "state must be healthy, degraded or unhealthy"), head, remote)
+                    }
                     state = parsed
                 }
                 var metrics: [String: Double] = [:]
-                for (k, v) in object["metrics"] as? [String: Any] ?? [:] {
-                    guard let n = (v as? NSNumber)?.doubleValue, n.isFinite else { return logged(error(.badRequest, "metric \(k) must be a number"), head, remote) }
-                    metrics[k] = n
+                if let raw = object["metrics"] {
+                    guard let given = raw as? [String: Any] else {
+                        return logged(error(.badRequest, "metrics must be an object of names to numbers"), head, remote)
+                    }
+                    for (k, v) in given {
+                        guard MetricName.isValid(k) else {
+                            return logged(error(.badRequest, "metric name '\(LogText.escape(k, limit: 64))' \(MetricName.rule)"),
+                                          head, remote)
+                        }
+                        // JSON true/false also arrive as NSNumber; their objCType is "c".
+                        guard let number = v as? NSNumber, String(cString: number.objCType) != "c",
+                              number.doubleValue.isFinite else {
+                            return logged(error(.badRequest, "metric \(k) must be a finite number"), head, remote)
+                        }
+                        metrics[k] = number.doubleValue
+                    }
+                }
+                guard state != nil || !metrics.isEmpty else {
+                    return logged(error(.badRequest, "a report needs a state, metrics or both"), head, remote)
                 }
                 repo.report(node: id, state: state, metrics: metrics)
             case "override":
@@ -153,7 +271,8 @@ final class APIHandler: ChannelInboundHandler {
     }
 
     func logged(_ r: (HTTPResponseStatus, Data), _ head: HTTPRequestHead, _ remote: SocketAddress?) -> (HTTPResponseStatus, Data) {
-        audit("audit: \(remote?.description ?? "?") \(head.method) \(head.uri) -> \(r.0.code) \(String(decoding: r.1, as: UTF8.self))")
+        let uri = LogText.escape(head.uri), body = LogText.escape(String(decoding: r.1, as: UTF8.self))
+        audit("audit: \(remote?.description ?? "?") \(head.method) \(uri) -> \(r.0.code) \(body)")
         return r
     }
 
@@ -168,4 +287,10 @@ final class APIHandler: ChannelInboundHandler {
         }
         return (String(pieces.first ?? ""), query)
     }
+}
+
+/// Why a request body was refused (a 400's message).
+struct APIRefusal: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

@@ -4,14 +4,29 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Splits a TCP byte stream into DNS messages: each is preceded by a two-octet length
-/// (RFC 1035 section 4.2.2, RFC 7766 section 8).
+/// (RFC 1035 section 4.2.2, RFC 7766 section 8). A message that has started arriving must be
+/// complete within `messageTimeout`, or the connection is closed: the idle timeout alone is reset
+/// by every byte, so a client dripping one octet at a time would hold its slot for ever.
 struct DNSTCPFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
+    let messageTimeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+
+    init(messageTimeout: TimeAmount) { self.messageTimeout = messageTimeout }
+
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) else { return .needMoreData }
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
+              buffer.readableBytes >= 2 + Int(length) else {
+            if buffer.readableBytes > 0, deadline == nil {
+                let channel = context.channel
+                deadline = context.eventLoop.scheduleTask(in: messageTimeout) { channel.close(promise: nil) }
+            }
+            return .needMoreData
+        }
         guard length > 0 else { throw DNSTCPFramingError.emptyMessage }
-        guard buffer.readableBytes >= 2 + Int(length) else { return .needMoreData }
+        deadline?.cancel()
+        deadline = nil
         buffer.moveReaderIndex(forwardBy: 2)
         let frame = buffer.readSlice(length: Int(length))!
         context.fireChannelRead(wrapInboundOut(frame))
@@ -21,6 +36,8 @@ struct DNSTCPFrameDecoder: ByteToMessageDecoder {
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A partial message at EOF is discarded: there is no one left to answer.
         while try decode(context: context, buffer: &buffer) == .continue {}
+        deadline?.cancel()
+        deadline = nil
         return .needMoreData
     }
 }
@@ -29,17 +46,39 @@ enum DNSTCPFramingError: Error { case emptyMessage }
 
 /// Answers each framed query on a TCP connection, in order; several queries may be in flight
 /// (pipelining, RFC 7766 section 6.2.1.1) and their answers are flushed together.
+///
+/// A client that sends queries but does not read the answers is bounded: while the channel is not
+/// writable (64 KiB of answers waiting) reading stops, queries already read wait in a queue of at
+/// most `maxQueued`, one more closes the connection, and so does staying unwritable for
+/// `writeTimeout`.
 final class TCPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    static let maxQueued = 16
+    static let writeTimeout = TimeAmount.seconds(10)
+
     private let state: LoopState
     private var pendingFlush = false
+    private var queued: [ByteBuffer] = []
+    private var stalled: Scheduled<Void>?
 
     init(state: LoopState) { self.state = state }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let query = unwrapInboundIn(data)
+        guard context.channel.isWritable, queued.isEmpty else {
+            guard queued.count < Self.maxQueued else {
+                context.close(promise: nil)
+                return
+            }
+            queued.append(query)
+            return
+        }
+        answer(query, context: context)
+    }
+
+    private func answer(_ query: ByteBuffer, context: ChannelHandlerContext) {
         var out = context.channel.allocator.buffer(capacity: 514)
         out.writeInteger(UInt16(0))
         guard state.builder.respond(to: query, source: IPAddress(context.channel.remoteAddress), transport: .tcp,
@@ -47,6 +86,30 @@ final class TCPQueryHandler: ChannelInboundHandler {
         out.setInteger(UInt16(out.readableBytes - 2), at: out.readerIndex)
         context.write(wrapOutboundOut(out), promise: nil)
         pendingFlush = true
+        if !context.channel.isWritable {
+            // Hand what we have to the kernel now; if the client still does not read, time it out.
+            pendingFlush = false
+            context.flush()
+            if !context.channel.isWritable, stalled == nil {
+                let channel = context.channel
+                stalled = context.eventLoop.scheduleTask(in: Self.writeTimeout) { channel.close(promise: nil) }
+            }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stalled?.cancel()
+            stalled = nil
+            while context.channel.isWritable, !queued.isEmpty {
+                answer(queued.removeFirst(), context: context)
+            }
+            if pendingFlush {
+                pendingFlush = false
+                context.flush()
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -54,6 +117,13 @@ final class TCPQueryHandler: ChannelInboundHandler {
             pendingFlush = false
             context.flush()
         }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stalled?.cancel()
+        stalled = nil
+        queued.removeAll()
+        context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -67,34 +137,5 @@ final class TCPQueryHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
-    }
-}
-
-/// Closes connections beyond the configured limit as soon as they are accepted.
-final class ConnectionLimiter: ChannelInboundHandler {
-    typealias InboundIn = Channel
-
-    private let limit: Int
-    private let counter: NIOLockedValueBox<Int>
-
-    init(limit: Int, counter: NIOLockedValueBox<Int>) {
-        self.limit = limit
-        self.counter = counter
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let child = unwrapInboundIn(data)
-        let admitted = counter.withLockedValue { count -> Bool in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
-        guard admitted else {
-            child.close(promise: nil)
-            return
-        }
-        let counter = self.counter
-        child.closeFuture.whenComplete { _ in counter.withLockedValue { $0 -= 1 } }
-        context.fireChannelRead(data)
     }
 }

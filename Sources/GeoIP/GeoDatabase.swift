@@ -24,12 +24,15 @@ public final class GeoDatabase: @unchecked Sendable {
     public let databaseType: String
     public let ipVersion: Int
     public let nodeCount: Int
+    /// Whether `registered_country` stands in for a missing `country` (see `lookup`).
+    public let useRegisteredCountry: Bool
 
-    public init(path: String) throws(GeoDatabaseError) {
+    public init(path: String, useRegisteredCountry: Bool = true) throws(GeoDatabaseError) {
         // Open and verify before any stored property is set: a class whose init throws after full
         // initialisation runs deinit, which would close the handle a second time.
         let handle = try GeoDatabase.openVerified(path)
         self.path = path
+        self.useRegisteredCountry = useRegisteredCountry
         mmdb = handle
         databaseType = handle.pointee.metadata.database_type.map { String(cString: $0) } ?? "?"
         ipVersion = Int(handle.pointee.metadata.ip_version)
@@ -135,7 +138,10 @@ public final class GeoDatabase: @unchecked Sendable {
         if address.isIPv4 && ipVersion == 6 { prefix = max(0, prefix - 96) }
         guard result.found_entry else { return (nil, prefix) }
         var entry = result.entry
-        let country = string(&entry, ["country", "iso_code"]) ?? string(&entry, ["registered_country", "iso_code"])
+        // `registered_country` is where the network is registered, not where the client is: used
+        // only when the record has no `country` and the operator has not turned it off.
+        let country = string(&entry, ["country", "iso_code"])
+            ?? (useRegisteredCountry ? string(&entry, ["registered_country", "iso_code"]) : nil)
         let region = string(&entry, ["formation_region"]) ?? string(&entry, ["continent", "code"])
         let city = string(&entry, ["city", "names", "en"])
         guard let lat = double(&entry, ["location", "latitude"]), let lon = double(&entry, ["location", "longitude"]) else {

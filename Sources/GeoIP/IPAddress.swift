@@ -35,6 +35,12 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var bitLength: Int { isIPv4 ? 32 : 128 }
 
+    /// 127.0.0.0/8 or ::1 (an IPv4-mapped loopback address counts too).
+    public var isLoopback: Bool {
+        let a = unmapped
+        return a.isIPv4 ? a.high >> 56 == 127 : (a.high == 0 && a.low == 1)
+    }
+
     public var bytes: [UInt8] {
         (0..<(isIPv4 ? 4 : 16)).map { i in
             UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> UInt64(56 - 8 * (i % 8)))

@@ -11,8 +11,17 @@ struct APIOptions: ParsableArguments {
     @Option(name: .long, help: "Management API address, e.g. 127.0.0.1:8053.")
     var api: String
 
-    @Option(name: .long, help: "Bearer token (default: $FORM_DNS_API_TOKEN).")
-    var token: String?
+    @Option(name: .long, help: "File holding the bearer token (default: $FORM_DNS_API_TOKEN). Never on the command line: ps shows it.")
+    var tokenFile: String?
+
+    /// The token from --token-file, else the environment; nil when neither is set.
+    func token() throws -> String? {
+        guard let tokenFile else { return ManagementToken.fromEnvironment() }
+        switch ManagementToken.read(file: tokenFile) {
+        case .success(let t): return t
+        case .failure(let problem): throw ValidationError("--token-file: \(problem.message)")
+        }
+    }
 
     /// One HTTP/1.0 request over a plain socket; returns status and body.
     func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, Data) {
@@ -24,7 +33,7 @@ struct APIOptions: ParsableArguments {
         let rc = try SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
         guard rc == 0 else { throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))") }
         var req = "\(method) \(path) HTTP/1.0\r\nHost: \(api)\r\n"
-        if let t = token ?? ProcessInfo.processInfo.environment["FORM_DNS_API_TOKEN"] { req += "Authorization: Bearer \(t)\r\n" }
+        if let t = try token() { req += "Authorization: Bearer \(t)\r\n" }
         if let body { req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { req += "\r\n" }
         _ = req.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         var response: [UInt8] = []
@@ -53,7 +62,7 @@ struct Health: ParsableCommand {
     func run() throws {
         let (status, body) = try api.request("GET", "/v1/health")
         guard status == 200 else {
-            printError("form-dns: management API answered \(status): \(String(decoding: body, as: UTF8.self))")
+            printError("form-dns: management API answered \(status): \(LogText.escape(String(decoding: body, as: UTF8.self)))")
             throw ExitCode(1)
         }
         if json { print(String(decoding: body, as: UTF8.self)); return }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import FormAuthority
 import FormDNSServer
+import GeoIP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,11 +41,27 @@ struct Serve: AsyncParsableCommand {
             try? await server.shutdown()
             throw ExitCode(1)
         }
+        // Signal handlers before the "listening" line: a SIGHUP sent as soon as it appears is not lost.
+        let signals = SignalWaiter()
         var api: ManagementAPI? = nil
         if let m = config.managementListen {
-            let token = config.managementToken ?? ProcessInfo.processInfo.environment["FORM_DNS_API_TOKEN"]
+            let token = config.managementToken ?? ManagementToken.fromEnvironment()
+            if let token, !ManagementToken.isAcceptable(token) {
+                printError("form-dns: FORM_DNS_API_TOKEN \(ManagementToken.rule)")
+                try? await server.shutdown()
+                throw ExitCode(1)
+            }
+            if token == nil {
+                guard IPAddress(m.host)?.isLoopback == true else {
+                    printError("form-dns: the management API on \(m) needs a token (management.token, management.token_file "
+                               + "or FORM_DNS_API_TOKEN); without one it may only listen on loopback")
+                    try? await server.shutdown()
+                    throw ExitCode(1)
+                }
+                log("warning: the management API on \(m) has no token: any local user can change health and overrides")
+            }
             do {
-                api = try await ManagementAPI(host: m.host, port: m.port, token: token, group: server.eventLoopGroup,
+                api = try await ManagementAPI(host: m.host, port: m.port, token: token,
                                               current: { server.currentBuilder() }, audit: { log($0) })
             } catch {
                 printError("form-dns: cannot listen for the management API on \(m): \(error)")
@@ -66,8 +83,8 @@ struct Serve: AsyncParsableCommand {
         print("form-dns: listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))")
         fflush(nil)
 
-        var checker = HealthChecker(builder: builder)
-        let signals = SignalWaiter()
+        let checkerError: @Sendable (String) -> Void = { log(LogText.escape($0)) }
+        var checker = HealthChecker(builder: builder, onCheckerError: checkerError)
         while true {
             let signal = await signals.next()
             if signal == SIGHUP {
@@ -77,7 +94,7 @@ struct Serve: AsyncParsableCommand {
                     let fresh = try AuthorityLoader.build(next, previous: builder, onHealthTransition: logTransition)
                     try await server.reload(fresh)
                     checker.stop()
-                    checker = HealthChecker(builder: fresh)
+                    checker = HealthChecker(builder: fresh, onCheckerError: checkerError)
                     builder = fresh
                     let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
                         + (ContinuousClock.now - started).components.seconds * 1000

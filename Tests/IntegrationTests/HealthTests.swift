@@ -17,45 +17,82 @@ import Glibc
         return p
     }
 
+    /// Asks the running server (not a separate process) how it ranks `name` for `client`.
+    static func explain(api: String, token: String? = nil, name: String = "entry.formation.test",
+                        client: String = "127.0.0.1") throws -> String {
+        var args = ["-s", "--max-time", "5"]
+        if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+        let r = try Harness.run("/usr/bin/curl", args + ["http://\(api)/v1/explain?name=\(name)&client=\(client)"])
+        let object = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
+        return try #require(object?["explain"] as? String, "explain answered \(r.output)")
+    }
+
+    /// The explain table's row for one node (its id is the first column).
+    static func row(_ explain: String, _ node: String) -> String {
+        explain.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first.map(String.init) == node }
+            .map(String.init) ?? ""
+    }
+
+    static func apiAddress(_ dns: ServerProcess) throws -> String {
+        let word = try #require(dns.log.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("api://") })
+        return String(word.dropFirst("api://".count))
+    }
+
+    /// TTLs follow gdnsd's rule with exact values: the full TTL (30) while every answered node passes
+    /// its checks (interval 1 s x fall 3 would cap it at 3 under the old rule); from a dead node's
+    /// first failed check, the time left until it can be removed (2 s, then 1 s); the full TTL again
+    /// once it is out; the minimum (1) in fail-open.
     @Test func deadNodesLeaveTheAnswerAndFailOpenKeepsAnswering() throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
-        let interval = 0.3, fall = 2.0
+        let interval = 1.0, fall = 3.0
         try """
         listen: ["127.0.0.1:0"]
         zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        management: {listen: "127.0.0.1:0"}
         pools:
           - name: entry
             names: [entry.formation.test]
             ttl: 30
             policy: {max_answers: 3}
-            health: {check: tcp, port: \(port), interval_ms: 300, timeout_ms: 200, rise: 2, fall: 2, degraded_ttl: 5, min_ttl: 1}
+            health: {check: tcp, port: \(port), interval_ms: 1000, timeout_ms: 200, rise: 2, fall: 3, degraded_ttl: 5, min_ttl: 1}
             nodes:
               - {id: n1, ipv4: 127.0.0.21, latitude: 52.4, longitude: 4.9}
               - {id: n2, ipv4: 127.0.0.22, latitude: 51.5, longitude: -0.1}
               - {id: n3, ipv4: 127.0.0.23, latitude: 50.1, longitude: 8.7}
         """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        var nodes = [try node("127.0.0.21", port: port, dir: dir), try node("127.0.0.22", port: port, dir: dir), try node("127.0.0.23", port: port, dir: dir)]
+        var nodes = [try node("127.0.0.21", port: port, dir: dir), try node("127.0.0.22", port: port, dir: dir),
+                     try node("127.0.0.23", port: port, dir: dir)]
         defer { nodes.forEach { $0.stop() } }
         let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
         defer { dns.stop() }
+        let api = try Self.apiAddress(dns)
         func answer() throws -> (addresses: Set<String>, ttl: UInt32) {
             let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
             return (Set(m.answers.map(\.data.description)), m.answers.first?.ttl ?? 0)
         }
-        // Cold start: unknown counts as healthy, so all three answer before any check...
-        #expect(try answer().addresses.count == 3)
-        // ...and the first check of each confirms it.
         try waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 3 }
-        #expect(try answer().ttl <= 30)
+        let healthy = try answer()
+        #expect(healthy.addresses.count == 3)
+        #expect(healthy.ttl == 30)
 
-        // Kill n2: gone within interval x fall + one interval (plus scheduling slack).
+        // Kill n2: while it is still answered its TTL shrinks with each failed check; it is gone
+        // within interval x fall + one interval (plus scheduling slack).
         let killedAt = Date()
         nodes[1].stop()
-        try waitFor(seconds: 10) { try !answer().addresses.contains("127.0.0.22") }
+        var shrinking: Set<UInt32> = []
+        try waitFor(seconds: 10) {
+            let a = try answer()
+            if a.addresses.contains("127.0.0.22") && a.ttl < 30 { shrinking.insert(a.ttl) }
+            return !a.addresses.contains("127.0.0.22")
+        }
         let failover = Date().timeIntervalSince(killedAt)
         #expect(failover < interval * fall + interval + 1.0, "failover took \(failover) s")
+        #expect(!shrinking.isEmpty && shrinking.isSubset(of: [2, 1]), "TTLs while n2 was failing: \(shrinking)")
         #expect(dns.log.contains("health: entry/n2 healthy -> unhealthy"))
+        #expect(try answer().ttl == 30, "the answer without n2 holds only passing nodes")
+        #expect(Self.row(try Self.explain(api: api), "n2").contains("dropped: unhealthy"))
+        #expect(Self.row(try Self.explain(api: api), "n1").contains("selected"))
 
         // Restart it: back after `rise` successful checks.
         nodes[1] = try node("127.0.0.22", port: port, dir: dir)
@@ -64,15 +101,84 @@ import Glibc
 
         // Kill them all: fail-open still answers, with the minimum TTL.
         nodes.forEach { $0.stop() }
-        try waitFor(seconds: 10) { dns.log.components(separatedBy: "-> unhealthy").count - 1 >= 4 }
-        try waitFor(seconds: 5) { try answer().ttl == 1 }
-        #expect(try answer().addresses.count == 3)
+        try waitFor(seconds: 15) { dns.log.components(separatedBy: "-> unhealthy").count - 1 >= 4 }
+        let failOpen = try answer()
+        #expect(failOpen.ttl == 1 && failOpen.addresses.count == 3)
+        #expect(Self.row(try Self.explain(api: api), "n1").contains("fail-open"))
+    }
 
-        let explain = try Harness.run(Harness.formDNSBinary, ["explain", "--config", dir + "/c.yaml", "entry.formation.test", "127.0.0.1"])
-        #expect(explain.output.contains("health"))
+    /// Before any check has run, `unknown: healthy` (the default) answers every node even with
+    /// fail-open off, and `unknown: unhealthy` answers none. The nodes are dead and checked once an
+    /// hour, so the answer can only come from the cold-start rule.
+    @Test(arguments: ["healthy", "unhealthy"])
+    func coldStartFollowsTheUnknownSetting(unknown: String) throws {
+        let dir = Harness.tempDirectory()
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            ttl: 30
+            policy: {max_answers: 3, fail_open: false}
+            health: {check: tcp, port: \(Harness.freePort()), interval_ms: 3600000, timeout_ms: 200, unknown: \(unknown)}
+            nodes:
+              - {id: n1, ipv4: 127.0.0.24, latitude: 52.4, longitude: 4.9}
+              - {id: n2, ipv4: 127.0.0.25, latitude: 51.5, longitude: -0.1}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        defer { dns.stop() }
+        let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+        #expect(!dns.log.contains("unknown ->"), "a check ran before the query; the test proves nothing")
+        #expect(m.rcode == .noError)
+        if unknown == "healthy" {
+            #expect(Set(m.answers.map(\.data.description)) == ["127.0.0.24", "127.0.0.25"])
+            // The next check (within an hour) may remove them: the full TTL is well inside that.
+            #expect(m.answers.first?.ttl == 30)
+        } else {
+            #expect(m.answers.isEmpty && m.authorities.map(\.type) == [.soa])
+        }
+    }
+
+    /// `http` checks with `expect_status`, and a node that stops answering (SIGSTOP: the kernel still
+    /// accepts the connection, the request times out) rather than refusing.
+    @Test func httpChecksExpectStatusAndTimeouts() throws {
+        let dir = Harness.tempDirectory()
+        let port = Harness.freePort()
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            policy: {max_answers: 3}
+            health: {check: http, port: \(port), path: /health, expect_status: 503, interval_ms: 300, timeout_ms: 200, fall: 2}
+            nodes:
+              - {id: expected, ipv4: 127.0.0.26, latitude: 1, longitude: 1}
+              - {id: ok200, ipv4: 127.0.0.27, latitude: 2, longitude: 2}
+              - {id: frozen, ipv4: 127.0.0.28, latitude: 3, longitude: 3}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        func fake(_ ip: String, _ status: Int) throws -> ServerProcess {
+            let p = try ServerProcess(executable: Self.fakeNode, arguments: ["--listen", "\(ip):\(port)", "--health-status", "\(status)"],
+                                      logPath: "\(dir)/node-\(ip).log")
+            try waitFor { p.log.contains("listening on") }
+            return p
+        }
+        let expected = try fake("127.0.0.26", 503), ok200 = try fake("127.0.0.27", 200), frozen = try fake("127.0.0.28", 503)
+        defer { [expected, ok200, frozen].forEach { $0.stop() } }
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        defer { dns.stop() }
+        try waitFor { dns.log.contains("expected unknown -> healthy") && dns.log.contains("ok200 unknown -> unhealthy")
+                      && dns.log.contains("frozen unknown -> healthy") }
+        #expect(dns.log.contains("HTTP 200"), "the 200 is named as the reason")
+        frozen.signal(SIGSTOP)
+        defer { frozen.signal(SIGCONT) }
+        try waitFor(seconds: 10) { dns.log.contains("frozen healthy -> unhealthy") }
+        #expect(dns.log.contains("HTTP: no status line in time"))
+        let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+        #expect(m.answers.map(\.data.description) == ["127.0.0.26"])
     }
 }
-
 
 extension HealthIntegrationTests {
     @Test func dnsChecksTellLiveFromDeadServers() throws {
@@ -130,7 +236,8 @@ extension HealthIntegrationTests {
         zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
         pools:
           - names: [entry.formation.test]
-            health: {check: https, port: \(port), path: /health, interval_ms: 300, timeout_ms: 250}
+            health: {check: https, port: \(port), path: /health, interval_ms: 300, timeout_ms: 250,
+                     tls_ca_file: \(dir)/cert.pem, tls_server_name: entry.test}
             nodes:
               - {id: up, ipv4: 127.0.0.61, latitude: 1, longitude: 1}
               - {id: sick, ipv4: 127.0.0.62, latitude: 2, longitude: 2}
@@ -141,24 +248,55 @@ extension HealthIntegrationTests {
         #expect(dns.log.contains("HTTPS 503"))
         let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
         #expect(m.answers.map(\.data.description) == ["127.0.0.61"])
+
+        // Verification is on by default: without the CA, or with a name the certificate lacks, the
+        // node is down; `tls_verify: false` accepts any certificate.
+        for (settings, upState) in [("", "unhealthy"), ("tls_ca_file: \(dir)/cert.pem, tls_server_name: other.test,", "unhealthy"),
+                                    ("tls_verify: false,", "healthy")] {
+            let path = dir + "/v-\(UUID().uuidString).yaml"
+            try """
+            listen: ["127.0.0.1:0"]
+            zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+            pools:
+              - names: [entry.formation.test]
+                health: {check: https, port: \(port), \(settings) interval_ms: 300, timeout_ms: 250}
+                nodes: [{id: up, ipv4: 127.0.0.61, latitude: 1, longitude: 1}]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            let server = try ServerProcess.formDNS(["--config", path], directory: Harness.tempDirectory())
+            defer { server.stop() }
+            try waitFor { server.log.contains("up unknown -> \(upState)") }
+        }
     }
 }
 
 /// The management API: pushed reports with threshold rules, staleness, overrides, the audit log,
-/// the bearer token, and `form-dns health` / `form-dns override`.
+/// the bearer token, bad bodies, and `form-dns health` / `form-dns override`.
 @Suite(.serialized) struct ManagementAPITests {
     static let token = "test-token-0123456789abcdef"
 
+    static func curl(_ api: String, _ path: String, method: String = "POST", token: String? = ManagementAPITests.token,
+                     body: String? = nil, bodyFile: String? = nil) throws -> (status: Int, body: String) {
+        var args = ["-s", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}", "-X", method]
+        if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+        if let body { args += ["--data-binary", body] }
+        if let bodyFile { args += ["--data-binary", "@" + bodyFile] }
+        let r = try Harness.run("/usr/bin/curl", args + ["http://\(api)\(path)"])
+        let lines = r.output.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
     @Test func pushedReportsOverridesAndTheHealthCommand() throws {
         let dir = Harness.tempDirectory()
+        try Self.token.write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         try """
         listen: ["127.0.0.1:0"]
         zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
-        management: {listen: "127.0.0.1:0", token: \(Self.token)}
+        management: {listen: "127.0.0.1:0", token_file: token}
         pools:
           - name: entry
             names: [entry.formation.test]
-            policy: {max_answers: 1}
+            ttl: 30
+            policy: {max_answers: 2}
             health:
               check: none
               degraded_ttl: 7
@@ -171,52 +309,136 @@ extension HealthIntegrationTests {
         """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
         defer { dns.stop() }
-        let apiWord = try #require(dns.log.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("api://") })
-        let api = String(apiWord.dropFirst("api://".count))
-        func first() throws -> String? {
-            // The query comes from loopback, which no database places: weights and the tie-break rank.
+        let api = try HealthIntegrationTests.apiAddress(dns)
+        func answer() throws -> (addresses: Set<String>, ttl: UInt32) {
             let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
-            return m.answers.first?.data.description
+            return (Set(m.answers.map(\.data.description)), m.answers.first?.ttl ?? 0)
         }
-        let initial = try #require(try first())
-        let other = initial == "127.0.0.31" ? "far" : "near"
-        let chosen = initial == "127.0.0.31" ? "near" : "far"
+        let both: Set<String> = ["127.0.0.31", "127.0.0.32"]
+        #expect(try answer() == (both, 30))
+        let cli = [Harness.formDNSBinary, "--api", api, "--token-file", dir + "/token"]
 
-        // Drain the chosen node through the CLI: the other one answers.
-        let drained = try Harness.run(Harness.formDNSBinary, ["override", "--api", api, "--token", Self.token, "entry", chosen, "drain"])
+        // Drain through the CLI: only the other node answers; clear brings it back.
+        let drained = try Harness.run(cli[0], ["override"] + cli.dropFirst() + ["entry", "near", "drain"])
         #expect(drained.status == 0 && drained.output.contains("unhealthy"))
-        try waitFor { try first() != initial }
-        #expect(dns.log.contains("audit: "))
-        #expect(dns.log.contains("/v1/pools/entry/nodes/\(chosen)/override -> 200"))
-        // Without the token: refused and audited.
-        let refused = try Harness.run(Harness.formDNSBinary, ["override", "--api", api, "--token", "wrong-token-xxxxxxxxxx", "entry", chosen, "clear"])
+        #expect(try answer().addresses == ["127.0.0.32"])
+        #expect(dns.log.contains("/v1/pools/entry/nodes/near/override -> 200"))
+        // A wrong token (from the environment this time): refused and audited.
+        try "wrong-token-xxxxxxxxxx".write(toFile: dir + "/wrong", atomically: true, encoding: .utf8)
+        let refused = try Harness.run("/usr/bin/env", ["FORM_DNS_API_TOKEN=wrong-token-xxxxxxxxxx", Harness.formDNSBinary,
+                                                       "override", "--api", api, "entry", "near", "clear"])
         #expect(refused.status == 1 && dns.log.contains("-> 401"))
-        _ = try Harness.run(Harness.formDNSBinary, ["override", "--api", api, "--token", Self.token, "entry", chosen, "clear"])
-        try waitFor { try first() == initial }
+        #expect(try answer().addresses == ["127.0.0.32"])
+        let cleared = try Harness.run("/usr/bin/env", ["FORM_DNS_API_TOKEN=\(Self.token)", Harness.formDNSBinary,
+                                                       "override", "--api", api, "entry", "near", "clear"])
+        #expect(cleared.status == 0)
+        #expect(try answer() == (both, 30))
 
-        // A pushed report over the cpu rule makes the chosen node degraded: TTL drops to degraded_ttl.
-        let report = try Harness.run("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(Self.token)",
-                                                       "--data", #"{"metrics": {"cpu": 0.97}}"#, "http://\(api)/v1/pools/entry/nodes/\(chosen)/report"])
-        #expect(report.output.contains("degraded"))
-        try waitFor {
-            let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
-            return m.answers.first?.ttl == 7 || m.answers.first?.data.description != initial
-        }
-        // The report goes stale after 2 s: unknown, treated as healthy again.
-        try waitFor(seconds: 6) { dns.log.contains("report went stale") }
+        // A pushed report over the cpu rule makes `near` degraded: the answer's TTL is degraded_ttl.
+        let report = try Self.curl(api, "/v1/pools/entry/nodes/near/report", body: #"{"metrics": {"cpu": 0.97}}"#)
+        #expect(report.status == 200 && report.body.contains("degraded"))
+        #expect(try answer() == (both, 7))
+        // The report goes stale after 2 s: unknown, treated as healthy again, full TTL.
+        try waitFor(seconds: 6) { try answer().ttl == 30 }
+        #expect(dns.log.contains("report went stale"))
 
         // form-dns health lists every node with what the checker thinks.
-        let health = try Harness.run(Harness.formDNSBinary, ["health", "--api", api, "--token", Self.token])
+        let health = try Harness.run(cli[0], ["health"] + cli.dropFirst())
         #expect(health.status == 0)
         #expect(health.output.contains("pool entry (checks: none)"))
-        #expect(health.output.contains(chosen) && health.output.contains(other))
+        #expect(health.output.contains("near") && health.output.contains("far"))
         #expect(health.output.contains("cpu=0.97"))
-        let json = try Harness.run(Harness.formDNSBinary, ["health", "--api", api, "--token", Self.token, "--json"])
+        let json = try Harness.run(cli[0], ["health"] + cli.dropFirst() + ["--json"])
         #expect(json.output.contains("\"transitions\"") && json.output.contains("\"time\" : \"20"))
         // A node may address itself by IP.
-        let byIP = try Harness.run("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Authorization: Bearer \(Self.token)",
-                                                     "--data", #"{"state": "degraded"}"#, "http://\(api)/v1/pools/entry/nodes/127.0.0.31/report"])
-        #expect(byIP.output.contains("\"near\"") && byIP.output.contains("degraded"))
+        let byIP = try Self.curl(api, "/v1/pools/entry/nodes/127.0.0.31/report", body: #"{"state": "degraded"}"#)
+        #expect(byIP.body.contains("\"near\"") && byIP.body.contains("degraded"))
+    }
 
+    /// Bad bodies are 400/413 with a reason and change nothing: no report recorded, no rule timer
+    /// reset, no forged audit line.
+    @Test func badBodiesChangeNothing() throws {
+        let dir = Harness.tempDirectory()
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        management: {listen: "127.0.0.1:0", token: \(Self.token)}
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            ttl: 30
+            policy: {max_answers: 2}
+            health: {check: none, degraded_ttl: 7, push: {stale_after_s: 600}}
+            nodes:
+              - {id: near, ipv4: 127.0.0.33, latitude: 52.4, longitude: 4.9}
+              - {id: far, ipv4: 127.0.0.34, latitude: -33.9, longitude: 151.2}
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        defer { dns.stop() }
+        let api = try HealthIntegrationTests.apiAddress(dns)
+        let path = "/v1/pools/entry/nodes/near/report"
+        #expect(try Self.curl(api, path, body: #"{"state": "degraded"}"#).status == 200)
+        let big = dir + "/big.json"
+        try (#"{"metrics": {"x": 1}, "pad": ""# + String(repeating: "a", count: 70_000) + #""}"#)
+            .write(toFile: big, atomically: true, encoding: .utf8)
+        let cases: [(String?, String?, Int, String)] = [
+            (#"{"state": "heal"#, nil, 400, "not valid JSON"),
+            ("", nil, 400, "must be a JSON object"),
+            ("[]", nil, 400, "must be a JSON object"),
+            (#"{"state": "healthy", "extra": 1}"#, nil, 400, "unknown field"),
+            (#"{"state": 3}"#, nil, 400, "state must be"),
+            (#"{"metrics": [1]}"#, nil, 400, "metrics must be an object"),
+            (#"{"metrics": {"cpu": "high"}}"#, nil, 400, "must be a finite number"),
+            (#"{"metrics": {"cpu": true}}"#, nil, 400, "must be a finite number"),
+            (#"{"metrics": {"cpu\naudit: forged": 1}}"#, nil, 400, "metric name"),
+            (#"{"metrics": {}}"#, nil, 400, "needs a state, metrics or both"),
+            (nil, big, 413, "body larger than"),
+        ]
+        for (body, file, status, reason) in cases {
+            let r = try Self.curl(api, path, body: body, bodyFile: file)
+            #expect(r.status == status && r.body.contains(reason), "\(body ?? file ?? ""): \(r)")
+        }
+        // The node is still degraded from the one good report: nothing above replaced it.
+        let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+        #expect(m.answers.first?.ttl == 7)
+        let report = try Self.curl(api, "/v1/health", method: "GET")
+        #expect(report.status == 200 && report.body.contains("degraded"))
+        // The bad name is audited, escaped inside the one audit line: no line of its own.
+        let forged = dns.log.split(separator: "\n").filter { $0.contains("forged") }
+        #expect(!forged.isEmpty && forged.allSatisfy { $0.hasPrefix("form-dns: audit: ") }, "\(forged)")
+        // Other methods and paths, and a missing token.
+        #expect(try Self.curl(api, path, token: nil, body: #"{"state": "healthy"}"#).status == 401)
+        #expect(try Self.curl(api, path, token: "Bearer", body: #"{"state": "healthy"}"#).status == 401)
+        #expect(try Self.curl(api, "/v1/nope", method: "GET").status == 404)
+    }
+
+    /// Without a token the API only starts on loopback (with a warning); a short token, an empty
+    /// FORM_DNS_API_TOKEN on another address, or an unreadable token file refuse to start.
+    @Test func theAPIRefusesToRunOpen() throws {
+        let dir = Harness.tempDirectory()
+        func config(_ management: String) throws -> String {
+            let path = dir + "/c-\(UUID().uuidString).yaml"
+            try """
+            listen: ["127.0.0.1:0"]
+            zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+            management: \(management)
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let open = try ServerProcess.formDNS(["--config", try config(#"{listen: "127.0.0.1:0"}"#)], directory: dir)
+        #expect(open.log.contains("warning: the management API on 127.0.0.1:0 has no token"))
+        open.stop()
+        let everywhere = try Harness.run("/usr/bin/env", ["FORM_DNS_API_TOKEN=", Harness.formDNSBinary, "serve", "--config",
+                                                          try config(#"{listen: "0.0.0.0:0"}"#)], timeout: 10)
+        #expect(everywhere.status == 1 && everywhere.output.contains("needs a token"))
+        let short = try Harness.run(Harness.formDNSBinary, ["serve", "--config", try config(#"{listen: "127.0.0.1:0", token: abc}"#)],
+                                    timeout: 10)
+        #expect(short.status != 0 && short.output.contains("management.token") && short.output.contains("at least 16"))
+        let shortEnv = try Harness.run("/usr/bin/env", ["FORM_DNS_API_TOKEN=abc", Harness.formDNSBinary, "serve", "--config",
+                                                        try config(#"{listen: "127.0.0.1:0"}"#)], timeout: 10)
+        #expect(shortEnv.status == 1 && shortEnv.output.contains("at least 16"))
+        let missing = try Harness.run(Harness.formDNSBinary, ["serve", "--config",
+                                                              try config(#"{listen: "127.0.0.1:0", token_file: nope}"#)], timeout: 10)
+        #expect(missing.status != 0 && missing.output.contains("management.token_file"))
     }
 }

@@ -90,6 +90,9 @@ struct LocationFields {
 public struct GeoConfig: Sendable {
     public var databases: [(path: String, line: Int)] = []
     public var networkMaps: [(path: String, line: Int)] = []
+    /// Whether a database record without `country` places the client by `registered_country` (where
+    /// the network is registered, which need not be where the client is). On by default.
+    public var useRegisteredCountry = true
     public var pools: [GeoPool] = []
     public var poolLines: [Int] = []
 
@@ -106,13 +109,16 @@ public struct GeoConfig: Sendable {
                     let path = p.hasPrefix("/") ? p : directory + p
                     if key == "databases" { config.databases.append((path, item.mark?.line ?? 0)) } else { config.networkMaps.append((path, item.mark?.line ?? 0)) }
                 }
+            case "registered_country":
+                config.useRegisteredCountry = reader.bool(v, "geoip.registered_country") ?? config.useRegisteredCountry
             default:
-                reader.fail(k, "geoip.\(key)", "unknown setting (expected databases, network_maps)")
+                reader.fail(k, "geoip.\(key)", "unknown setting (expected databases, network_maps, registered_country)")
             }
         }
     }
 
-    static func parsePools(_ node: Node, into config: inout GeoConfig, reader: inout YAMLReader) {
+    static func parsePools(_ node: Node, directory: String = "", into config: inout GeoConfig,
+                           reader: inout YAMLReader) {
         for (index, item) in reader.list(node, "pools").enumerated() {
             let field = "pools[\(index)]"
             guard let m = item.mapping else { reader.fail(item, field, "must be a mapping"); continue }
@@ -145,7 +151,7 @@ public struct GeoConfig: Sendable {
                         trusted.append(net)
                     }
                 case "policy": parsePolicy(v, field: f, into: &policy, reader: &reader)
-                case "health": health = parseHealth(v, field: f, reader: &reader)
+                case "health": health = parseHealth(v, field: f, directory: directory, reader: &reader)
                 case "nodes":
                     for (i, n) in reader.list(v, f).enumerated() {
                         if let node = parseNode(n, field: "\(f)[\(i)]", reader: &reader) {
@@ -172,7 +178,8 @@ public struct GeoConfig: Sendable {
         }
     }
 
-    static func parseHealth(_ node: Node, field: String, reader: inout YAMLReader) -> PoolHealthConfig? {
+    static func parseHealth(_ node: Node, field: String, directory: String, reader: inout YAMLReader)
+        -> PoolHealthConfig? {
         guard let m = node.mapping else { reader.fail(node, field, "must be a mapping"); return nil }
         var h = PoolHealthConfig()
         for (k, v) in m {
@@ -185,7 +192,10 @@ public struct GeoConfig: Sendable {
             case "port": if let p = reader.int(v, f, 1...65535) { h.port = UInt16(p) }
             case "path": h.path = reader.string(v, f) ?? h.path
             case "expect_status": h.expectStatus = reader.int(v, f, 100...599)
-            case "tls_verify": h.tlsVerify = reader.bool(v, f) ?? false
+            case "tls_verify": h.tlsVerify = reader.bool(v, f) ?? h.tlsVerify
+            case "tls_ca_file":
+                if let path = reader.string(v, f) { h.tlsCAFile = path.hasPrefix("/") ? path : directory + path }
+            case "tls_server_name": h.tlsServerName = reader.string(v, f)
             case "query":
                 do { h.query = try DNSName(parsing: v.string ?? "", origin: .root) } catch { reader.fail(v, f, "\(error)") }
             case "interval_ms": h.intervalMs = reader.int(v, f, 50...3_600_000) ?? h.intervalMs
@@ -211,6 +221,9 @@ public struct GeoConfig: Sendable {
                                   let above = reader.double(aboveNode, "\(rf).above", -1e12...1e12) else {
                                 reader.fail(rn, rf, "needs metric and above (and optional for_s, state)"); continue
                             }
+                            guard MetricName.isValid(metric) else {
+                                reader.fail(rn, "\(rf).metric", MetricName.rule); continue
+                            }
                             let forS = rm["for_s"].flatMap { reader.double($0, "\(rf).for_s", 0...86400) } ?? 0
                             let state: HealthState
                             switch rm["state"]?.string ?? "degraded" {
@@ -225,7 +238,10 @@ public struct GeoConfig: Sendable {
                 }
             case "degraded_ttl": if let t = reader.int(v, f, 0...86400) { h.degradedTTL = UInt32(t) }
             case "min_ttl": if let t = reader.int(v, f, 0...86400) { h.minimumTTL = UInt32(t) }
-            default: reader.fail(k, f, "unknown setting (expected check, port, path, expect_status, tls_verify, query, interval_ms, timeout_ms, rise, fall, unknown, push, degraded_ttl, min_ttl)")
+            default:
+                reader.fail(k, f, "unknown setting (expected check, port, path, expect_status, tls_verify, tls_ca_file, "
+                                  + "tls_server_name, query, interval_ms, timeout_ms, rise, fall, unknown, push, "
+                                  + "degraded_ttl, min_ttl)")
             }
         }
         if h.timeoutMs >= h.intervalMs { reader.fail(node, "\(field).timeout_ms", "must be shorter than interval_ms") }

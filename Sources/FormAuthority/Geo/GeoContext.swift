@@ -46,10 +46,13 @@ public struct GeoContext: Sendable {
         if let partial = location, !partial.hasCoordinates {
             // Country known, coordinates not (a Country database): the centroid of the pool's
             // nodes in that country, else in that region; the country/region still drive the biases.
-            if let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.country == partial.country }) {
+            // A field the database does not give matches nothing: a nil continent is not the region
+            // of every node without one.
+            let country = partial.country, region = partial.region
+            if country != nil, let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.country == country }) {
                 location = GeoLocation(latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
                 how += " -> country \(partial.country ?? "?") (centroid of its nodes)"
-            } else if let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.region == partial.region }) {
+            } else if region != nil, let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.region == region }) {
                 location = GeoLocation(latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
                 how += " -> region \(partial.region ?? "?") (centroid of its nodes)"
             } else {

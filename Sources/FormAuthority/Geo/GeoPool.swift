@@ -102,8 +102,14 @@ public struct PoolHealthConfig: Sendable, Hashable {
     public var path = "/health"
     /// For http/https: the status that counts as up (nil: any 2xx).
     public var expectStatus: Int? = nil
-    /// For https: verify the node's certificate (off for self-signed entry nodes).
-    public var tlsVerify = false
+    /// For https: verify the node's certificate chain and name (on by default). Off (`tls_verify:
+    /// false`) means any certificate is accepted: the check then proves only that something answers
+    /// TLS on the port, not that it is the node.
+    public var tlsVerify = true
+    /// For https: PEM file of the CA(s) to trust instead of the system's (a private PKI).
+    public var tlsCAFile: String? = nil
+    /// For https: the name the certificate must carry (and SNI); default: the node's IP address.
+    public var tlsServerName: String? = nil
     /// The name a `dns` check asks for (type A); any NOERROR or NXDOMAIN answer counts as alive.
     public var query: DNSName = "health.formation.test."
     public var intervalMs = 1000

@@ -98,9 +98,11 @@ public struct HealthReport: Codable, Sendable {
             for n in p.nodes {
                 let last = n.lastCheck.map { "\($0.ok ? "ok" : "FAIL") \($0.secondsAgo)s ago\($0.latencyMs.map { " \($0)ms" } ?? "") \($0.detail)" } ?? "-"
                 let pushed = n.pushed.map { "\($0.implies?.rawValue ?? "-") \($0.secondsAgo)s ago \($0.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))" } ?? "-"
-                lines.append(pad(n.id, 14) + pad(n.state.rawValue, 11) + pad(n.checkedState.rawValue, 11)
-                             + pad("\(n.consecutiveSuccesses)/\(n.consecutiveFailures)", 9) + pad(String(last.prefix(39)), 40)
-                             + pad(n.override?.rawValue ?? "-", 11) + pushed)
+                // Details and metric names come from nodes and checks: escaped, one row per node.
+                lines.append(pad(LogText.escape(n.id), 14) + pad(n.state.rawValue, 11) + pad(n.checkedState.rawValue, 11)
+                             + pad("\(n.consecutiveSuccesses)/\(n.consecutiveFailures)", 9)
+                             + pad(String(LogText.escape(last).prefix(39)), 40)
+                             + pad(n.override?.rawValue ?? "-", 11) + LogText.escape(pushed))
             }
         }
         return lines.joined(separator: "\n")
