@@ -9,6 +9,9 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     case noData
     case servFail
     case refused
+    /// Nothing listens on the server's port: the ICMP port unreachable (UDP) or the RST (TCP)
+    /// came back at once, so there was no point in waiting for the timeout.
+    case connectionRefused
     case timeout
     /// Every answer we got was malformed or did not match the question.
     case malformed(String)
@@ -19,7 +22,7 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nxDomain: return "nxdomain"
         case .noData: return "nodata"
         case .servFail: return "servfail"
-        case .refused: return "refused"
+        case .refused, .connectionRefused: return "refused"
         case .timeout: return "timeout"
         case .malformed: return "malformed"
         case .otherRcode: return "error"
@@ -32,6 +35,7 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noData: return "NODATA: the name exists but has no records of that type"
         case .servFail: return "SERVFAIL from every server"
         case .refused: return "REFUSED by every server"
+        case .connectionRefused: return "connection refused: no DNS server listening on the port"
         case .timeout: return "no server answered in time"
         case .malformed(let why): return "malformed response: \(why)"
         case .otherRcode(let r): return "server answered \(ResponseCode(rawValue: r))"
@@ -187,6 +191,7 @@ public final class StubResolver: Sendable {
     private func exchangeWithRetries(_ question: DNSQuestion) throws(ResolveError) -> (DNSMessage, Endpoint, Double) {
         var lastError: ResolveError = .timeout
         var sawServFail = false, sawRefused = false, sawMalformed: String? = nil
+        var sawConnectionRefused = false, sawOther = false
         for round in 0..<max(1, configuration.attempts) {
             let timeout = configuration.timeout * Double(1 << min(round, 4))
             for server in serverOrder() {
@@ -210,9 +215,15 @@ public final class StubResolver: Sendable {
                 } catch let e as ResolveError {
                     if case .malformed(let why) = e { sawMalformed = why }
                     lastError = e
+                    sawOther = true
+                    penalise(server, timeout)
+                } catch let e as SocketError where e.isConnectionRefused {
+                    // Refused within a millisecond: on to the next server (or the caller's fallback) now.
+                    sawConnectionRefused = true
                     penalise(server, timeout)
                 } catch {
                     lastError = .timeout
+                    sawOther = true
                     penalise(server, timeout)
                 }
             }
@@ -220,17 +231,26 @@ public final class StubResolver: Sendable {
         if sawServFail { throw .servFail }
         if sawRefused { throw .refused }
         if let why = sawMalformed { throw .malformed(why) }
+        // Every server that was tried refused the connection: say so rather than "timeout".
+        if sawConnectionRefused && !sawOther { throw .connectionRefused }
         throw lastError
     }
 
-    /// One query to one server: UDP, then TCP if the answer is truncated.
-    func exchange(_ question: DNSQuestion, with server: Endpoint, deadline: Double) throws -> DNSMessage {
+    /// The query for `question`, the same over UDP and TCP: a fresh random ID, RD, EDNS0 with a
+    /// 1232-octet buffer and the configured Client Subnet.
+    func makeQuery(_ question: DNSQuestion) throws -> (id: UInt16, wire: [UInt8]) {
         var rng = SystemRandomNumberGenerator()
         let id = UInt16.random(in: 0...UInt16.max, using: &rng)
         var edns = EDNS(udpPayloadSize: 1232)
         if let ecs = configuration.clientSubnet { edns.options = [.clientSubnet(ecs)] }
-        let query = DNSMessage(header: DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired.rawValue), questions: [question], edns: edns)
-        let wire = Array(try query.encode().readableBytesView)
+        let header = DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired.rawValue)
+        let query = DNSMessage(header: header, questions: [question], edns: edns)
+        return (id, Array(try query.encode().readableBytesView))
+    }
+
+    /// One query to one server: UDP, then TCP if the answer is truncated.
+    func exchange(_ question: DNSQuestion, with server: Endpoint, deadline: Double) throws -> DNSMessage {
+        let (id, wire) = try makeQuery(question)
         let socket = try PosixSocket(udpFor: server)
         try socket.send(wire, deadline: deadline)
         var malformed: String? = nil
@@ -246,11 +266,7 @@ public final class StubResolver: Sendable {
     }
 
     func exchangeTCP(_ question: DNSQuestion, with server: Endpoint, deadline: Double) throws -> DNSMessage {
-        var rng = SystemRandomNumberGenerator()
-        let id = UInt16.random(in: 0...UInt16.max, using: &rng)
-        let query = DNSMessage(header: DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired.rawValue), questions: [question],
-                               edns: EDNS(udpPayloadSize: 1232))
-        let wire = Array(try query.encode().readableBytesView)
+        let (id, wire) = try makeQuery(question)
         let socket = try PosixSocket(tcpTo: server, deadline: deadline)
         try socket.send([UInt8(wire.count >> 8), UInt8(wire.count & 0xFF)] + wire, deadline: deadline)
         let header = try socket.receiveExactly(2, deadline: deadline)
