@@ -12,9 +12,11 @@ public struct GeoDatabaseError: Error, Sendable, CustomStringConvertible {
 
 /// A MaxMind DB (GeoIP2/GeoLite2 City or Country, or one we compiled) opened with libmaxminddb.
 ///
-/// Opening verifies the whole file — metadata, every search-tree node, every data record — so a
-/// corrupt database is refused up front with a clear message instead of failing (or worse) on
-/// some later query.
+/// Opening verifies the whole file — metadata, every search-tree node, every data record, however
+/// many there are — so a corrupt database is refused up front with a clear message instead of
+/// failing (or worse) on some later query. The file is mapped: replace it atomically (write a new
+/// file, rename it over the old one, then reload), never rewrite it in place, or a server still
+/// reading the old mapping can fault (SIGBUS). A reload opens and verifies the file afresh.
 public final class GeoDatabase: @unchecked Sendable {
     // @unchecked Sendable: `mmdb` is written only by MMDB_open in init and freed in deinit; in between
     // it is only read. libmaxminddb documents lookups on a shared MMDB_s as thread-safe (they do not
@@ -91,7 +93,6 @@ public final class GeoDatabase: @unchecked Sendable {
                         return "data record at offset \(entry.offset) is not a map (type \(topType ?? -1)); not a location database"
                     }
                     if hasLocationData(&e) { usable += 1 }
-                    if checked.count > 5_000_000 { return nil }  // bounded work on a huge file
                 default:
                     return "search tree node \(n) has an invalid record (points outside the file)"
                 }
