@@ -12,7 +12,9 @@ public struct JoinOptions: Sendable {
     public var maxCandidates = 32
     /// Probe the static list and the cache while DNS is still resolving.
     public var raceFallbacks = true
+    /// The static list; the built-in one is empty (see `BootstrapList.builtIn`).
     public var bootstrap: [PeerInfo] = BootstrapList.builtIn.peers
+    /// The last-known-good cache file (see `PeerCacheFile`); nil: no cache.
     public var cachePath: String? = nil
     public var writeCache = true
     public var progress: (@Sendable (String) -> Void)? = nil
@@ -26,6 +28,8 @@ public struct JoinOptions: Sendable {
 public struct JoinOutcome: Sendable {
     public var peerSet: PeerSet
     public var exitCode: JoinExitCode
+    /// When nothing is reachable: one line saying what was tried (the CLI prints it on stderr).
+    public var failure: String?
 }
 
 /// Discovery: DNS first, the static list next, the last-known-good cache last; probes decide the order.
@@ -42,7 +46,8 @@ public enum JoinPlanner {
         let t0 = monotonicNow()
         let now = Date()
         let say = o.progress ?? { _ in }
-        let cache = o.cachePath.flatMap(PeerCacheFile.load)
+        var notes: [String] = []
+        let cache = loadCache(o, notes: &notes)
         let cacheAge = cache.map { max(0, now.timeIntervalSince($0.savedAt)) }
         let fallbackCandidates = dedupe(o.bootstrap.map { ($0, "static") } + (cache?.peers ?? []).map { ($0, "cache") })
 
@@ -105,26 +110,70 @@ public enum JoinPlanner {
             unreachable += probed.filter { !$0.stats.reachable }
             if !chosen.isEmpty { outcome = "fallback" }
         }
-        chosen.sort { a, b in
-            let ma = a.stats.median ?? .infinity, mb = b.stats.median ?? .infinity
-            if ma != mb { return ma < mb }
-            if a.stats.loss != b.stats.loss { return a.stats.loss < b.stats.loss }
-            return a.order < b.order  // ties: DNS (or list) order
-        }
-        chosen = Array(chosen.prefix(o.maxPeers))
+        chosen = Array(rank(chosen).prefix(o.maxPeers))
         let probeMs = (monotonicNow() - probeStart) * 1000
 
         if outcome == "dns", o.writeCache, let path = o.cachePath {
-            try? PeerCacheFile(name: o.name.description, savedAt: now, peers: chosen.map(\.info)).save(path: path)
+            do {
+                try PeerCacheFile(name: o.name.description, savedAt: now, peers: chosen.map(\.info)).save(path: path)
+            } catch {
+                notes.append("\(error)")
+            }
         }
         let generated = Date()
         let lifetime = outcome == "dns" ? Double(max(ttl, 1)) : 60
         let set = PeerSet(name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
                           timing: PeerSet.Timing(dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
                           generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
-                          peers: chosen.map(peer), unreachable: unreachable.map(peer))
+                          peers: chosen.map(peer), unreachable: unreachable.map(peer), notes: notes)
         let code: JoinExitCode = outcome == "dns" ? .viaDNS : outcome == "fallback" ? .viaFallback : .nothingReachable
-        return JoinOutcome(peerSet: set, exitCode: code)
+        let failure = code == .nothingReachable ? nothingReachable(o, report: report, unreachable: unreachable) : nil
+        return JoinOutcome(peerSet: set, exitCode: code, failure: failure)
+    }
+
+    /// The cache if there is one we can trust and it was written for this name; otherwise nil,
+    /// with a note saying why it was not used.
+    static func loadCache(_ o: JoinOptions, notes: inout [String]) -> PeerCacheFile? {
+        guard let path = o.cachePath else { return nil }
+        let cache: PeerCacheFile?
+        do { cache = try PeerCacheFile.load(path: path) } catch {
+            notes.append("\(error)")
+            return nil
+        }
+        guard let cache else { return nil }
+        guard (try? DNSName(parsing: cache.name)) == o.name else {
+            notes.append("cache \(path): written for \(cache.name), not \(o.name): not used")
+            return nil
+        }
+        return cache
+    }
+
+    /// Best first: lowest median RTT, then lowest loss, then DNS (or list) order.
+    static func rank(_ list: [Probed]) -> [Probed] {
+        list.sorted { a, b in
+            let ma = a.stats.median ?? .infinity, mb = b.stats.median ?? .infinity
+            if ma != mb { return ma < mb }
+            if a.stats.loss != b.stats.loss { return a.stats.loss < b.stats.loss }
+            return a.order < b.order
+        }
+    }
+
+    /// One line for a script that got exit 20: what was asked, what DNS said and what was probed.
+    static func nothingReachable(_ o: JoinOptions, report: PeerSet.DNSReport, unreachable: [Probed]) -> String {
+        let servers = o.resolver.servers.map(\.description).joined(separator: ", ")
+        var line = "nothing reachable for \(o.name): DNS via \(servers.isEmpty ? "no server" : servers): "
+            + report.status
+        if let detail = report.detail { line += " (\(detail))" }
+        let count = { (source: String) in unreachable.filter { $0.source == source }.count }
+        if unreachable.isEmpty {
+            line += "; nothing to probe: no DNS candidate, no static list (--fallback FILE or $FORM_JOIN_BOOTSTRAP)"
+                + " and no cache"
+        } else {
+            line += "; \(o.probe.kind.rawValue) probes to \(count("dns")) DNS, \(count("static")) static and "
+                + "\(count("cache")) cached candidate(s) within \(String(format: "%g", o.probe.deadline)) s:"
+                + " none answered"
+        }
+        return line
     }
 
     /// One candidate per node: addresses are matched to discovery records; a node published with

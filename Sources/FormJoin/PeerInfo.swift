@@ -20,6 +20,18 @@ public struct PeerInfo: Codable, Hashable, Sendable {
         case internalEndpoint = "internal_endpoint"
     }
 
+    /// Every field is written, empty ones as null (Docs/formnet-integration.md shows them so).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(ipv4, forKey: .ipv4)
+        try c.encode(ipv6, forKey: .ipv6)
+        try c.encode(port, forKey: .port)
+        try c.encode(publicKey, forKey: .publicKey)
+        try c.encode(internalEndpoint, forKey: .internalEndpoint)
+        try c.encode(region, forKey: .region)
+    }
+
     public init(id: String, ipv4: String? = nil, ipv6: String? = nil, port: UInt16, publicKey: String? = nil,
                 internalEndpoint: String? = nil, region: String? = nil) {
         self.id = id
@@ -57,95 +69,5 @@ public enum DiscoveryRecord {
         // A key that is not 32 octets of base64 is not a WireGuard public key: drop it, keep the node.
         let key = fields["pubkey"].flatMap { Data(base64Encoded: $0)?.count == 32 ? $0 : nil }
         return PeerInfo(id: id, ipv4: v4, ipv6: v6, port: port, publicKey: key, internalEndpoint: fields["internal"], region: fields["region"])
-    }
-}
-
-/// A static bootstrap list (`--fallback FILE` or `$FORM_JOIN_BOOTSTRAP`), the same format as
-/// `Fixtures/bootstrap.json`: `{"schema_version": 1, "peers": [PeerInfo...]}`.
-public struct BootstrapList: Codable, Sendable {
-    public var schemaVersion: Int
-    public var peers: [PeerInfo]
-
-    enum CodingKeys: String, CodingKey {
-        case peers
-        case schemaVersion = "schema_version"
-    }
-
-    public init(schemaVersion: Int = 1, peers: [PeerInfo]) {
-        self.schemaVersion = schemaVersion
-        self.peers = peers
-    }
-
-    public static func load(path: String) throws -> BootstrapList {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let list = try JSONDecoder().decode(BootstrapList.self, from: data)
-        guard list.schemaVersion == 1 else { throw JoinError.badInput("\(path): unsupported schema_version \(list.schemaVersion)") }
-        for p in list.peers where p.endpoints.isEmpty || p.port == 0 {
-            throw JoinError.badInput("\(path): peer \(p.id) needs ipv4 or ipv6 and a port")
-        }
-        return list
-    }
-
-    /// Compiled in from Fixtures/bootstrap.json (a test keeps the two identical): the list of last
-    /// resort when no file is given.
-    public static let builtIn = BootstrapList(peers: [
-        PeerInfo(id: "boot-ams-1", ipv4: "127.0.0.11", ipv6: nil, port: 51820,
-                 publicKey: "Zm9ybWF0aW9uLWZpeHR1cmUta2V5LWFtcy0xLTAwMDA=", internalEndpoint: "10.42.0.11:51820", region: "eu-west"),
-        PeerInfo(id: "boot-fra-1", ipv4: "127.0.0.13", ipv6: nil, port: 51820,
-                 publicKey: "Zm9ybWF0aW9uLWZpeHR1cmUta2V5LWZyYS0xLTAwMDA=", internalEndpoint: "10.42.0.13:51820", region: "eu-central"),
-        PeerInfo(id: "boot-nyc-1", ipv4: "127.0.0.14", ipv6: nil, port: 51820,
-                 publicKey: "Zm9ybWF0aW9uLWZpeHR1cmUta2V5LW55Yy0xLTAwMDA=", internalEndpoint: "10.42.0.14:51820", region: "us-east"),
-    ])
-}
-
-/// The last-known-good peer set, written after each successful discovery.
-public struct PeerCacheFile: Codable, Sendable {
-    public var schemaVersion = 1
-    public var name: String
-    public var savedAt: Date
-    public var peers: [PeerInfo]
-
-    enum CodingKeys: String, CodingKey {
-        case name, peers
-        case schemaVersion = "schema_version"
-        case savedAt = "saved_at"
-    }
-
-    public init(name: String, savedAt: Date, peers: [PeerInfo]) {
-        self.name = name
-        self.savedAt = savedAt
-        self.peers = peers
-    }
-
-    public static func load(path: String) -> PeerCacheFile? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return try? d.decode(PeerCacheFile.self, from: data)
-    }
-
-    public func save(path: String) throws {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        // Write then rename: a crash mid-write never leaves a half cache behind.
-        let tmp = path + ".tmp"
-        try e.encode(self).write(to: URL(fileURLWithPath: tmp))
-        _ = rename(tmp, path)
-    }
-
-    public static var defaultPath: String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"] ?? ((env["HOME"] ?? "/tmp") + "/.cache")
-        return base + "/form-join/peers.json"
-    }
-}
-
-public enum JoinError: Error, CustomStringConvertible {
-    case badInput(String)
-    public var description: String {
-        switch self { case .badInput(let m): return m }
     }
 }

@@ -71,13 +71,18 @@ struct Peers: AsyncParsableCommand {
 
     @OptionGroup var resolverOptions: ResolverOptions
 
-    @Option(name: .long, help: "Static bootstrap list (JSON). Default: $FORM_JOIN_BOOTSTRAP, plus the built-in list.")
+    @Option(name: .long,
+            help: "Static bootstrap list (JSON). Default: $FORM_JOIN_BOOTSTRAP. The built-in list is empty.")
     var fallback: String?
 
-    @Flag(name: .long, help: "Do not use the built-in bootstrap list.")
+    @Flag(name: .long, help: "Do not use the built-in bootstrap list (it is empty; kept for scripts that pass it).")
     var noBuiltin = false
 
-    @Option(name: .long, help: "Last-known-good cache file. Default: $XDG_CACHE_HOME/form-join/peers.json.")
+    @Option(name: .long, help: ArgumentHelp("Last-known-good cache file.", discussion: """
+        Default: $STATE_DIRECTORY/peers.json, else $XDG_CACHE_HOME/form-join/peers.json, else \
+        $HOME/.cache/form-join/peers.json, else (root) /var/lib/form-join/peers.json; otherwise no cache. \
+        Its directory must be ours and not writable by group or others.
+        """))
     var cache: String?
 
     @Flag(name: .long, help: "Neither read nor write the cache.")
@@ -122,43 +127,37 @@ struct Peers: AsyncParsableCommand {
             options.maxPeers = maxPeers
             options.raceFallbacks = !noRace
             var bootstrap: [PeerInfo] = []
-            if let file = fallback ?? ProcessInfo.processInfo.environment["FORM_JOIN_BOOTSTRAP"] {
+            if let file = fallback {
                 bootstrap = try BootstrapList.load(path: file).peers
+            } else if let file = ProcessInfo.processInfo.environment["FORM_JOIN_BOOTSTRAP"], !file.isEmpty {
+                bootstrap = try BootstrapList.load(path: file, source: "\(file) (from $FORM_JOIN_BOOTSTRAP)").peers
             }
             if !noBuiltin { bootstrap += BootstrapList.builtIn.peers }
             options.bootstrap = bootstrap
             options.cachePath = noCache ? nil : (cache ?? PeerCacheFile.defaultPath)
             if !quiet && isatty(2) == 1 {
-                options.progress = { message in FileHandle.standardError.write(Data("form-join: \(message)\n".utf8)) }
+                options.progress = { message in warn(message) }
             }
             outcome = await JoinPlanner.run(options)
         } catch let e as ValidationError {
-            FileHandle.standardError.write(Data("form-join: \(e.message)\n".utf8))
+            warn(e.message)
             throw ExitCode(JoinExitCode.usage.rawValue)
         } catch {
-            FileHandle.standardError.write(Data("form-join: \(error)\n".utf8))
+            warn("\(error)")
             throw ExitCode(JoinExitCode.usage.rawValue)
         }
-        print(json ? outcome.peerSet.json() : table(outcome.peerSet))
+        print(json ? outcome.peerSet.json() : PeerSetTable.render(outcome.peerSet))
+        // The table shows the notes; with --json they also go to stderr, where a person may look.
+        if json && !quiet { outcome.peerSet.notes.forEach { warn("note: \($0)") } }
+        // Always, even with --quiet: a script that gets exit 20 learns what was tried.
+        if let failure = outcome.failure { warn(failure) }
         throw ExitCode(outcome.exitCode.rawValue)
     }
+}
 
-    func table(_ s: PeerSet) -> String {
-        func pad(_ x: String, _ n: Int) -> String { x.count >= n ? x + " " : x + String(repeating: " ", count: n - x.count) }
-        func ms(_ d: Double?) -> String { d.map { String(format: "%.1f", $0) } ?? "-" }
-        var lines = ["\(s.name): \(s.outcome == "dns" ? "via DNS" : s.outcome == "fallback" ? "via fallback" : "nothing reachable")"
-                     + " (DNS \(s.dns.status)\(s.dns.server.map { " from \($0)" } ?? ""), \(String(format: "%.0f", s.timing.totalMs)) ms)"]
-        lines.append(pad("#", 3) + pad("id", 14) + pad("endpoint", 24) + pad("region", 14) + pad("median ms", 10) + pad("min ms", 8) + pad("loss", 6) + "source")
-        for (i, p) in s.peers.enumerated() {
-            lines.append(pad("\(i + 1)", 3) + pad(p.id, 14) + pad(p.endpoints.first ?? "-", 24) + pad(p.region ?? "-", 14)
-                         + pad(ms(p.rttMs.median), 10) + pad(ms(p.rttMs.min), 8) + pad(String(format: "%.0f%%", p.rttMs.loss * 100), 6)
-                         + p.source + (p.cacheAgeS.map { " (\(Int($0)) s old)" } ?? ""))
-        }
-        for p in s.unreachable {
-            lines.append(pad("-", 3) + pad(p.id, 14) + pad(p.endpoints.first ?? "-", 24) + "unreachable (\(p.source)): \(p.error ?? "?")")
-        }
-        return lines.joined(separator: "\n")
-    }
+/// One line on stderr; text from the network in it is escaped (no terminal escapes, no fake lines).
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("form-join: \(TerminalText.escape(message))\n".utf8))
 }
 
 extension ProbeKind: ExpressibleByArgument {}
@@ -177,7 +176,7 @@ struct Resolve: AsyncParsableCommand {
 
     func run() async throws {
         guard let rtype = RecordType(mnemonic: type) else {
-            FileHandle.standardError.write(Data("form-join: unknown type \(type)\n".utf8))
+            warn("unknown type \(type)")
             throw ExitCode(64)
         }
         let qname: DNSName
@@ -186,7 +185,7 @@ struct Resolve: AsyncParsableCommand {
             qname = try DNSName(parsing: name, origin: .root)
             config = try resolverOptions.configuration()
         } catch {
-            FileHandle.standardError.write(Data("form-join: \(error)\n".utf8))
+            warn("\(error)")
             throw ExitCode(64)
         }
         let resolver = StubResolver(configuration: config)
@@ -195,7 +194,7 @@ struct Resolve: AsyncParsableCommand {
             print(";; \(qname) \(rtype): NOERROR from \(r.server) in \(String(format: "%.2f", r.rttMilliseconds)) ms, TTL \(r.ttl)")
             for rr in r.chain + r.records { print(rr.description) }
         case .failure(let e):
-            print(";; \(qname) \(rtype): \(e.status.uppercased()): \(e)")
+            print(";; \(qname) \(rtype): \(e.status.uppercased()): \(TerminalText.escape(e.description))")
             throw ExitCode(e == .nxDomain || e == .noData ? 2 : 3)
         }
     }

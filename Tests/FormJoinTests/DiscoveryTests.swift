@@ -14,13 +14,6 @@ import Testing
         #expect(DiscoveryRecord.parse(TXTRecord("v=formnet1 id=x pubkey=c2hvcnQ="))?.publicKey == nil)  // not 32 octets
     }
 
-    @Test func builtInBootstrapMatchesTheFixture() throws {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        let fixture = try BootstrapList.load(path: parts.joined(separator: "/") + "/Fixtures/bootstrap.json")
-        #expect(fixture.peers == BootstrapList.builtIn.peers)
-    }
-
     @Test func badBootstrapFilesAreRejected() throws {
         let dir = NSTemporaryDirectory()
         let path = dir + "/bad-bootstrap-\(UUID().uuidString).json"

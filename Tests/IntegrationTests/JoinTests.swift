@@ -34,16 +34,36 @@ import Glibc
         var status: Int32
         var json: [String: Any]
         var output: String
+        var stderr: String
         var peers: [[String: Any]] { json["peers"] as? [[String: Any]] ?? [] }
         var ids: [String] { peers.compactMap { $0["id"] as? String } }
         var sources: [String] { peers.compactMap { $0["source"] as? String } }
     }
 
-    func join(_ args: [String], directory: String) throws -> Run {
-        let r = try Harness.run(Self.formJoin, ["peers"] + args + ["--json", "--quiet", "--probe", "ping", "--cache", directory + "/peers-cache.json"])
-        // stdout carries the JSON; with --quiet nothing else is printed.
-        let json = (try? JSONSerialization.jsonObject(with: Data(r.output.utf8))) as? [String: Any] ?? [:]
-        return Run(status: r.status, json: json, output: r.output)
+    func join(_ args: [String], directory: String, environment: [String: String] = [:]) throws -> Run {
+        let fixed = ["--json", "--quiet", "--probe", "ping", "--cache", directory + "/peers-cache.json"]
+        let r = try Self.run(["peers"] + args + fixed, environment: environment)
+        // stdout carries the JSON; with --quiet stderr has only errors (and the exit-20 line).
+        let json = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
+        return Run(status: r.status, json: json, output: r.stdout, stderr: r.stderr)
+    }
+
+    /// form-join with stdout and stderr apart, and extra environment variables.
+    static func run(_ args: [String], environment: [String: String] = [:]) throws
+        -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: formJoin)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // stderr is short; read it after stdout (a full stderr pipe cannot block a form-join run).
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
     @Test func ranksEntryNodesByMeasuredLatencyAndPublishesWhatFormnetNeeds() throws {
@@ -78,13 +98,15 @@ import Glibc
             .write(toFile: bootstrap, atomically: true, encoding: .utf8)
         let nodes = try Nodes(Self.delays, directory: dir)
         defer { nodes.stop() }
-        let dead = "127.0.0.1:\(Harness.freePort())"   // nothing listens: DNS times out
-        let common = ["--timeout-ms", "200", "--attempts", "1", "--fallback", bootstrap, "--no-builtin"]
+        let dead = "127.0.0.1:\(Harness.freePort())"   // nothing listens: the connection is refused at once
+        let common = ["--timeout-ms", "200", "--attempts", "1", "--fallback", bootstrap]
 
-        // 1. DNS timeout -> the static list.
+        // 1. DNS refused -> the static list.
         let viaStatic = try join(["entry.formation.test", "--resolver", dead] + common, directory: dir)
         #expect(viaStatic.status == 10)
-        #expect(viaStatic.json["outcome"] as? String == "fallback" && (viaStatic.json["dns"] as? [String: Any])?["status"] as? String == "timeout")
+        #expect(viaStatic.json["outcome"] as? String == "fallback")
+        #expect((viaStatic.json["dns"] as? [String: Any])?["status"] as? String == "refused")
+        #expect(viaStatic.stderr.isEmpty, "\(viaStatic.stderr)")
         #expect(viaStatic.ids == ["static-1"] && viaStatic.sources == ["static"])
         // The unreachable static peer is reported, not dropped.
         #expect((viaStatic.json["unreachable"] as? [[String: Any]])?.contains { $0["id"] as? String == "static-2" } == true)
@@ -105,6 +127,13 @@ import Glibc
         nodes.stop()
         let none = try join(["entry.formation.test", "--resolver", dead] + common, directory: dir)
         #expect(none.status == 20 && none.json["outcome"] as? String == "none" && none.peers.isEmpty)
+        // Even with --quiet, one line on stderr says what was tried (issue 11.12).
+        #expect(none.stderr.hasPrefix("form-join: nothing reachable for entry.formation.test.: DNS via \(dead): refused"
+                                      + " (connection refused"),
+                "\(none.stderr)")
+        #expect(none.stderr.contains("ping probes to 0 DNS, 1 static and \(good.ids.count) cached candidate(s)"),
+                "\(none.stderr)")
+        #expect(none.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func everyDNSFailureModeFallsBack() throws {
@@ -114,14 +143,15 @@ import Glibc
         let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
         defer { dns.stop() }
         let resolver = "127.0.0.1:\(dns.udpPort)"
-        let base = ["--resolver", resolver, "--no-cache", "--timeout-ms", "300", "--attempts", "1"]
+        let base = ["--resolver", resolver, "--no-cache", "--timeout-ms", "300", "--attempts", "1",
+                    "--fallback", Harness.packageRoot + "/Fixtures/bootstrap.json"]
         // NXDOMAIN, NODATA (a name with only TXT), REFUSED (outside the zone), and DNS candidates all unreachable.
         for (name, status) in [("nope.formation.test", "nxdomain"), ("txt.formation.test", "nodata"), ("entry.example.com", "refused"),
                                ("www.formation.test", "ok")] {
             let r = try join([name] + base, directory: dir)
             #expect(r.status == 10, "\(name): \(r.output)")
             #expect((r.json["dns"] as? [String: Any])?["status"] as? String == status, "\(name)")
-            #expect(r.sources == ["static"], "\(name)")   // boot-fra-1 (127.0.0.13) from the built-in list
+            #expect(r.sources == ["static"], "\(name)")   // boot-fra-1 (127.0.0.13) from Fixtures/bootstrap.json
         }
     }
 
@@ -184,5 +214,67 @@ import Glibc
         #expect(r.status == 0 && r.output.split(separator: "\n").filter { $0.contains(" TXT ") }.count == 6)  // TC then TCP
         let usage = try Harness.run(Self.formJoin, ["peers", "x.test", "--resolver", "not-an-address"])
         #expect(usage.status == 64)
+    }
+
+    /// Issue 11 (9, 10) and 20: every bad bootstrap file, from --fallback or $FORM_JOIN_BOOTSTRAP,
+    /// is exit 64 before anything is probed, with one line naming the file, the peer and the field.
+    @Test func badBootstrapFilesExit64NamingTheFileThePeerAndTheField() throws {
+        let dir = Harness.tempDirectory()
+        let cases: [(String, String)] = [
+            (#"{"schema_version": 1, "peers": [{"id": "a", "ipv4": "not-an-ip", "port": 51820}]}"#,
+             #"peers[0] "a": "ipv4": "not-an-ip" is not an IPv4 address"#),
+            (#"{"schema_version": 1, "peers": [{"id": "a", "ipv6": "127.0.0.1", "port": 51820}]}"#,
+             #"peers[0] "a": "ipv6": "127.0.0.1" is not an IPv6 address"#),
+            (#"{"schema_version": 1, "peers": [{"id": "a", "ipv4": "127.0.0.1", "port": 70000}]}"#,
+             #"peers[0] "a": "port": 70000 is not a port (expected 1...65535)"#),
+            (#"{"schema_version": 1, "peers": "x"}"#, #""peers" is the string "x", expected a list of peers"#),
+            ("[]", "the top level is a list"),
+            ("{not json", "not valid JSON"),
+            ("", "the file is empty"),
+        ]
+        for (i, (text, expected)) in cases.enumerated() {
+            let file = "\(dir)/bootstrap-\(i).json"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let args = ["peers", "x.test", "--resolver", "127.0.0.1:\(Harness.freePort())", "--no-cache", "--json"]
+            let ways: [([String], [String: String], String)] = [
+                (["--fallback", file], [:], file),
+                ([], ["FORM_JOIN_BOOTSTRAP": file], "\(file) (from $FORM_JOIN_BOOTSTRAP)"),
+            ]
+            for (extra, env, source) in ways {
+                let r = try Self.run(args + extra, environment: env)
+                #expect(r.status == 64, "\(text): \(r.stderr)")
+                #expect(r.stderr.hasPrefix("form-join: \(source): "), "\(r.stderr)")
+                #expect(r.stderr.contains(expected), "\(r.stderr)")
+                #expect(r.stderr.hasSuffix("\n") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+                #expect(!r.stderr.contains("DecodingError") && r.stdout.isEmpty)
+            }
+        }
+        let missing = try Self.run(["peers", "x.test", "--no-cache"],
+                                   environment: ["FORM_JOIN_BOOTSTRAP": dir + "/none.json"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("\(dir)/none.json (from $FORM_JOIN_BOOTSTRAP): cannot read: No such file"))
+    }
+
+    @Test func theBootstrapListFromTheEnvironmentIsUsed() throws {
+        let dir = Harness.tempDirectory()
+        let nodes = try Nodes([("127.0.0.13", 5)], directory: dir)
+        defer { nodes.stop() }
+        let file = dir + "/env-bootstrap.json"
+        try #"{"schema_version": 1, "peers": [{"id": "from-env", "ipv4": "127.0.0.13", "port": 51820}]}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let dead = "127.0.0.1:\(Harness.freePort())"
+        let env = ["FORM_JOIN_BOOTSTRAP": file]
+        let r = try join(["entry.formation.test", "--resolver", dead, "--no-cache"], directory: dir, environment: env)
+        #expect(r.status == 10 && r.ids == ["from-env"] && r.sources == ["static"], "\(r.output) \(r.stderr)")
+        // --fallback wins over the environment.
+        let other = dir + "/other-bootstrap.json"
+        try #"{"schema_version": 1, "peers": [{"id": "from-flag", "ipv4": "127.0.0.13", "port": 51820}]}"#
+            .write(toFile: other, atomically: true, encoding: .utf8)
+        let flag = try join(["entry.formation.test", "--resolver", dead, "--no-cache", "--fallback", other],
+                            directory: dir, environment: env)
+        #expect(flag.status == 10 && flag.ids == ["from-flag"], "\(flag.output) \(flag.stderr)")
+        // With neither, there is no static list: the built-in one is empty.
+        let none = try join(["entry.formation.test", "--resolver", dead, "--no-cache"], directory: dir)
+        #expect(none.status == 20 && none.stderr.contains("nothing to probe"), "\(none.stderr)")
     }
 }
