@@ -112,6 +112,110 @@ import Glibc
         _ = second
     }
 
+    /// RFC 7766 6.2.3 / attack 19.5: a client dripping one octet at a time resets the idle timer
+    /// with every byte, but a message must be whole within tcp_message_timeout_ms.
+    @Test func dripFedQueriesAreCutOffAtTheMessageDeadline() throws {
+        let dir = Harness.tempDirectory()
+        let config = dir + "/form-dns.yaml"
+        try writeConfig(server: "tcp_idle_timeout_ms: 5000, tcp_message_timeout_ms: 600", to: config)
+        let server = try ServerProcess.formDNS(["--config", config], directory: dir)
+        defer { server.stop() }
+        let query = wire("www.formation.test.", .a)
+        let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
+        let c = try WireClient.TCPConnection(port: server.tcpPort)
+        let started = Date()
+        var closed = false
+        for byte in framed.dropLast() {
+            c.send([byte])
+            if c.isClosedByPeer(timeoutMs: 150) { closed = true; break }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(closed, "the connection outlived the message deadline")
+        #expect(elapsed < 3, "closed after \(elapsed) s")
+        // A whole message sent at once is still answered on a fresh connection.
+        let fresh = try WireClient.TCPConnection(port: server.tcpPort)
+        fresh.sendFramed([query])
+        #expect(fresh.receiveFrame() != nil)
+    }
+
+    /// One client address may hold only tcp_max_connections_per_client slots; others still get in.
+    @Test func oneClientCannotTakeEverySlot() throws {
+        let dir = Harness.tempDirectory()
+        let config = dir + "/form-dns.yaml"
+        try writeConfig(server: "tcp_max_connections: 4, tcp_max_connections_per_client: 2", to: config)
+        let server = try ServerProcess.formDNS(["--config", config], directory: dir)
+        defer { server.stop() }
+        let held = [try WireClient.TCPConnection(port: server.tcpPort), try WireClient.TCPConnection(port: server.tcpPort)]
+        for c in held {
+            c.sendFramed([wire("www.formation.test.", .a)])
+            #expect(c.receiveFrame() != nil)
+        }
+        let third = try WireClient.TCPConnection(port: server.tcpPort)
+        #expect(third.isClosedByPeer(timeoutMs: 2000))
+        // Another client address (127.0.0.2) is admitted and answered.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        let bound = try SockaddrText.with(host: "127.0.0.2", port: 0) { bind(fd, $0, $1) }
+        #expect(bound == 0)
+        try WireClient.connect(fd, host: "127.0.0.1", port: server.tcpPort)
+        let query = wire("www.formation.test.", .a)
+        let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
+        _ = framed.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var buf = [UInt8](repeating: 0, count: 512)
+        #expect(poll(&pfd, 1, 3000) == 1 && recv(fd, &buf, buf.count, 0) > 2)
+        _ = held
+    }
+
+    /// Attack 19.3: a client that pipelines thousands of queries for a large answer and never reads
+    /// must not make the server buffer them all. Reading stops, a few queries wait, and the
+    /// connection is closed; memory stays flat and other clients are still answered.
+    @Test func aClientThatDoesNotReadCannotGrowTheServer() throws {
+        let dir = Harness.tempDirectory()
+        let server = try start(directory: dir)
+        defer { server.stop() }
+        func rssKiB() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        let before = rssKiB()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(4))
+        try WireClient.connect(fd, host: "127.0.0.1", port: server.tcpPort)
+        let query = wire("big.formation.test.", .txt)
+        let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
+        let batch = Array([[UInt8]](repeating: framed, count: 1000).joined())
+        var sent = 0
+        let deadline = Date().addingTimeInterval(5)
+        while sent < 40, Date() < deadline {
+            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if n < 0 { usleep(20_000); continue }
+            sent += 1
+        }
+        usleep(500_000)
+        let grown = rssKiB() - before
+        #expect(grown < 32 * 1024, "form-dns grew by \(grown) KiB for one connection")
+        // Drain: some answers, then the server's close (it does not wait for 40,000 answers to be read).
+        var received = 0
+        var buf = [UInt8](repeating: 0, count: 65536)
+        var eof = false
+        let drainDeadline = Date().addingTimeInterval(20)
+        while Date() < drainDeadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 2000) == 1 else { break }
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { eof = true; break }
+            received += n
+        }
+        #expect(eof, "the connection was not closed")
+        #expect(received < sent * 1000 * 700, "every answer was buffered and sent")
+        let m = try parse(try #require(try WireClient.udp(wire("www.formation.test.", .a), port: server.udpPort)))
+        #expect(m.rcode == .noError)
+    }
+
     @Test func garbageNeverTakesTheServerDown() throws {
         let server = try start()
         defer { server.stop() }
