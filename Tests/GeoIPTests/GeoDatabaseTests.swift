@@ -2,21 +2,6 @@ import Foundation
 import GeoIP
 import Testing
 
-enum SharedData {
-    /// `../shared/geoip-test-data` beside the project root: read in place, never copied in.
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(4)  // Tests/GeoIPTests/GeoDatabaseTests.swift and the project folder
-        return parts.joined(separator: "/") + "/shared/geoip-test-data"
-    }()
-    static func testData(_ name: String) -> String { root + "/test-data/" + name }
-    static var badData: [String] {
-        let base = root + "/bad-data"
-        let e = FileManager.default.enumerator(atPath: base)
-        return (e?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".mmdb") }.map { base + "/" + $0 }.sorted()
-    }
-}
-
 @Suite struct GeoDatabaseTests {
     @Test(arguments: [
         ("81.2.69.142", "GB", "EU", 51.5142, -0.0931),
@@ -25,7 +10,7 @@ enum SharedData {
         ("2001:218::1", "JP", "AS", 35.68536, 139.75309),
     ])
     func locatesMaxMindTestNetworks(ip: String, country: String, continent: String, lat: Double, lon: Double) throws {
-        let db = try GeoDatabase(path: SharedData.testData("GeoIP2-City-Test.mmdb"))
+        let db = try GeoDatabase(path: GeoTestData.testData("GeoIP2-City-Test.mmdb"))
         let (location, prefix) = db.lookup(try #require(IPAddress(ip)))
         let l = try #require(location)
         #expect(l.country == country && l.region == continent)
@@ -34,7 +19,7 @@ enum SharedData {
     }
 
     @Test func reportsThePrefixOfTheMatchedNetworkInTheAddressFamily() throws {
-        let db = try GeoDatabase(path: SharedData.testData("GeoIP2-City-Test.mmdb"))
+        let db = try GeoDatabase(path: GeoTestData.testData("GeoIP2-City-Test.mmdb"))
         // 81.2.69.142 sits in 81.2.69.142/31 in the source JSON; IPv4 prefixes count from the IPv4 root.
         let (_, v4) = db.lookup(IPAddress("81.2.69.142")!)
         #expect(v4 == 31)
@@ -45,14 +30,14 @@ enum SharedData {
     }
 
     @Test func countryDatabaseHasNoCoordinatesButLoads() throws {
-        let db = try GeoDatabase(path: SharedData.testData("GeoIP2-Country-Test.mmdb"))
+        let db = try GeoDatabase(path: GeoTestData.testData("GeoIP2-Country-Test.mmdb"))
         #expect(db.databaseType == "GeoIP2-Country")
         let l = try #require(db.lookup(IPAddress("81.2.69.160")!).location)
         #expect(l.country == "GB" && l.region == "EU" && !l.hasCoordinates)
     }
 
     @Test func refusesEveryCorruptDatabaseWithAClearError() throws {
-        let files = SharedData.badData
+        let files = GeoTestData.badData
         #expect(files.count >= 20)
         for f in files {
             #expect(throws: GeoDatabaseError.self, "\(f)") { try GeoDatabase(path: f) }
@@ -65,7 +50,7 @@ enum SharedData {
     @Test(arguments: ["MaxMind-DB-test-broken-pointers-24.mmdb", "MaxMind-DB-test-broken-search-tree-24.mmdb",
                       "GeoIP2-City-Test-Invalid-Node-Count.mmdb"])
     func refusesBrokenButOpenableDatabases(name: String) {
-        #expect(throws: GeoDatabaseError.self) { try GeoDatabase(path: SharedData.testData(name)) }
+        #expect(throws: GeoDatabaseError.self) { try GeoDatabase(path: GeoTestData.testData(name)) }
     }
 
     @Test func refusesMissingFile() {

@@ -79,7 +79,7 @@ import Glibc
             return m.answers.first?.data.description
         }
         #expect(try tokyoAnswer() == "127.0.0.15")
-        let corrupt = Harness.packageRoot + "/../shared/geoip-test-data/bad-data/libmaxminddb/libmaxminddb-corrupt-search-tree.mmdb"
+        let corrupt = try Harness.geoTestData("bad-data/libmaxminddb/libmaxminddb-corrupt-search-tree.mmdb")
         try FileManager.default.removeItem(atPath: db)
         try FileManager.default.copyItem(atPath: corrupt, toPath: db)
         server.signal(SIGHUP)

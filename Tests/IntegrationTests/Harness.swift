@@ -24,25 +24,63 @@ enum Harness {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
+    /// A file of MaxMind's test databases (`test-data/...`, `bad-data/...`): under `$FORM_GEOIP_TEST_DATA`
+    /// when set, else `../shared/geoip-test-data` when present, else `.cache/geoip-test-data`, which
+    /// `scripts/install-deps` unpacks from the pinned maxminddb sdist (Docs/third-party-test-data.md).
+    static func geoTestData(_ relativePath: String) throws -> String {
+        let env = ProcessInfo.processInfo.environment["FORM_GEOIP_TEST_DATA"]
+        let shared = URL(fileURLWithPath: packageRoot + "/../shared/geoip-test-data").standardized.path
+        let candidates = env.map { [$0] } ?? [shared, packageRoot + "/.cache/geoip-test-data"]
+        let isData = { (dir: String) in
+            FileManager.default.fileExists(atPath: dir + "/test-data/GeoIP2-City-Test.mmdb")
+        }
+        guard let root = candidates.first(where: isData) else {
+            let tried = candidates.joined(separator: " or ")
+            throw HarnessError("GeoIP test data not found in \(tried): run scripts/install-deps")
+        }
+        return root + "/" + relativePath
+    }
+
     static func tempDirectory() -> String {
         let path = NSTemporaryDirectory() + "form-dns-test-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
-    /// Runs a command to completion; returns exit status and combined output.
+    /// Runs a command to completion; returns exit status and combined output. A command still running
+    /// after `timeout` seconds is stopped (SIGTERM, SIGKILL 2 s later) and the call throws with the
+    /// output so far: a server that starts when it should refuse fails its test instead of hanging
+    /// the suite. Output goes to a file, not a pipe, so a child that outlives the command cannot
+    /// hold the read open either.
     @discardableResult
     static func run(_ executable: String, _ args: [String], timeout: TimeInterval = 30) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
         p.arguments = args
-        let out = Pipe()
+        let outPath = NSTemporaryDirectory() + "form-dns-run-" + UUID().uuidString
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         p.standardOutput = out
         p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        do { try p.run() } catch { try? out.close(); throw error }
+        try? out.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(5_000) }
+        let timedOut = p.isRunning
+        if timedOut {
+            p.terminate()
+            let grace = Date().addingTimeInterval(2)
+            while p.isRunning && Date() < grace { usleep(10_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let output = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
+        if timedOut {
+            let command = ([executable] + args).joined(separator: " ")
+            throw HarnessError("\(command) was still running after \(timeout) s (killed); output:\n\(output)")
+        }
+        return (p.terminationStatus, output)
     }
 
     static func which(_ tool: String) throws -> String {
