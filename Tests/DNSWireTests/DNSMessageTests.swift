@@ -77,11 +77,33 @@ import Testing
         var m = DNSMessage(header: DNSHeader(id: 1, flags: 0x8400), questions: [DNSQuestion(name: "a.example.", type: .mx)])
         m.answers = [DNSResourceRecord(name: "a.example.", ttl: 1, data: .mx(MXRecord(preference: 1, exchange: "mx.example.")))]
         m.edns = EDNS(options: [.clientSubnet(ClientSubnet(family: .ipv4, fullAddress: [192, 0, 2, 0], sourcePrefixLength: 24)!)])
-        let full = bytes(try m.encode())
+        // The message written out by hand (RFC 1035 4.1, RFC 6891 6.1.2, RFC 7871 6).
+        let full: [UInt8] = [0, 1, 0x84, 0, 0, 1, 0, 1, 0, 0, 0, 1]                    // ID 1, QR AA, 1/1/0/1
+            + [1, 0x61, 7, 0x65, 0x78, 0x61, 0x6D, 0x70, 0x6C, 0x65, 0, 0, 15, 0, 1]     // a.example. MX IN
+            + [0xC0, 12, 0, 15, 0, 1, 0, 0, 0, 1, 0, 7]                                 // ptr, MX IN, TTL 1, RDLEN 7
+            + [0, 1, 2, 0x6D, 0x78, 0xC0, 14]                                          // 1 mx.(ptr to example.)
+            + [0, 0, 41, 0x04, 0xD0, 0, 0, 0, 0, 0, 11]                                 // OPT, 1232, RDLEN 11
+            + [0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2]                                     // ECS 192.0.2.0/24
+        #expect(bytes(try m.encode()) == full)
         for n in 0..<full.count {
             #expect(throws: DNSWireError.self, "prefix of \(n) octets") { try DNSMessage(parsing: buffer(Array(full[0..<n]))) }
         }
-        #expect(try DNSMessage(parsing: buffer(full)) == DNSMessage(parsing: buffer(full)))
+        // The whole message parses into the values above, each built here independently of the codec.
+        let back = try DNSMessage(parsing: buffer(full))
+        #expect(back.header.id == 1 && back.header.flags == 0x8400)
+        #expect(back.questions.map(\.name.description) == ["a.example."])
+        #expect(back.questions.map(\.type.rawValue) == [15] && back.questions.map(\.recordClass.rawValue) == [1])
+        let answer = try #require(back.answers.first)
+        #expect(back.answers.count == 1 && answer.name.description == "a.example." && answer.ttl == 1)
+        guard case .mx(let mx) = answer.data else { Issue.record("not MX: \(answer.data)"); return }
+        #expect(mx.preference == 1 && mx.exchange.description == "mx.example.")
+        #expect(back.authorities.isEmpty && back.additionals.isEmpty)
+        let edns = try #require(back.edns)
+        #expect(edns.udpPayloadSize == 1232 && edns.version == 0 && !edns.dnssecOK && edns.extendedRcode == 0)
+        #expect(edns.options.count == 1)
+        let ecs = try #require(edns.clientSubnet)
+        #expect(ecs.family == .ipv4 && ecs.sourcePrefixLength == 24 && ecs.scopePrefixLength == 0)
+        #expect(ecs.address == [192, 0, 2])
     }
 
     @Test func rejectsTrailingGarbageUnlessAllowed() throws {

@@ -50,11 +50,36 @@ import Testing
         #expect(DNSName("x.").isSubdomain(of: .root))
     }
 
-    @Test func canonicalOrder() {
-        let names: [DNSName] = ["example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.", "z.example.", "*.z.example."]
-        // RFC 4034 section 6.1 example order (subset; \001 and \200 labels omitted).
-        #expect(names.shuffled().sorted() .map { $0.lowercased } == names.map { $0.lowercased }.sorted())
-        #expect(DNSName("example.") < DNSName("a.example."))
-        #expect(DNSName("a.example.") < DNSName("z.example."))
+    /// RFC 4034 section 6.1's example, in the order the RFC gives, written out here rather than
+    /// derived from any ordering the implementation provides.
+    static let rfc4034Order = ["example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.",
+                               "zABC.a.EXAMPLE.", "z.example.", "\\001.z.example.", "*.z.example.", "\\200.z.example."]
+
+    @Test func canonicalOrderIsRFC4034s() throws {
+        let names = try Self.rfc4034Order.map { try DNSName(parsing: $0) }
+        // Every pair, both ways: each name sorts strictly before every later one.
+        for i in names.indices {
+            #expect(!(names[i] < names[i]), "\(names[i]) < itself")
+            for j in names.indices where i < j {
+                #expect(names[i] < names[j], "\(names[i]) should sort before \(names[j])")
+                #expect(!(names[j] < names[i]), "\(names[j]) should not sort before \(names[i])")
+            }
+        }
+        // Sorting any arrangement gives the RFC's list back, case as written.
+        var rng = TestSeed.rng("DNSNameTests.canonicalOrder")
+        for _ in 0..<20 {
+            let shuffled = names.shuffled(using: &rng)
+            #expect(shuffled.sorted().map(\.description) == Self.rfc4034Order,
+                    "sorting \(shuffled.map(\.description)) (\(TestSeed.replay))")
+        }
+        // Case does not order: ASCII letters fold, so "Z" and "z", \065 ("A") and "a" tie.
+        let upper: DNSName = "Z.a.example.", lower: DNSName = "z.a.example.", escaped = try DNSName(parsing: "\\065.x.")
+        #expect(!(upper < lower) && !(lower < upper))
+        #expect(!(escaped < DNSName("a.x.")) && !(DNSName("a.x.") < escaped))
+        // Labels compare as unsigned octets from the right; a name sorts before its subdomains.
+        #expect(DNSName("b.a.") < DNSName("a.b."))
+        #expect(try DNSName(parsing: "\\127.x.") < DNSName(parsing: "\\128.x."))
+        #expect(DNSName("x.") < DNSName("a.x.") && !(DNSName("a.x.") < DNSName("x.")))
+        #expect(DNSName.root < DNSName("a."))
     }
 }
