@@ -351,16 +351,27 @@ public struct ResponseBuilder: Sendable {
         if let hit = cache?.lookup(pool: index, address: key), hit.healthGeneration == generation { return hit }
         let geo = self.geo!
         let pool = geo.pools[index]
-        let placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
-        let ranked = Self.rank(pool, placement: placement, health: repository)
+        var placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
+        let ranked = Self.rank(pool, placement: &placement, health: repository)
         let entry = Self.poolEntry(pool, placement: placement, ranked: ranked, health: repository, generation: generation)
         cache?.insert(pool: index, network: placement.network, entry: entry)
         return entry
     }
 
     /// Ranks a pool's nodes for one placed client, with the pool's current health if it has checks.
-    static func rank(_ pool: GeoPool, placement: GeoContext.ClientPlacement, health: HealthRepository?) -> [GeoSelector.Candidate] {
-        GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network), health: health?.stateLookup())
+    /// The widened answer block (`AnswerScopeMap`) holds only while no cost is scaled by health: with
+    /// a degraded node or a spilling region the client's own deciding network is used instead (its
+    /// cell key, its cache block, its ECS scope), so `placement` may come back narrowed.
+    static func rank(_ pool: GeoPool, placement: inout GeoContext.ClientPlacement,
+                     health: HealthRepository?) -> [GeoSelector.Candidate] {
+        let states = health?.stateLookup()
+        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network),
+                                      health: states)
+        guard placement.network != placement.decidingNetwork,
+              ranked.contains(where: { $0.health == .degraded || $0.regionDegraded }) else { return ranked }
+        placement.network = placement.decidingNetwork
+        return GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network),
+                                health: states)
     }
 
     /// Encodes a pool's answer from its ranking.

@@ -139,6 +139,51 @@ public final class GeoDatabase: @unchecked Sendable {
         if address.isIPv4 && ipVersion == 6 { prefix = max(0, prefix - 96) }
         guard result.found_entry else { return (nil, prefix) }
         var entry = result.entry
+        return (location(&entry), prefix)
+    }
+
+    /// One side of a search-tree node: another node, a data record, or nothing.
+    public enum TreeRecord: Sendable, Equatable {
+        case node(Int)
+        case data(offset: UInt32)
+        case empty
+    }
+
+    /// The two records of search-tree node `index` (left: bit 0), or nil if it cannot be read.
+    public func treeNode(_ index: Int) -> (left: TreeRecord, right: TreeRecord)? {
+        guard index >= 0, index < nodeCount else { return nil }
+        var node = MMDB_search_node_s()
+        guard MMDB_read_node(mmdb, UInt32(index), &node) == MMDB_SUCCESS else { return nil }
+        func record(_ type: UInt8, _ value: UInt64, _ entry: MMDB_entry_s) -> TreeRecord {
+            switch Int32(type) {
+            case MMDB_RECORD_TYPE_SEARCH_NODE: return .node(Int(value))
+            case MMDB_RECORD_TYPE_DATA: return .data(offset: entry.offset)
+            default: return .empty
+            }
+        }
+        return (record(node.left_record_type, node.left_record, node.left_record_entry),
+                record(node.right_record_type, node.right_record, node.right_record_entry))
+    }
+
+    /// Where an IPv4 address's lookup starts: the root of an IPv4 tree, or the node 96 zero bits
+    /// down an IPv6 tree (::/96). Nil if the IPv6 tree holds no IPv4 data.
+    public var ipv4Start: Int? {
+        guard ipVersion == 6 else { return 0 }
+        var index = 0
+        for _ in 0..<96 {
+            guard let n = treeNode(index), case .node(let next) = n.left else { return nil }
+            index = next
+        }
+        return index
+    }
+
+    /// The location a data record gives (what `lookup` returns for addresses that reach it).
+    public func location(dataOffset: UInt32) -> GeoLocation? {
+        var entry = MMDB_entry_s(mmdb: UnsafePointer(mmdb), offset: dataOffset)
+        return location(&entry)
+    }
+
+    private func location(_ entry: inout MMDB_entry_s) -> GeoLocation? {
         // `registered_country` is where the network is registered, not where the client is: used
         // only when the record has no `country` and the operator has not turned it off.
         let country = string(&entry, ["country", "iso_code"])
@@ -147,10 +192,10 @@ public final class GeoDatabase: @unchecked Sendable {
         let city = string(&entry, ["city", "names", "en"])
         guard let lat = double(&entry, ["location", "latitude"]), let lon = double(&entry, ["location", "longitude"]) else {
             // A Country database: no coordinates, but country and continent still place the client.
-            guard country != nil || region != nil else { return (nil, prefix) }
-            return (GeoLocation(latitude: .nan, longitude: .nan, country: country, region: region, city: city), prefix)
+            guard country != nil || region != nil else { return nil }
+            return GeoLocation(latitude: .nan, longitude: .nan, country: country, region: region, city: city)
         }
-        return (GeoLocation(latitude: lat, longitude: lon, country: country, region: region, city: city), prefix)
+        return GeoLocation(latitude: lat, longitude: lon, country: country, region: region, city: city)
     }
 
     private func value(_ entry: inout MMDB_entry_s, _ path: [String]) -> MMDB_entry_data_s? {

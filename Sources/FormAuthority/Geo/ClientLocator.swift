@@ -14,6 +14,11 @@ public struct ClientLocator: Sendable {
         public var source: Source
         /// Prefix length of the network that decided (the ECS scope this location supports).
         public var prefixLength: Int
+        /// Which of `databases` placed the client (nil: the map, or nothing).
+        public var databaseIndex: Int? = nil
+        /// How deep the network map's search went for a miss: the block of that length around
+        /// the address holds no map entry (0 without a map).
+        public var mapMissPrefix: Int = 0
     }
 
     public let networkMap: NetworkMap
@@ -30,12 +35,16 @@ public struct ClientLocator: Sendable {
             return Result(location: location, source: .networkMap, prefixLength: mapHit.prefixLength)
         }
         // The answer is only valid for the network where neither the map nor the database changes.
-        var deepestMiss = networkMap.count > 0 ? mapHit.prefixLength : 0
-        for db in databases {
+        let mapMiss = networkMap.count > 0 ? mapHit.prefixLength : 0
+        var deepestMiss = mapMiss
+        for (index, db) in databases.enumerated() {
             let (location, prefix) = db.lookup(address)
-            if let location { return Result(location: location, source: .database, prefixLength: max(prefix, deepestMiss)) }
+            if let location {
+                return Result(location: location, source: .database, prefixLength: max(prefix, deepestMiss),
+                              databaseIndex: index, mapMissPrefix: mapMiss)
+            }
             deepestMiss = max(deepestMiss, prefix)
         }
-        return Result(location: nil, source: .none, prefixLength: deepestMiss)
+        return Result(location: nil, source: .none, prefixLength: deepestMiss, mapMissPrefix: mapMiss)
     }
 }

@@ -8,10 +8,23 @@ public struct GeoContext: Sendable {
     /// Per pool: the health of its nodes (nil when the pool has no health checks).
     public var health: [HealthRepository?]
 
+    /// Per pool: the widest blocks of the first database over which the pool's answer is the
+    /// same (the ECS scope), built when the context is made; nil without a database.
+    public let answerScopes: [AnswerScopeMap?]
+
     public init(pools: [GeoPool], locator: ClientLocator, health: [HealthRepository?]? = nil) {
         self.pools = pools
         self.locator = locator
         self.health = health ?? pools.map { _ in nil }
+        answerScopes = pools.map { pool in
+            // Each signature ranks every node: bound the load-time work to about 10^8 node costs.
+            locator.databases.first.flatMap { db in
+                AnswerScopeMap(database: db, emptyIsDecided: locator.databases.count == 1,
+                               maxSignatures: 100_000_000 / max(pool.nodes.count, 1)) { found in
+                    GeoSelector.orderSignature(pool, client: GeoContext.effectiveLocation(pool, found: found).location)
+                }
+            }
+        }
     }
 
     /// Pool owner names -> pool index, for the engine.
@@ -27,8 +40,12 @@ public struct GeoContext: Sendable {
         public var viaClientSubnet: Bool
         public var location: GeoLocation?
         public var source: String
-        /// The network that decided the placement (the cache key and the ECS scope).
+        /// The block the answer holds for (the cache key, the cell key and the ECS scope): the
+        /// widest around the client with the same answer.
         public var network: IPNetwork
+        /// The network that decided the location itself (a database record or map entry, or the
+        /// empty block around a miss): `network` falls back to it when health scales costs.
+        public var decidingNetwork: IPNetwork
     }
 
     /// Places a client: ECS address when present and allowed, else the query's source address;
@@ -41,11 +58,29 @@ public struct GeoContext: Sendable {
             viaECS = true
         }
         let found = locator.locate(address)
-        var location = found.location
-        var how = (viaECS ? "ECS " : "source ") + "\(address) -> " + found.source.rawValue
+        let (location, note) = Self.effectiveLocation(pool, found: found.location)
+        let how = (viaECS ? "ECS " : "source ") + "\(address) -> " + found.source.rawValue + note
+        let deciding = min(found.prefixLength, address.bitLength)
+        var prefix = deciding
+        // The widest block around the address over which the first database gives the same answer
+        // (never narrower than the map's empty block, never wider than where the map has entries).
+        if let scopes = answerScopes[pools.firstIndex { $0.name == pool.name } ?? 0],
+           found.databaseIndex == 0 || (found.source == .none && locator.databases.count == 1),
+           let uniform = scopes.uniformPrefix(address) {
+            prefix = min(prefix, max(uniform, found.mapMissPrefix))
+        }
+        return ClientPlacement(address: address, viaClientSubnet: viaECS, location: location, source: how,
+                               network: IPNetwork(address: address, prefixLength: prefix),
+                               decidingNetwork: IPNetwork(address: address, prefixLength: deciding))
+    }
+
+    /// Where a client found at `found` (nil: not found) is placed for `pool`: a record without
+    /// coordinates goes to the centroid of the pool's nodes in its country, else its region; with
+    /// neither, or nothing found, the pool's default location. Also what to say about it.
+    static func effectiveLocation(_ pool: GeoPool, found: GeoLocation?) -> (location: GeoLocation?, note: String) {
+        var location = found
+        var how = ""
         if let partial = location, !partial.hasCoordinates {
-            // Country known, coordinates not (a Country database): the centroid of the pool's
-            // nodes in that country, else in that region; the country/region still drive the biases.
             // A field the database does not give matches nothing: a nil continent is not the region
             // of every node without one.
             let country = partial.country, region = partial.region
@@ -72,9 +107,7 @@ public struct GeoContext: Sendable {
                 how += " -> no default: ranked by weight only"
             }
         }
-        let prefix = min(found.prefixLength, address.bitLength)
-        return ClientPlacement(address: address, viaClientSubnet: viaECS, location: location, source: how,
-                               network: IPNetwork(address: address, prefixLength: prefix))
+        return (location, how)
     }
 
     /// The cell key for tie-breaking: the deciding network, folded to 64 bits.

@@ -15,9 +15,9 @@ public enum GeoExplainer {
         guard let index = geo.poolNames[name] else { throw .noPool(name) }
         let pool = geo.pools[index]
         let ecs = clientSubnet.map { ($0.address, $0.prefixLength) }
-        let placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
+        var placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
         let repository = geo.health[index]
-        let ranked = ResponseBuilder.rank(pool, placement: placement, health: repository)
+        let ranked = ResponseBuilder.rank(pool, placement: &placement, health: repository)
         let entry = ResponseBuilder.poolEntry(pool, placement: placement, ranked: ranked, health: repository)
         var out: [String] = []
         let p = pool.policy

@@ -85,6 +85,29 @@ public enum GeoSelector {
         return enabled + down + candidates.filter { !$0.node.enabled }
     }
 
+    /// What decides a client's answer, as a value two locations can be compared by: the enabled
+    /// nodes (by index in the pool) in rank order with every healthy node, grouped where the costs
+    /// tie (the tie-break then depends only on the client's network). Two locations with the same
+    /// signature get the same answer for the same network while no node is degraded and no region
+    /// spills (those scale costs, which can reorder differently); removing down nodes keeps the
+    /// order of the rest, so it holds under failures too.
+    public static func orderSignature(_ pool: GeoPool, client: GeoLocation?) -> [[Int32]] {
+        let ranked = rank(pool, client: client, cellKey: 0)
+        let index = Dictionary(pool.nodes.enumerated().map { ($1.id, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        var groups: [[Int32]] = []
+        var groupCost = -Double.infinity
+        for c in ranked where c.node.enabled {
+            let id = index[c.node.id] ?? -1
+            if let last = groups.indices.last, abs(c.cost - groupCost) <= 1e-9 * max(c.cost, groupCost) {
+                groups[last].append(id)
+            } else {
+                groups.append([id])
+                groupCost = c.cost
+            }
+        }
+        return groups.map { $0.sorted() }
+    }
+
     /// The nodes to answer with for one address family, best first, at most `maxAnswers`.
     /// Ranked over the nodes that have an address of that family, so AAAA is never short
     /// because the best nodes happen to be IPv4-only.
