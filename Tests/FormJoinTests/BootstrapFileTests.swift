@@ -107,6 +107,7 @@ import Testing
         let listener = LoopbackListener()   // connect(0.0.0.0:port) would reach it
         var settings = ProbeSettings()
         settings.probesPerCandidate = 1
+        settings.deadline = 60  // never the limit here, however busy the machine
         let stats = await Prober.probe([Endpoint(host: "not-an-ip", port: listener.port),
                                         Endpoint(host: "127.0.0.1", port: listener.port)], settings: settings)
         #expect(!stats[0].reachable)

@@ -16,10 +16,12 @@ import Testing
     @Test func aServerWithNoListenerIsRefusedAtOnceNotATimeout() async throws {
         let dead = "127.0.0.1:\(FakeDNSServer.closedPort())"
         let start = monotonicNow()
-        let result = await resolver([dead], timeout: 2).lookup("x.test.", type: .a)
+        let result = await resolver([dead], timeout: 30).lookup("x.test.", type: .a)
         #expect(result.failureValue == .connectionRefused)
         #expect(result.failureValue?.status == "refused")
-        #expect(monotonicNow() - start < 0.5)   // two rounds of a 2 s (then 4 s) timeout, were they waited out
+        // Waiting out the timeouts would take 30 s + 60 s; the refusal comes back in about 1 ms. The
+        // bound is one timeout, not a speed: a busy test machine cannot make it fail.
+        #expect(monotonicNow() - start < 30)
     }
 
     @Test func aRefusingServerPassesToTheNextOneAtOnce() async throws {
@@ -27,9 +29,9 @@ import Testing
         defer { live.stop() }
         let start = monotonicNow()
         let dead = "127.0.0.1:\(FakeDNSServer.closedPort())"
-        let r = try await resolver([dead, live.endpoint], timeout: 2).resolve("x.test.", type: .a)
+        let r = try await resolver([dead, live.endpoint], timeout: 30).resolve("x.test.", type: .a)
         #expect(r.server.description == live.endpoint)
-        #expect(monotonicNow() - start < 0.5)
+        #expect(monotonicNow() - start < 30, "the refusing server's timeout was waited out")
     }
 
     @Test func aTimeoutAmongRefusalsIsStillATimeout() async throws {
@@ -64,13 +66,18 @@ import Testing
         let counter = Counter()
         let server = try FakeDNSServer { q, _, _ in
             counter.increment()
-            return [FakeDNSServer.reply(to: q, answers: [a("ttl.test.", "192.0.2.4", ttl: 1)])]
+            let ttl: UInt32 = q.questions.first?.name == "long.test." ? 3600 : 1
+            return [FakeDNSServer.reply(to: q, answers: [a(q.questions[0].name.description, "192.0.2.4", ttl: ttl)])]
         }
         defer { server.stop() }
-        let r = resolver([server.endpoint], timeout: 1)
+        let r = resolver([server.endpoint], timeout: 5)
+        // Within its TTL an answer comes from the cache (an hour: no machine is that slow)...
+        _ = try await r.resolve("long.test.", type: .a)
+        #expect(try await r.resolve("long.test.", type: .a).fromCache && counter.value == 1)
+        // ...and after it, from the server again.
         _ = try await r.resolve("ttl.test.", type: .a)
-        #expect(try await r.resolve("ttl.test.", type: .a).fromCache && counter.value == 1)
-        try await Task.sleep(for: .milliseconds(1050))
-        #expect(try await !r.resolve("ttl.test.", type: .a).fromCache && counter.value == 2)
+        #expect(counter.value == 2)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await !r.resolve("ttl.test.", type: .a).fromCache && counter.value == 3)
     }
 }
