@@ -442,3 +442,106 @@ extension HealthIntegrationTests {
         #expect(missing.status != 0 && missing.output.contains("management.token_file"))
     }
 }
+
+/// Attacks on the management API (issue 19.3, 19.4): pipelined requests that are never read, more
+/// connections than the cap, and file descriptors run out under the health checker's feet.
+@Suite(.serialized) struct ManagementAPIAbuseTests {
+    static let token = ManagementAPITests.token
+
+    func start(_ dir: String, checkPort: Int? = nil) throws -> (ServerProcess, String) {
+        let health = checkPort.map { "{check: tcp, port: \($0), interval_ms: 200, timeout_ms: 100, fall: 2}" } ?? "{check: none}"
+        try """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
+        management: {listen: "127.0.0.1:0", token: \(Self.token)}
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            health: \(health)
+            nodes: [{id: n1, ipv4: 127.0.0.35, latitude: 1, longitude: 1}]
+        """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        return (dns, try HealthIntegrationTests.apiAddress(dns))
+    }
+
+    static func connect(_ api: String, receiveBuffer: Int32? = nil) throws -> Int32 {
+        let colon = api.lastIndex(of: ":")!
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(4)) }
+        try WireClient.connect(fd, host: String(api[..<colon]), port: Int(api[api.index(after: colon)...])!)
+        return fd
+    }
+
+    static func rssKiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    @Test func pipelinedRequestsThatAreNeverReadCannotGrowTheServer() throws {
+        let dir = Harness.tempDirectory()
+        let (dns, api) = try start(dir)
+        defer { dns.stop() }
+        let before = Self.rssKiB(dns.process.processIdentifier)
+        let fd = try Self.connect(api, receiveBuffer: 4096)
+        defer { close(fd) }
+        let batch = Array(String(repeating: "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", count: 2000).utf8)
+        var sent = 0
+        let deadline = Date().addingTimeInterval(5)
+        while sent < 300, Date() < deadline {
+            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if n < 0 { usleep(20_000); continue }
+            sent += 1
+        }
+        usleep(500_000)
+        let grown = Self.rssKiB(dns.process.processIdentifier) - before
+        #expect(grown < 32 * 1024, "form-dns grew by \(grown) KiB for \(sent * 2000) unread requests")
+        // DNS is still answered meanwhile.
+        let m = try parse(try #require(try WireClient.udp(wire("www.formation.test.", .a), port: dns.udpPort)))
+        #expect(m.rcode == .noError)
+    }
+
+    @Test func connectionsPastTheCapAreClosed() throws {
+        let dir = Harness.tempDirectory()
+        let (dns, api) = try start(dir)
+        defer { dns.stop() }
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for _ in 0..<80 { fds.append(try Self.connect(api)) }
+        // The first 64 stay open (until the 10 s request deadline); the rest are closed at once.
+        usleep(500_000)
+        var closed = 0
+        for fd in fds {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var b: UInt8 = 0
+            if poll(&pfd, 1, 0) == 1, recv(fd, &b, 1, 0) == 0 { closed += 1 }
+        }
+        #expect(closed == 16, "\(closed) of 80 connections were closed")
+    }
+
+    /// Out of file descriptors, the checker cannot open its sockets: that is logged, and the node
+    /// it could not check stays in the answers (it was counted as down before, draining the pool).
+    @Test func aCheckerOutOfDescriptorsNeverMarksNodesDown() throws {
+        let dir = Harness.tempDirectory()
+        let port = Harness.freePort()
+        let node = try ServerProcess(executable: HealthIntegrationTests.fakeNode, arguments: ["--listen", "127.0.0.35:\(port)"],
+                                     logPath: dir + "/node.log")
+        defer { node.stop() }
+        try waitFor { node.log.contains("listening on") }
+        let (dns, api) = try start(dir, checkPort: port)
+        defer { dns.stop() }
+        try waitFor { dns.log.contains("n1 unknown -> healthy") }
+        let pid = dns.process.processIdentifier
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+        let limit = try Harness.run("/usr/bin/prlimit", ["--pid", "\(pid)", "--nofile=\(open + 2):\(open + 2)"])
+        #expect(limit.status == 0, "\(limit.output)")
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for _ in 0..<20 { fds.append(try Self.connect(api)) }  // take the last descriptors
+        try waitFor(seconds: 10) { dns.log.contains("health check of n1 not run") }
+        usleep(600_000)  // several more check intervals
+        #expect(!dns.log.contains("n1 healthy -> unhealthy"))
+        let m = try parse(try #require(try WireClient.udp(wire("entry.formation.test.", .a), port: dns.udpPort)))
+        #expect(m.answers.map(\.data.description) == ["127.0.0.35"])
+    }
+}
