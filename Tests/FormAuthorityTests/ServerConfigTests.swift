@@ -61,6 +61,46 @@ import Testing
                                                           "server.tcp_max_connections", "management.listen", "management.token"])
     }
 
+    /// Metric names in push rules follow the API's rule, so a name with a newline never reaches a log;
+    /// HTTPS settings and the TCP limits parse with their ranges; a relative CA file is taken from the
+    /// config's directory.
+    @Test func pushRulesHTTPSAndTCPSettings() throws {
+        func config(_ pool: String, server: String = "{}") -> String {
+            """
+            server: \(server)
+            zones: [{origin: formation.test, file: \(FixturePaths.demoZone)}]
+            pools:
+              - names: [entry.formation.test]
+                health: \(pool)
+                nodes: [{id: a, ipv4: 127.0.0.1, latitude: 1, longitude: 1}]
+            """
+        }
+        for bad in ["CPU", "cpu load", "cpu\\nx", String(repeating: "a", count: 65), ""] {
+            let yaml = config("{check: none, push: {rules: [{metric: \"\(bad)\", above: 1}]}}")
+            do {
+                _ = try ServerConfig.parse(yaml: yaml, file: "c.yaml")
+                Issue.record("metric '\(bad)' accepted")
+            } catch {
+                #expect(error.description.contains("metric") && error.description.contains("a-z, 0-9 and _"), "\(error)")
+            }
+        }
+        let https = try ServerConfig.parse(yaml: config("{check: https, tls_ca_file: ca.pem, tls_server_name: n.test}",
+                                                        server: "{tcp_message_timeout_ms: 700, tcp_max_connections_per_client: 3}"),
+                                           file: "/etc/form-dns/c.yaml")
+        let health = try #require(https.geo.pools.first?.health)
+        #expect(health.tlsVerify && health.tlsCAFile == "/etc/form-dns/ca.pem" && health.tlsServerName == "n.test")
+        #expect(https.tcpMessageTimeoutMilliseconds == 700 && https.tcpMaxConnectionsPerClient == 3)
+        let defaults = try ServerConfig.parse(yaml: config("{check: https}"), file: "c.yaml")
+        #expect(defaults.geo.pools.first?.health?.tlsVerify == true)
+        #expect(defaults.tcpMessageTimeoutMilliseconds == 5000 && defaults.tcpMaxConnectionsPerClient == 32)
+        do {
+            _ = try ServerConfig.parse(yaml: config("{check: none}", server: "{tcp_message_timeout_ms: 5}"), file: "c.yaml")
+            Issue.record("a 5 ms message deadline accepted")
+        } catch {
+            #expect(error.description.contains("server.tcp_message_timeout_ms"))
+        }
+    }
+
     @Test func reportsInvalidYAMLWithLine() {
         do {
             _ = try ServerConfig.parse(yaml: "listen: [\nzones: {", file: "y.yaml")
