@@ -73,18 +73,14 @@ public struct DNSQueryView: Sendable {
         }
         // QNAME: plain labels only. A pointer here could only point into the header.
         var i = 12
-        var hash: UInt64 = 0xcbf29ce484222325
+        var hash = FoldedNameHash.start
         while true {
             guard i < n else { return }
             let len = Int(p[i])
-            hash = (hash ^ UInt64(len)) &* 0x100000001b3
+            hash = FoldedNameHash.step(hash, p[i])
             if len == 0 { i += 1; break }
             guard len <= 63, i + 1 + len < n else { return }
-            for k in (i + 1)...(i + len) {
-                let b = p[k]
-                let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
-                hash = (hash ^ UInt64(folded)) &* 0x100000001b3
-            }
+            for k in (i + 1)...(i + len) { hash = FoldedNameHash.step(hash, p[k]) }
             i += 1 + len
             guard i - 12 < 255 else { return }
         }
@@ -237,12 +233,27 @@ public struct DNSQueryView: Sendable {
     }
 }
 
-/// FNV-1a over case-folded name wire bytes: the same function `DNSQueryView` applies to QNAME.
-public func foldedNameHash(_ wire: [UInt8]) -> UInt64 {
-    var hash: UInt64 = 0xcbf29ce484222325
-    for b in wire {
-        let folded = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
-        hash = (hash ^ UInt64(folded)) &* 0x100000001b3
+/// FNV-1a over case-folded name wire bytes: the one hash the answer table is keyed by, computed
+/// by `DNSQueryView` while it parses QNAME and by everyone else through these functions.
+public enum FoldedNameHash {
+    public static let start: UInt64 = 0xcbf29ce484222325
+
+    /// One octet more: ASCII letters folded to lower case (label lengths, at most 63, never are).
+    @inline(__always)
+    public static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
+        let folded = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+        return (hash ^ UInt64(folded)) &* 0x100000001b3
     }
-    return hash
+
+    @inline(__always)
+    public static func hash(_ wire: UnsafeRawBufferPointer) -> UInt64 {
+        var h = start
+        for b in wire { h = step(h, b) }
+        return h
+    }
+}
+
+/// `FoldedNameHash` of a name's wire form.
+public func foldedNameHash(_ wire: [UInt8]) -> UInt64 {
+    wire.withUnsafeBytes { FoldedNameHash.hash($0) }
 }

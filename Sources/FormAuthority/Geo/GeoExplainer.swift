@@ -17,8 +17,8 @@ public enum GeoExplainer {
         let ecs = clientSubnet.map { ($0.address, $0.prefixLength) }
         var placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
         let repository = geo.health[index]
-        let ranked = ResponseBuilder.rank(pool, placement: &placement, health: repository)
-        let entry = ResponseBuilder.poolEntry(pool, placement: placement, ranked: ranked, health: repository)
+        let ranked = PoolAnswerer.rank(pool, placement: &placement, health: repository)
+        let entry = PoolAnswerer.entry(pool, placement: placement, ranked: ranked, health: repository)
         var out: [String] = []
         let p = pool.policy
         out.append("pool \(pool.name) (\(pool.names.map(\.description).joined(separator: ", "))): strategy \(p.strategy.name), "

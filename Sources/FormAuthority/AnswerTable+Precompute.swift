@@ -1,0 +1,57 @@
+import DNSWire
+import DNSZone
+
+extension AnswerTable {
+    /// Precomputes every answer that depends only on (name, type): each owner's types, ANY, a
+    /// shared NODATA for other types, empty non-terminals and delegations. Whatever is not in the
+    /// table (NXDOMAIN, wildcard expansions, names below cuts) takes the general path.
+    init(precomputing engine: AuthorityEngine) {
+        self.init(expectedCount: engine.zones.reduce(0) { $0 + $1.nodes.count * 3 })
+        func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil) {
+            let q = DNSQuestion(name: name.lowercased, type: type)
+            let resolution = engine.resolve(q)
+            let key = key ?? AnswerKey(qtype: type.rawValue)
+            if let pool = resolution.pool {
+                // A pool name itself: marked for per-client answers. A CNAME chain into a pool is
+                // left to the general path, which appends the pool's records per query.
+                if resolution.answers.isEmpty { insert(name: name, key: key, template: .poolMarker(pool)) }
+                return
+            }
+            insert(name: name, key: key, template: AnswerTemplate(question: q, resolution: resolution))
+        }
+        for zone in engine.zones.reversed() {
+            // Structure entries: every existing name (and the apex) says how to answer names below it
+            // that do not exist, so NXDOMAIN and REFUSED need neither the engine nor an allocation.
+            let nxDomain = AnswerTemplate.negative(soa: zone.negativeSOA, rcode: .nxDomain)
+            for name in zone.allNames + [zone.origin] where engine.zone(for: name)?.origin == zone.origin {
+                let general = zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
+                insert(name: name, key: .structure, template: .structure(general ? .general : .nxDomain(nxDomain)))
+            }
+            for name in zone.allNames where engine.zone(for: name)?.origin == zone.origin {
+                let node = zone.nodes[name]
+                var types = Set(node?.types ?? [])
+                types.formUnion([.a, .aaaa, .any])
+                // At a zone cut the parent answers DS itself (RFC 4035 3.1.4.1); every other type is
+                // the same referral.
+                if zone.delegation(covering: name) == name { types.insert(.ds) }
+                if let target = node?[.cname]?.records.first?.targetName, let t = zone.nodes[target] {
+                    types.formUnion(t.types)
+                }
+                for t in types { add(name, t) }
+                // A name with a CNAME answers other types from its target's node: no shared entry.
+                // Otherwise every type not listed above gets the same answer, so it is computed once,
+                // for a type the name does not hold.
+                if node?[.cname] == nil, let absent = Self.typeAbsent(from: types) {
+                    add(name, absent, key: .otherTypes)
+                }
+            }
+        }
+    }
+
+    /// A private-use type (RFC 6895) not in `types`: the engine gives it no special meaning, so its
+    /// answer is the one every unlisted type gets. Nil only if a name holds all 255 of them.
+    static func typeAbsent(from types: Set<RecordType>) -> RecordType? {
+        for raw in UInt16(0xFF00)...UInt16(0xFFFE) where !types.contains(RecordType(raw)) { return RecordType(raw) }
+        return nil
+    }
+}
