@@ -7,9 +7,11 @@ import PackageDescription
 /// depend on (DNSWire, DNSZone, GeoIP, FormJoin) carry no such flags.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+// Linux only: the servers and the join client call Glibc and Linux socket options directly
+// (recvmmsg, SO_ATTACH_REUSEPORT_CBPF, IP_PMTUDISC_OMIT, sched_setattr via CFormSocket's
+// linux/filter.h). No Apple platform is declared because none would build.
 let package = Package(
     name: "formation-anycast",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "DNSWire", targets: ["DNSWire"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),

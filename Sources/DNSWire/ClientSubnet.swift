@@ -27,7 +27,8 @@ public struct ClientSubnet: Hashable, Sendable {
     /// Builds an option from a full address (4 or 16 octets), truncating it to `sourcePrefixLength`.
     public init?(family: Family, fullAddress: [UInt8], sourcePrefixLength: UInt8, scopePrefixLength: UInt8 = 0) {
         guard fullAddress.count * 8 == family.bitLength, Int(sourcePrefixLength) <= family.bitLength,
-              Int(scopePrefixLength) <= family.bitLength else { return nil }
+            Int(scopePrefixLength) <= family.bitLength
+        else { return nil }
         self.family = family
         self.sourcePrefixLength = sourcePrefixLength
         self.scopePrefixLength = scopePrefixLength

@@ -65,8 +65,10 @@ public struct DNSHeader: Hashable, Sendable {
     public var authorityCount: UInt16
     public var additionalCount: UInt16
 
-    public init(id: UInt16 = 0, flags: UInt16 = 0, questionCount: UInt16 = 0, answerCount: UInt16 = 0,
-                authorityCount: UInt16 = 0, additionalCount: UInt16 = 0) {
+    public init(
+        id: UInt16 = 0, flags: UInt16 = 0, questionCount: UInt16 = 0, answerCount: UInt16 = 0,
+        authorityCount: UInt16 = 0, additionalCount: UInt16 = 0
+    ) {
         self.id = id
         self.flags = flags
         self.questionCount = questionCount

@@ -13,8 +13,10 @@ public struct DNSMessage: Hashable, Sendable {
     public var additionals: [DNSResourceRecord]
     public var edns: EDNS?
 
-    public init(header: DNSHeader = DNSHeader(), questions: [DNSQuestion] = [], answers: [DNSResourceRecord] = [],
-                authorities: [DNSResourceRecord] = [], additionals: [DNSResourceRecord] = [], edns: EDNS? = nil) {
+    public init(
+        header: DNSHeader = DNSHeader(), questions: [DNSQuestion] = [], answers: [DNSResourceRecord] = [],
+        authorities: [DNSResourceRecord] = [], additionals: [DNSResourceRecord] = [], edns: EDNS? = nil
+    ) {
         self.header = header
         self.questions = questions
         self.answers = answers
@@ -88,7 +90,9 @@ public struct DNSMessage: Hashable, Sendable {
         return writer.buffer
     }
 
-    public func encode(into writer: inout DNSWireWriter, maxSize: Int? = nil, additionalRequired: Bool = false) throws(DNSWireError) {
+    public func encode(into writer: inout DNSWireWriter, maxSize: Int? = nil, additionalRequired: Bool = false)
+        throws(DNSWireError)
+    {
         let limit = min(maxSize ?? 65535, 65535)
         let ednsSize = edns?.wireSize ?? 0
         var h = header

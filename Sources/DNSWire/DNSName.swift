@@ -56,7 +56,10 @@ public struct DNSName: Sendable, CustomStringConvertible {
             self = origin
             return
         }
-        if bytes == [UInt8(ascii: ".")] { self = .root; return }
+        if bytes == [UInt8(ascii: ".")] {
+            self = .root
+            return
+        }
         guard !bytes.isEmpty else { throw PresentationError("empty name") }
         var labels: [[UInt8]] = []
         var current: [UInt8] = []
@@ -104,7 +107,10 @@ public struct DNSName: Sendable, CustomStringConvertible {
 
     public var labelCount: Int {
         var n = 0, i = 0
-        while wire[i] != 0 { n += 1; i += 1 + Int(wire[i]) }
+        while wire[i] != 0 {
+            n += 1
+            i += 1 + Int(wire[i])
+        }
         return n
     }
 
@@ -158,7 +164,7 @@ public struct DNSName: Sendable, CustomStringConvertible {
             for b in label {
                 switch b {
                 case UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: ";"),
-                     UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "$"), UInt8(ascii: "@"):
+                    UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "$"), UInt8(ascii: "@"):
                     out.append("\\")
                     out.append(Character(Unicode.Scalar(b)))
                 case 0x21...0x7E:
@@ -177,7 +183,8 @@ public struct DNSName: Sendable, CustomStringConvertible {
         var i = a.startIndex, j = b.startIndex
         while i < a.endIndex {
             if asciiLower(a[i]) != asciiLower(b[j]) { return false }
-            i += 1; j += 1
+            i += 1
+            j += 1
         }
         return true
     }

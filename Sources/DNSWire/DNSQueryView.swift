@@ -78,7 +78,10 @@ public struct DNSQueryView: Sendable {
             guard i < n else { return }
             let len = Int(p[i])
             hash = FoldedNameHash.step(hash, p[i])
-            if len == 0 { i += 1; break }
+            if len == 0 {
+                i += 1
+                break
+            }
             guard len <= 63, i + 1 + len < n else { return }
             for k in (i + 1)...(i + len) { hash = FoldedNameHash.step(hash, p[k]) }
             i += 1 + len
@@ -91,7 +94,10 @@ public struct DNSQueryView: Sendable {
         qclass = u16(i + 2)
         i += 4
         questionEnd = i
-        if opcode != 0 { disposition = .notImp; return }
+        if opcode != 0 {
+            disposition = .notImp
+            return
+        }
 
         // Skip answer and authority records (unusual in a query, but legal).
         var skip = Int(an) + Int(ns)
@@ -134,7 +140,9 @@ public struct DNSQueryView: Sendable {
                 let source = Int(p[i + 2]), scope = Int(p[i + 3])
                 let maxBits = family == 1 ? 32 : family == 2 ? 128 : 0
                 // RFC 7871 7.1.1: unknown family, over-long prefixes or a wrongly sized address -> FORMERR.
-                guard maxBits > 0, source <= maxBits, scope <= maxBits, len - 4 == (source + 7) / 8 else { return false }
+                guard maxBits > 0, source <= maxBits, scope <= maxBits, len - 4 == (source + 7) / 8 else {
+                    return false
+                }
                 var high: UInt64 = 0, low: UInt64 = 0
                 for k in 0..<(len - 4) {
                     let b = UInt64(p[i + 4 + k])
@@ -176,7 +184,10 @@ public struct DNSQueryView: Sendable {
         while true {
             guard i < n else { return nil }
             let len = Int(p[i])
-            if len == 0 { i += 1; break }
+            if len == 0 {
+                i += 1
+                break
+            }
             if len & 0xC0 == 0xC0 {
                 guard i + 2 <= n, followPointer(p, at: i, nameLength: nameLength) else { return nil }
                 i += 2
@@ -193,7 +204,8 @@ public struct DNSQueryView: Sendable {
         let rdlength = Int(UInt16(p[i + 8]) << 8 | UInt16(p[i + 9]))
         let rdataStart = i + 10
         guard rdataStart + rdlength <= n else { return nil }
-        return RecordSpan(type: type, ownerIsRoot: ownerIsRoot, fixedStart: i, rdataStart: rdataStart, end: rdataStart + rdlength)
+        return RecordSpan(
+            type: type, ownerIsRoot: ownerIsRoot, fixedStart: i, rdataStart: rdataStart, end: rdataStart + rdlength)
     }
 
     /// Checks the rest of a name reached through the pointer at `at`, with `nameLength` octets
@@ -229,7 +241,8 @@ public struct DNSQueryView: Sendable {
             let word = k < 8 ? ecsAddressHigh : ecsAddressLow
             full.append(UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))))
         }
-        return ClientSubnet(family: family, fullAddress: full, sourcePrefixLength: ecsSourcePrefix, scopePrefixLength: ecsScopePrefix)
+        return ClientSubnet(
+            family: family, fullAddress: full, sourcePrefixLength: ecsSourcePrefix, scopePrefixLength: ecsScopePrefix)
     }
 }
 

@@ -15,7 +15,9 @@ public struct DNSResourceRecord: Hashable, Sendable, CustomStringConvertible {
     public var type: RecordType { data.type }
 
     /// Reads one record; OPT pseudo-records are returned as `.unknown` RDATA for the caller to lift.
-    public static func read(from reader: inout DNSWireReader) throws(DNSWireError) -> (DNSResourceRecord, rawClass: UInt16, rawTTL: UInt32) {
+    public static func read(from reader: inout DNSWireReader) throws(DNSWireError) -> (
+        DNSResourceRecord, rawClass: UInt16, rawTTL: UInt32
+    ) {
         let name = try reader.readName()
         let type = RecordType(try reader.readUInt16("record type"))
         let rawClass = try reader.readUInt16("record class")

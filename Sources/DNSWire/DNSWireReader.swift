@@ -50,7 +50,9 @@ public struct DNSWireReader {
         return v
     }
 
-    public mutating func readBytes(_ n: Int, _ field: @autoclosure () -> String = "bytes") throws(DNSWireError) -> [UInt8] {
+    public mutating func readBytes(_ n: Int, _ field: @autoclosure () -> String = "bytes") throws(DNSWireError)
+        -> [UInt8]
+    {
         guard n >= 0, offset + n <= count, let v = buffer.getBytes(at: base + offset, length: n) else {
             throw .truncated(field: field())
         }

@@ -38,7 +38,10 @@ public struct DNSWireWriter {
     /// true. Either way the suffixes written become targets for later names.
     public mutating func write(name: DNSName, compress: Bool = true) {
         let wire = name.wire
-        guard compressionEnabled else { buffer.writeBytes(wire); return }
+        guard compressionEnabled else {
+            buffer.writeBytes(wire)
+            return
+        }
         let folded = wire.map(asciiLower)
         var i = 0
         while wire[i] != 0 {

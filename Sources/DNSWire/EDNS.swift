@@ -20,8 +20,10 @@ public struct EDNS: Hashable, Sendable {
     /// DNS flag day 2020: a payload that avoids IP fragmentation on nearly every path.
     public static let defaultPayloadSize: UInt16 = 1232
 
-    public init(udpPayloadSize: UInt16 = EDNS.defaultPayloadSize, extendedRcode: UInt8 = 0, version: UInt8 = 0,
-                dnssecOK: Bool = false, options: [EDNSOption] = []) {
+    public init(
+        udpPayloadSize: UInt16 = EDNS.defaultPayloadSize, extendedRcode: UInt8 = 0, version: UInt8 = 0,
+        dnssecOK: Bool = false, options: [EDNSOption] = []
+    ) {
         self.udpPayloadSize = udpPayloadSize
         self.extendedRcode = extendedRcode
         self.version = version
@@ -83,7 +85,11 @@ public enum EDNSOption: Hashable, Sendable {
 
     public init(code: UInt16, data: [UInt8]) {
         if code == ClientSubnet.optionCode {
-            if let s = ClientSubnet(optionData: data) { self = .clientSubnet(s) } else { self = .malformedClientSubnet(data) }
+            if let s = ClientSubnet(optionData: data) {
+                self = .clientSubnet(s)
+            } else {
+                self = .malformedClientSubnet(data)
+            }
         } else {
             self = .unknown(code: code, data: data)
         }

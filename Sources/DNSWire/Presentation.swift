@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One whitespace-separated field of a master-file record (RFC 1035 section 5.1), with escapes
@@ -61,7 +61,8 @@ public enum Presentation {
         for b in bytes {
             switch b {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                s.append("\\"); s.append(Character(Unicode.Scalar(b)))
+                s.append("\\")
+                s.append(Character(Unicode.Scalar(b)))
             case 0x20...0x7E: s.append(Character(Unicode.Scalar(b)))
             default: s.append("\\" + decimal3(b))
             }
@@ -127,7 +128,10 @@ public enum Presentation {
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789ABCDEF")
         var s = ""
-        for b in bytes { s.append(digits[Int(b >> 4)]); s.append(digits[Int(b & 0xF)]) }
+        for b in bytes {
+            s.append(digits[Int(b >> 4)])
+            s.append(digits[Int(b & 0xF)])
+        }
         return s
     }
 
@@ -142,7 +146,12 @@ public enum Presentation {
             case 0x61...0x66: v = c - 0x61 + 10
             default: return nil
             }
-            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
+            if let h = high {
+                out.append(h << 4 | v)
+                high = nil
+            } else {
+                high = v
+            }
         }
         return high == nil ? out : nil
     }
@@ -195,7 +204,8 @@ public enum HostPortText {
             port = p
         }
         guard (0...65535).contains(port),
-              IPAddressText.parseIPv4(host) != nil || IPAddressText.parseIPv6(host) != nil else { return nil }
+            IPAddressText.parseIPv4(host) != nil || IPAddressText.parseIPv6(host) != nil
+        else { return nil }
         return (host, port)
     }
 }
@@ -215,15 +225,19 @@ public enum SockaddrText {
     /// Calls `body` with `host:port` as a `sockaddr_in6` if `host` has a colon, else a
     /// `sockaddr_in`, and its length. Throws, without calling `body`, if `host` is not a literal
     /// address of that family.
-    public static func with<T>(host: String, port: UInt16,
-                               _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws(InvalidAddress) -> T {
+    public static func with<T>(
+        host: String, port: UInt16,
+        _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
+    ) throws(InvalidAddress) -> T {
         if host.contains(":") {
             var a = sockaddr_in6()
             a.sin6_family = sa_family_t(AF_INET6)
             a.sin6_port = port.bigEndian
             guard inet_pton(AF_INET6, host, &a.sin6_addr) == 1 else { throw InvalidAddress(host: host) }
             let length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
+            return withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+            }
         }
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)

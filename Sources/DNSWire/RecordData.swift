@@ -78,7 +78,9 @@ public enum RData: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Decodes RDATA of `type`; RDLENGTH must be consumed exactly.
-    public static func decode(type: RecordType, from reader: inout DNSWireReader, length: Int) throws(DNSWireError) -> RData {
+    public static func decode(type: RecordType, from reader: inout DNSWireReader, length: Int) throws(DNSWireError)
+        -> RData
+    {
         guard length <= reader.remaining else { throw .truncated(field: "RDATA of \(type)") }
         let end = reader.offset + length
         let data: RData
@@ -94,7 +96,9 @@ public enum RData: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses master-file RDATA for `type`. Any type accepts the RFC 3597 `\# <len> <hex>` form.
-    public static func parse(type: RecordType, tokens: [PresentationToken], origin: DNSName?) throws(PresentationError) -> RData {
+    public static func parse(type: RecordType, tokens: [PresentationToken], origin: DNSName?) throws(PresentationError)
+        -> RData
+    {
         if let first = tokens.first, first.text == "\\#", !first.quoted {
             let unknown = try UnknownRecord(type: type, genericTokens: tokens)
             if let known = knownTypes.first(where: { $0.recordType == type }) {

@@ -36,8 +36,14 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, Comparable, Cust
     /// Parses a mnemonic (`AAAA`, case-insensitive) or the RFC 3597 generic form `TYPE65280`.
     public init?(mnemonic: String) {
         let upper = mnemonic.uppercased()
-        if let hit = Self.mnemonics.first(where: { $0.0 == upper }) { self = hit.1; return }
-        if upper.hasPrefix("TYPE"), let n = UInt16(upper.dropFirst(4)) { self.init(n); return }
+        if let hit = Self.mnemonics.first(where: { $0.0 == upper }) {
+            self = hit.1
+            return
+        }
+        if upper.hasPrefix("TYPE"), let n = UInt16(upper.dropFirst(4)) {
+            self.init(n)
+            return
+        }
         return nil
     }
 

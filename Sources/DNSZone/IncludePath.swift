@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a `$INCLUDE` may read from: a regular file inside the zone's directory (or a configured

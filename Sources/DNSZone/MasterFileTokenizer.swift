@@ -51,14 +51,18 @@ struct MasterFileTokenizer {
                 atLineStart = true
                 if depth == 0 {
                     if !tokens.isEmpty {
-                        entries.append(MasterFileEntry(tokens: tokens, line: entryLine, startsWithBlank: startsWithBlank))
+                        entries.append(
+                            MasterFileEntry(tokens: tokens, line: entryLine, startsWithBlank: startsWithBlank))
                         tokens = []
                     }
                 }
                 i += 1
                 continue
             }
-            if isBlank(c) { i += 1; continue }
+            if isBlank(c) {
+                i += 1
+                continue
+            }
             if c == UInt8(ascii: ";") {
                 while i < n, text[i] != 0x0A { i += 1 }
                 continue
@@ -70,7 +74,9 @@ struct MasterFileTokenizer {
                 continue
             }
             if c == UInt8(ascii: ")") {
-                guard depth > 0 else { return (entries, ZoneFileError(file: file, line: line, message: "')' without '('")) }
+                guard depth > 0 else {
+                    return (entries, ZoneFileError(file: file, line: line, message: "')' without '('"))
+                }
                 depth -= 1
                 i += 1
                 continue
@@ -83,17 +89,24 @@ struct MasterFileTokenizer {
                 while i < n {
                     let d = text[i]
                     if d == UInt8(ascii: "\\"), i + 1 < n {
-                        value.append(d); value.append(text[i + 1])
+                        value.append(d)
+                        value.append(text[i + 1])
                         if text[i + 1] == 0x0A { line += 1 }
                         i += 2
                         continue
                     }
-                    if d == UInt8(ascii: "\"") { closed = true; i += 1; break }
+                    if d == UInt8(ascii: "\"") {
+                        closed = true
+                        i += 1
+                        break
+                    }
                     if d == 0x0A { line += 1 }
                     value.append(d)
                     i += 1
                 }
-                guard closed else { return (entries, ZoneFileError(file: file, line: quoteLine, message: "unterminated quoted string")) }
+                guard closed else {
+                    return (entries, ZoneFileError(file: file, line: quoteLine, message: "unterminated quoted string"))
+                }
                 tokens.append(PresentationToken(String(decoding: value, as: UTF8.self), quoted: true))
                 continue
             }
@@ -101,18 +114,24 @@ struct MasterFileTokenizer {
             while i < n {
                 let d = text[i]
                 if d == UInt8(ascii: "\\"), i + 1 < n {
-                    value.append(d); value.append(text[i + 1])
+                    value.append(d)
+                    value.append(text[i + 1])
                     i += 2
                     continue
                 }
                 if isBlank(d) || d == 0x0A || d == UInt8(ascii: ";") || d == UInt8(ascii: "(")
-                    || d == UInt8(ascii: ")") || d == UInt8(ascii: "\"") { break }
+                    || d == UInt8(ascii: ")") || d == UInt8(ascii: "\"")
+                {
+                    break
+                }
                 value.append(d)
                 i += 1
             }
             tokens.append(PresentationToken(String(decoding: value, as: UTF8.self)))
         }
-        guard depth == 0 else { return (entries, ZoneFileError(file: file, line: openLine, message: "'(' is never closed")) }
+        guard depth == 0 else {
+            return (entries, ZoneFileError(file: file, line: openLine, message: "'(' is never closed"))
+        }
         if !tokens.isEmpty {
             entries.append(MasterFileEntry(tokens: tokens, line: entryLine, startsWithBlank: startsWithBlank))
         }

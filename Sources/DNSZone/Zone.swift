@@ -62,11 +62,20 @@ public struct Zone: Sendable {
                 fail("\(rr.name) is outside the zone \(origin)")
                 continue
             }
-            if rr.type == .soa && rr.name != origin { fail("SOA record must be at the zone apex \(origin)"); continue }
+            if rr.type == .soa && rr.name != origin {
+                fail("SOA record must be at the zone apex \(origin)")
+                continue
+            }
             var node = nodes[rr.name] ?? ZoneNode()
             if var set = node.rrsets[rr.type] {
-                if rr.type == .soa { fail("a zone has exactly one SOA record"); continue }
-                if rr.type == .cname { fail("\(rr.name) has more than one CNAME (RFC 2181 section 10.1)"); continue }
+                if rr.type == .soa {
+                    fail("a zone has exactly one SOA record")
+                    continue
+                }
+                if rr.type == .cname {
+                    fail("\(rr.name) has more than one CNAME (RFC 2181 section 10.1)")
+                    continue
+                }
                 // RFC 2181 5.2: TTLs in an RRset must match; like BIND and Knot, the first TTL wins.
                 if !set.records.contains(rr.data) { set.records.append(rr.data) }
                 node.rrsets[rr.type] = set
@@ -78,7 +87,8 @@ public struct Zone: Sendable {
         }
         for (name, node) in nodes where node.rrsets[.cname] != nil && node.rrsets.count > 1 {
             let (f, l) = firstLine[name] ?? (file, 0)
-            errors.append(ZoneFileError(file: f, line: l, message: "\(name) has a CNAME and other data (RFC 2181 section 10.1)"))
+            errors.append(
+                ZoneFileError(file: f, line: l, message: "\(name) has a CNAME and other data (RFC 2181 section 10.1)"))
         }
         let apex = nodes[origin]
         var soa: SOARecord? = nil
@@ -96,11 +106,13 @@ public struct Zone: Sendable {
             errors.append(ZoneFileError(file: file, line: 0, message: "the zone apex \(origin) cannot be a CNAME"))
         }
         guard errors.isEmpty, let soa else { throw ZoneLoadErrors(errors) }
-        self.init(origin: origin, soa: soa, soaTTL: soaTTL, nodes: nodes,
-                  delegations: Set(nodes.filter { $0.key != origin && $0.value.rrsets[.ns] != nil }.keys))
+        self.init(
+            origin: origin, soa: soa, soaTTL: soaTTL, nodes: nodes,
+            delegations: Set(nodes.filter { $0.key != origin && $0.value.rrsets[.ns] != nil }.keys))
     }
 
-    private init(origin: DNSName, soa: SOARecord, soaTTL: UInt32, nodes: [DNSName: ZoneNode], delegations: Set<DNSName>) {
+    private init(origin: DNSName, soa: SOARecord, soaTTL: UInt32, nodes: [DNSName: ZoneNode], delegations: Set<DNSName>)
+    {
         self.origin = origin
         self.soa = soa
         self.soaTTL = soaTTL
@@ -127,21 +139,28 @@ public struct Zone: Sendable {
     }
 
     /// Loads and validates a zone from a master file.
-    public static func load(origin: DNSName, file: String,
-                            readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk) throws(ZoneLoadErrors) -> Zone {
+    public static func load(
+        origin: DNSName, file: String,
+        readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk
+    ) throws(ZoneLoadErrors) -> Zone {
         let records = try ZoneFileParser(origin: origin, readFile: readFile).parse(file: file)
         return try Zone(origin: origin, records: records, file: file)
     }
 
     /// True if `name` exists in the zone: it owns data or is an empty non-terminal.
-    public func exists(_ name: DNSName) -> Bool { nodes[name] != nil || emptyNonTerminals.contains(name) || name == origin }
+    public func exists(_ name: DNSName) -> Bool {
+        nodes[name] != nil || emptyNonTerminals.contains(name) || name == origin
+    }
 
     /// The highest zone cut at or above `name` (below the apex), if `name` is at or under one.
     public func delegation(covering name: DNSName) -> DNSName? {
         guard !delegations.isEmpty else { return nil }
         var chain: [DNSName] = []
         var p: DNSName? = name
-        while let n = p, n != origin, n.isSubdomain(of: origin) { chain.append(n); p = n.parent }
+        while let n = p, n != origin, n.isSubdomain(of: origin) {
+            chain.append(n)
+            p = n.parent
+        }
         // Highest first: a cut above another occludes the lower one.
         return chain.reversed().first { delegations.contains($0) }
     }

@@ -1,6 +1,6 @@
 import DNSWire
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A record as read from a master file, with where it came from for error messages.
@@ -30,8 +30,9 @@ public struct ZoneFileParser {
     /// Parses a file, collecting every error (up to a bound) rather than stopping at the first.
     /// `$INCLUDE` may only name regular files inside `includeRoot` (default: the file's directory).
     public func parse(file: String, includeRoot: String? = nil) throws(ZoneLoadErrors) -> [SourcedRecord] {
-        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil,
-                          includeRoot: includeRoot ?? IncludePath.directory(of: file))
+        var state = State(
+            origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil,
+            includeRoot: includeRoot ?? IncludePath.directory(of: file))
         var records: [SourcedRecord] = []
         var errors: [ZoneFileError] = []
         parse(file: file, state: &state, depth: 0, into: &records, errors: &errors)
@@ -41,8 +42,9 @@ public struct ZoneFileParser {
 
     /// Parses text already in memory (named `file` in errors).
     public func parse(text: String, file: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
-        var state = State(origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil,
-                          includeRoot: IncludePath.directory(of: file))
+        var state = State(
+            origin: origin, defaultTTL: nil, lastOwner: nil, lastTTL: nil,
+            includeRoot: IncludePath.directory(of: file))
         var records: [SourcedRecord] = []
         var errors: [ZoneFileError] = []
         parse(text: text, file: file, state: &state, depth: 0, into: &records, errors: &errors)
@@ -59,8 +61,10 @@ public struct ZoneFileParser {
         var includeRoot: String
     }
 
-    private func parse(file: String, state: inout State, depth: Int, into records: inout [SourcedRecord],
-                       errors: inout [ZoneFileError]) {
+    private func parse(
+        file: String, state: inout State, depth: Int, into records: inout [SourcedRecord],
+        errors: inout [ZoneFileError]
+    ) {
         let text: String
         do { text = try readFile(file) } catch {
             errors.append(ZoneFileError(file: file, line: 0, message: "cannot read zone file: \(error)"))
@@ -69,41 +73,56 @@ public struct ZoneFileParser {
         parse(text: text, file: file, state: &state, depth: depth, into: &records, errors: &errors)
     }
 
-    private func parse(text: String, file: String, state: inout State, depth: Int,
-                       into records: inout [SourcedRecord], errors: inout [ZoneFileError]) {
+    private func parse(
+        text: String, file: String, state: inout State, depth: Int,
+        into records: inout [SourcedRecord], errors: inout [ZoneFileError]
+    ) {
         let (entries, tokenizerError) = MasterFileTokenizer(text: text, file: file).entries()
         defer { if let tokenizerError { errors.append(tokenizerError) } }
         for entry in entries {
             if errors.count >= Self.maxErrors { return }
             let first = entry.tokens[0]
-            func fail(_ message: String) { errors.append(ZoneFileError(file: file, line: entry.line, message: message)) }
+            func fail(_ message: String) {
+                errors.append(ZoneFileError(file: file, line: entry.line, message: message))
+            }
             if !entry.startsWithBlank, !first.quoted, first.text.hasPrefix("$") {
                 switch first.text.uppercased() {
                 case "$ORIGIN":
-                    guard entry.tokens.count == 2 else { fail("$ORIGIN takes one name"); continue }
+                    guard entry.tokens.count == 2 else {
+                        fail("$ORIGIN takes one name")
+                        continue
+                    }
                     do { state.origin = try DNSName(parsing: entry.tokens[1].text, origin: state.origin) } catch {
                         fail("$ORIGIN: \(error)")
                     }
                 case "$TTL":
                     guard entry.tokens.count == 2, let ttl = Presentation.ttl(entry.tokens[1].text) else {
-                        fail("$TTL takes one TTL value"); continue
+                        fail("$TTL takes one TTL value")
+                        continue
                     }
                     state.defaultTTL = ttl
                 case "$INCLUDE":
                     guard entry.tokens.count == 2 || entry.tokens.count == 3 else {
-                        fail("$INCLUDE takes a file name and an optional origin"); continue
+                        fail("$INCLUDE takes a file name and an optional origin")
+                        continue
                     }
-                    guard depth < Self.maxIncludeDepth else { fail("$INCLUDE nested deeper than \(Self.maxIncludeDepth)"); continue }
+                    guard depth < Self.maxIncludeDepth else {
+                        fail("$INCLUDE nested deeper than \(Self.maxIncludeDepth)")
+                        continue
+                    }
                     let path: String
                     switch IncludePath.confine(entry.tokens[1].text, relativeTo: file, root: state.includeRoot) {
                     case .success(let p): path = p
-                    case .failure(let refusal): fail("$INCLUDE refused: \(refusal.reason)"); continue
+                    case .failure(let refusal):
+                        fail("$INCLUDE refused: \(refusal.reason)")
+                        continue
                     }
                     // RFC 1035: the included file's origin changes do not leak back into this file.
                     var inner = state
                     if entry.tokens.count == 3 {
                         do { inner.origin = try DNSName(parsing: entry.tokens[2].text, origin: state.origin) } catch {
-                            fail("$INCLUDE origin: \(error)"); continue
+                            fail("$INCLUDE origin: \(error)")
+                            continue
                         }
                     }
                     parse(file: path, state: &inner, depth: depth + 1, into: &records, errors: &errors)
@@ -126,7 +145,9 @@ public struct ZoneFileParser {
         var tokens = entry.tokens[...]
         let owner: DNSName
         if entry.startsWithBlank {
-            guard let last = state.lastOwner else { throw PresentationError("record has no owner and no previous owner") }
+            guard let last = state.lastOwner else {
+                throw PresentationError("record has no owner and no previous owner")
+            }
             owner = last
         } else {
             owner = try Presentation.name(tokens.removeFirst(), origin: state.origin)

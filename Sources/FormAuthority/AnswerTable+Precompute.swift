@@ -24,7 +24,8 @@ extension AnswerTable {
             // that do not exist, so NXDOMAIN and REFUSED need neither the engine nor an allocation.
             let nxDomain = AnswerTemplate.negative(soa: zone.negativeSOA, rcode: .nxDomain)
             for name in zone.allNames + [zone.origin] where engine.zone(for: name)?.origin == zone.origin {
-                let general = zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
+                let general =
+                    zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
                 insert(name: name, key: .structure, template: .structure(general ? .general : .nxDomain(nxDomain)))
             }
             for name in zone.allNames where engine.zone(for: name)?.origin == zone.origin {

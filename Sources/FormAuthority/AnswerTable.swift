@@ -50,8 +50,10 @@ public struct AnswerTable: Sendable {
             i = (i + 1) & mask
         }
         slots[i] = Int32(entries.count)
-        entries.append(Entry(hash: hash, key: key, keyStart: keys.count, keyLength: folded.count,
-                             template: template))
+        entries.append(
+            Entry(
+                hash: hash, key: key, keyStart: keys.count, keyLength: folded.count,
+                template: template))
         keys.append(contentsOf: folded)
     }
 

@@ -37,7 +37,9 @@ public final class AnswerTemplate: Sendable {
 
     /// A structure entry for a name that exists.
     public static func structure(_ below: Below) -> AnswerTemplate {
-        AnswerTemplate(question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true), below: below)
+        AnswerTemplate(
+            question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true),
+            below: below)
     }
 
     /// The NXDOMAIN body for `zone`: its SOA, written without compression so it fits after any question.
@@ -49,12 +51,16 @@ public final class AnswerTemplate: Sendable {
 
     /// A marker for a pool name's address records.
     public static func poolMarker(_ pool: Int) -> AnswerTemplate {
-        AnswerTemplate(question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true), pool: pool)
+        AnswerTemplate(
+            question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true),
+            pool: pool)
     }
 
     /// Encodes `resolution` as it would follow `question`.
-    public init(question: DNSQuestion, resolution: Resolution, pool: Int = -1, below: Below = .notApplicable,
-                positionIndependent: Bool = false) {
+    public init(
+        question: DNSQuestion, resolution: Resolution, pool: Int = -1, below: Below = .notApplicable,
+        positionIndependent: Bool = false
+    ) {
         self.pool = pool
         self.below = below
         var writer = DNSWireWriter(capacity: 512)

@@ -34,7 +34,8 @@ public struct AuthorityEngine: Sendable {
 
     public func resolve(_ question: DNSQuestion) -> Resolution {
         guard question.recordClass == .internet || question.recordClass == .any,
-              let zone = zone(for: question.name) else { return .refused }
+            let zone = zone(for: question.name)
+        else { return .refused }
         var result = Resolution(rcode: .noError, authoritative: true)
         var current = question.name
         var visited: Set<DNSName> = []

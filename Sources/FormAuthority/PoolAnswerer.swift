@@ -37,8 +37,10 @@ public struct PoolAnswerer: Sendable {
     static let unspecified = IPAddress(high: 0, low: 0, isIPv4: true)
 
     /// The pool's answer for this query and the ECS scope to return with it.
-    func answer(pool index: Int, view: DNSQueryView, source: IPAddress?,
-                cache: GeoAnswerCache?) -> (GeoAnswerCache.Entry, scope: UInt8) {
+    func answer(
+        pool index: Int, view: DNSQueryView, source: IPAddress?,
+        cache: GeoAnswerCache?
+    ) -> (GeoAnswerCache.Entry, scope: UInt8) {
         let from = source ?? Self.unspecified
         let ecs = placementAddress(index, view: view, source: from)
         let entry = answer(pool: index, from: from, ecs: ecs, cache: cache)
@@ -56,8 +58,10 @@ public struct PoolAnswerer: Sendable {
         return (address, Int(view.ecsSourcePrefix))
     }
 
-    private func answer(pool index: Int, from: IPAddress, ecs: (IPAddress, Int)?,
-                        cache: GeoAnswerCache?) -> GeoAnswerCache.Entry {
+    private func answer(
+        pool index: Int, from: IPAddress, ecs: (IPAddress, Int)?,
+        cache: GeoAnswerCache?
+    ) -> GeoAnswerCache.Entry {
         let key = ecs.map { $0.0.masked(to: $0.1) } ?? from
         let repository = runtime[index].health
         let generation = repository?.generation.load(ordering: .acquiring) ?? 0
@@ -74,21 +78,28 @@ public struct PoolAnswerer: Sendable {
     /// The widened answer block (`AnswerScopeMap`) holds only while no cost is scaled by health: with
     /// a degraded node or a spilling region the client's own deciding network is used instead (its
     /// cell key, its cache block, its ECS scope), so `placement` may come back narrowed.
-    static func rank(_ pool: GeoPool, placement: inout GeoContext.ClientPlacement,
-                     health: HealthRepository?) -> [GeoSelector.Candidate] {
+    static func rank(
+        _ pool: GeoPool, placement: inout GeoContext.ClientPlacement,
+        health: HealthRepository?
+    ) -> [GeoSelector.Candidate] {
         let states = health?.stateLookup()
-        let ranked = GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network),
-                                      health: states)
+        let ranked = GeoSelector.rank(
+            pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network),
+            health: states)
         guard placement.network != placement.decidingNetwork,
-              ranked.contains(where: { $0.health == .degraded || $0.regionDegraded }) else { return ranked }
+            ranked.contains(where: { $0.health == .degraded || $0.regionDegraded })
+        else { return ranked }
         placement.network = placement.decidingNetwork
-        return GeoSelector.rank(pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network),
-                                health: states)
+        return GeoSelector.rank(
+            pool, client: placement.location, cellKey: GeoContext.cellKey(placement.network),
+            health: states)
     }
 
     /// Encodes a pool's answer from its ranking, with the TTL health allows (`HealthTTLPolicy`).
-    static func entry(_ pool: GeoPool, placement: GeoContext.ClientPlacement, ranked: [GeoSelector.Candidate],
-                      health: HealthRepository? = nil, generation: Int = 0) -> GeoAnswerCache.Entry {
+    static func entry(
+        _ pool: GeoPool, placement: GeoContext.ClientPlacement, ranked: [GeoSelector.Candidate],
+        health: HealthRepository? = nil, generation: Int = 0
+    ) -> GeoAnswerCache.Entry {
         let v4Nodes = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers)
         let v6Nodes = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers)
         let v4 = v4Nodes.compactMap(\.ipv4)
@@ -106,26 +117,35 @@ public struct PoolAnswerer: Sendable {
             // the template fits every name of the pool.
             return AnswerTemplate(question: DNSQuestion(name: owner, type: type), resolution: r)
         }
-        return GeoAnswerCache.Entry(a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: ttl,
-                                    networkPrefix: UInt8(placement.network.prefixLength), healthGeneration: generation)
+        return GeoAnswerCache.Entry(
+            a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: ttl,
+            networkPrefix: UInt8(placement.network.prefixLength), healthGeneration: generation)
     }
 
     /// The answer's TTL: the pool's, shortened by the health of the nodes in it.
-    private static func ttl(_ pool: GeoPool, ranked: [GeoSelector.Candidate], answered: [PoolNode],
-                            health: HealthRepository?) -> UInt32 {
+    private static func ttl(
+        _ pool: GeoPool, ranked: [GeoSelector.Candidate], answered: [PoolNode],
+        health: HealthRepository?
+    ) -> UInt32 {
         guard let cfg = pool.health, let health else { return pool.ttl }
         let snapshot = health.snapshot()
         // The states the ranking used, so TTL and answer agree even if health moved meanwhile.
         let rankedState = Dictionary(ranked.map { ($0.node.id, $0.health) }, uniquingKeysWith: { a, _ in a })
-        let failOpen = ranked.contains { if case .failOpen = $0.verdict { return true }; return false }
+        let failOpen = ranked.contains {
+            if case .failOpen = $0.verdict { return true }
+            return false
+        }
         // Counted only for answered nodes that are failing checks: a passing node keeps the full TTL.
-        let removal = answered.compactMap { (snapshot[$0.id] ?? NodeHealth()).checksUntilRemoval(policy: health.policy) }.min()
+        let removal = answered.compactMap {
+            (snapshot[$0.id] ?? NodeHealth()).checksUntilRemoval(policy: health.policy)
+        }.min()
         // A degraded region in the answer shortens the TTL like a degraded node does.
         let regionDegraded = ranked.contains { c in c.regionDegraded && answered.contains { $0.id == c.node.id } }
         // Without active checks (`check: none`) no check can remove a node: no interval bound.
         let interval = cfg.check == .none ? 0 : Double(cfg.intervalMs) / 1000
-        let policy = HealthTTLPolicy(full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL,
-                                     checkInterval: interval)
+        let policy = HealthTTLPolicy(
+            full: pool.ttl, degraded: cfg.degradedTTL, minimum: cfg.minimumTTL,
+            checkInterval: interval)
         let states = answered.map { rankedState[$0.id] ?? .healthy } + (regionDegraded ? [.degraded] : [])
         return policy.ttl(answered: states, failOpen: failOpen, checksUntilRemoval: removal)
     }

@@ -32,21 +32,27 @@ public struct ResponseBuilder: Sendable {
 
     /// Builds the engine for `zones` with `geo`'s pool names wired in.
     public init(zones: [Zone], udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext?) {
-        self.init(engine: AuthorityEngine(zones: zones, pools: geo?.poolNames ?? [:]), udpPayloadSize: udpPayloadSize, geo: geo)
+        self.init(
+            engine: AuthorityEngine(zones: zones, pools: geo?.poolNames ?? [:]), udpPayloadSize: udpPayloadSize,
+            geo: geo)
     }
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.
     /// `source` is the address the query came from (GeoDNS places clients by it when there is no
     /// ECS); `cache` is the calling event loop's pool-answer memo.
-    public func respond(to query: ByteBuffer, source: IPAddress? = nil, transport: Transport, cache: GeoAnswerCache? = nil,
-                        into out: inout ByteBuffer) -> Bool {
+    public func respond(
+        to query: ByteBuffer, source: IPAddress? = nil, transport: Transport, cache: GeoAnswerCache? = nil,
+        into out: inout ByteBuffer
+    ) -> Bool {
         query.withUnsafeReadableBytes { bytes in
             respond(to: bytes, source: source, transport: transport, cache: cache, into: &out)
         }
     }
 
-    public func respond(to bytes: UnsafeRawBufferPointer, source: IPAddress? = nil, transport: Transport,
-                        cache: GeoAnswerCache? = nil, into out: inout ByteBuffer) -> Bool {
+    public func respond(
+        to bytes: UnsafeRawBufferPointer, source: IPAddress? = nil, transport: Transport,
+        cache: GeoAnswerCache? = nil, into out: inout ByteBuffer
+    ) -> Bool {
         let view = DNSQueryView(bytes: bytes)
         switch view.disposition {
         case .drop:
@@ -67,17 +73,21 @@ public struct ResponseBuilder: Sendable {
                 writeError(.refused, view: view, bytes: bytes, into: &out)
             } else {
                 let qname = UnsafeRawBufferPointer(rebasing: bytes[12..<(12 + view.qnameLength)])
-                let template = table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey(qtype: view.qtype))
+                let template =
+                    table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey(qtype: view.qtype))
                     ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes)
                 if let template, template.pool >= 0 {
-                    writePool(template.pool, qname: qname, view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
+                    writePool(
+                        template.pool, qname: qname, view: view, bytes: bytes, source: source, cache: cache,
+                        limit: limit, into: &out)
                 } else if let template {
                     write(template, view: view, bytes: bytes, limit: limit, into: &out)
                 } else {
                     switch classifyMiss(qname: qname, hash: view.qnameHash) {
                     case .nxDomain(let t): write(t, view: view, bytes: bytes, limit: limit, into: &out)
                     case .refused: writeError(.refused, view: view, bytes: bytes, into: &out)
-                    case .general: writeResolved(view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
+                    case .general:
+                        writeResolved(view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
                     }
                 }
             }
@@ -113,9 +123,12 @@ public struct ResponseBuilder: Sendable {
     // MARK: - Writers
 
     @inline(__always)
-    private func writeHeader(view: DNSQueryView, flags: UInt16, counts: (UInt16, UInt16, UInt16, UInt16), into out: inout ByteBuffer) {
+    private func writeHeader(
+        view: DNSQueryView, flags: UInt16, counts: (UInt16, UInt16, UInt16, UInt16), into out: inout ByteBuffer
+    ) {
         // QR, our flags, the query's opcode and its RD and CD bits (RFC 1035 4.1.1; CD per RFC 4035 3.1.6).
-        let fromQuery = view.flags & (0x7800 | DNSHeader.Flag.recursionDesired.rawValue | DNSHeader.Flag.checkingDisabled.rawValue)
+        let fromQuery =
+            view.flags & (0x7800 | DNSHeader.Flag.recursionDesired.rawValue | DNSHeader.Flag.checkingDisabled.rawValue)
         out.writeMultipleIntegers(view.id, 0x8000 | flags | fromQuery, counts.0, counts.1, counts.2, counts.3)
     }
 
@@ -136,14 +149,19 @@ public struct ResponseBuilder: Sendable {
     /// Stores our OPT record at `p`; returns its length (`optSize(view)`).
     @inline(__always)
     private func storeOPT(_ p: UnsafeMutableRawPointer, view: DNSQueryView, extendedRcode: UInt8, scope: UInt8) -> Int {
-        @inline(__always) func u16(_ v: UInt16, _ at: Int) { p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self) }
+        @inline(__always) func u16(_ v: UInt16, _ at: Int) {
+            p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self)
+        }
         p.storeBytes(of: 0, toByteOffset: 0, as: UInt8.self)
         u16(RecordType.opt.rawValue, 1)
         u16(UInt16(udpPayloadSize), 3)
         p.storeBytes(of: extendedRcode, toByteOffset: 5, as: UInt8.self)
         p.storeBytes(of: 0, toByteOffset: 6, as: UInt8.self)
         u16(view.dnssecOK ? 0x8000 : 0, 7)
-        guard view.hasClientSubnet else { u16(0, 9); return 11 }
+        guard view.hasClientSubnet else {
+            u16(0, 9)
+            return 11
+        }
         let addressLength = (Int(view.ecsSourcePrefix) + 7) / 8
         u16(UInt16(8 + addressLength), 9)
         u16(ClientSubnet.optionCode, 11)
@@ -153,12 +171,15 @@ public struct ResponseBuilder: Sendable {
         p.storeBytes(of: scope, toByteOffset: 18, as: UInt8.self)
         for k in 0..<addressLength {
             let word = k < 8 ? view.ecsAddressHigh : view.ecsAddressLow
-            p.storeBytes(of: UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))), toByteOffset: 19 + k, as: UInt8.self)
+            p.storeBytes(
+                of: UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))), toByteOffset: 19 + k, as: UInt8.self)
         }
         return 19 + addressLength
     }
 
-    private func writeError(_ rcode: ResponseCode, view: DNSQueryView, bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer) {
+    private func writeError(
+        _ rcode: ResponseCode, view: DNSQueryView, bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer
+    ) {
         let hasQuestion = view.hasQuestion
         let edns: UInt16 = view.hasEDNS ? 1 : 0
         writeHeader(view: view, flags: rcode.rawValue & 0xF, counts: (hasQuestion ? 1 : 0, 0, 0, edns), into: &out)
@@ -166,8 +187,10 @@ public struct ResponseBuilder: Sendable {
         if view.hasEDNS { writeOPT(view: view, extendedRcode: UInt8(rcode.rawValue >> 4), into: &out) }
     }
 
-    private func write(_ t: AnswerTemplate, view: DNSQueryView, bytes: UnsafeRawBufferPointer, limit: Int, scope: UInt8 = 0,
-                       into out: inout ByteBuffer) {
+    private func write(
+        _ t: AnswerTemplate, view: DNSQueryView, bytes: UnsafeRawBufferPointer, limit: Int, scope: UInt8 = 0,
+        into out: inout ByteBuffer
+    ) {
         let opt = optSize(view)
         let edns: UInt16 = view.hasEDNS ? 1 : 0
         let fixed = view.questionEnd + opt
@@ -191,8 +214,12 @@ public struct ResponseBuilder: Sendable {
         let questionLength = view.questionEnd - 12
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { raw in
             let p = raw.baseAddress!
-            @inline(__always) func u16(_ v: UInt16, _ at: Int) { p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self) }
-            let fromQuery = view.flags & (0x7800 | DNSHeader.Flag.recursionDesired.rawValue | DNSHeader.Flag.checkingDisabled.rawValue)
+            @inline(__always) func u16(_ v: UInt16, _ at: Int) {
+                p.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self)
+            }
+            let fromQuery =
+                view.flags
+                & (0x7800 | DNSHeader.Flag.recursionDesired.rawValue | DNSHeader.Flag.checkingDisabled.rawValue)
             u16(view.id, 0)
             u16(0x8000 | flags | fromQuery, 2)
             u16(1, 4)
@@ -201,16 +228,22 @@ public struct ResponseBuilder: Sendable {
             u16(counts.2, 10)
             (p + 12).copyMemory(from: bytes.baseAddress! + 12, byteCount: questionLength)
             if bodyLength > 0 {
-                t.body.withUnsafeBytes { (p + view.questionEnd).copyMemory(from: $0.baseAddress!, byteCount: bodyLength) }
+                t.body.withUnsafeBytes {
+                    (p + view.questionEnd).copyMemory(from: $0.baseAddress!, byteCount: bodyLength)
+                }
             }
-            if view.hasEDNS { _ = storeOPT(p + view.questionEnd + bodyLength, view: view, extendedRcode: 0, scope: scope) }
+            if view.hasEDNS {
+                _ = storeOPT(p + view.questionEnd + bodyLength, view: view, extendedRcode: 0, scope: scope)
+            }
             return total
         }
     }
 
     /// The general path: resolve, then encode (with the same truncation rules as templates).
-    private func writeResolved(view: DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, cache: GeoAnswerCache?,
-                               limit: Int, into out: inout ByteBuffer) {
+    private func writeResolved(
+        view: DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, cache: GeoAnswerCache?,
+        limit: Int, into out: inout ByteBuffer
+    ) {
         let name: DNSName
         do { name = try DNSName(wire: Array(bytes[12..<(12 + view.qnameLength)])) } catch {
             writeError(.formErr, view: view, bytes: bytes, into: &out)
@@ -224,7 +257,9 @@ public struct ResponseBuilder: Sendable {
             let entry: GeoAnswerCache.Entry
             (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
             let ipv6 = view.qtype == RecordType.aaaa.rawValue
-            let addresses = ipv6 ? entry.ipv6 : (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue ? entry.ipv6 : entry.ipv4)
+            let addresses =
+                ipv6
+                ? entry.ipv6 : (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue ? entry.ipv6 : entry.ipv4)
             for a in addresses {
                 let data: RData = a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!)
                 resolution.answers.append(DNSResourceRecord(name: owner, ttl: entry.ttl, data: data))
@@ -240,8 +275,10 @@ public struct ResponseBuilder: Sendable {
     // MARK: - GeoDNS
 
     /// Answers a pool name: the cached (or freshly chosen) node set for this client's network.
-    private func writePool(_ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
-                           source: IPAddress?, cache: GeoAnswerCache?, limit: Int, into out: inout ByteBuffer) {
+    private func writePool(
+        _ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
+        source: IPAddress?, cache: GeoAnswerCache?, limit: Int, into out: inout ByteBuffer
+    ) {
         guard let pools else { return writeError(.servFail, view: view, bytes: bytes, into: &out) }
         let (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
         let template: AnswerTemplate?

@@ -17,7 +17,9 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { field.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line): \(field): \(message)" }
+    public var description: String {
+        field.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line): \(field): \(message)"
+    }
 }
 
 /// All problems found while loading a configuration and its zones.
@@ -118,12 +120,19 @@ public struct ServerConfig: Sendable {
         }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
-            throw ConfigErrors([ConfigError(file: file, line: yamlErrorLine(error), field: "", message: "invalid YAML: \(yamlErrorProblem(error))")])
+            throw ConfigErrors([
+                ConfigError(
+                    file: file, line: yamlErrorLine(error), field: "",
+                    message: "invalid YAML: \(yamlErrorProblem(error))")
+            ])
         } catch {
             throw ConfigErrors([ConfigError(file: file, line: 0, field: "", message: "invalid YAML: \(error)")])
         }
         guard let root, let top = root.mapping else {
-            throw ConfigErrors([ConfigError(file: file, line: root?.mark?.line ?? 1, field: "", message: "the configuration must be a mapping")])
+            throw ConfigErrors([
+                ConfigError(
+                    file: file, line: root?.mark?.line ?? 1, field: "", message: "the configuration must be a mapping")
+            ])
         }
         let directory = file.contains("/") ? String(file[...file.lastIndex(of: "/")!]) : ""
         for (keyNode, value) in top {
@@ -134,7 +143,9 @@ public struct ServerConfig: Sendable {
                 var addresses: [ListenAddress] = []
                 for item in items {
                     guard let s = item.string, let a = ListenAddress(parsing: s) else {
-                        fail(item, "listen", "'\(item.string ?? "?")' is not an address like 127.0.0.1:5300 or [::1]:5300")
+                        fail(
+                            item, "listen",
+                            "'\(item.string ?? "?")' is not an address like 127.0.0.1:5300 or [::1]:5300")
                         continue
                     }
                     addresses.append(a)
@@ -142,12 +153,19 @@ public struct ServerConfig: Sendable {
                 if addresses.isEmpty && items.isEmpty { fail(value, "listen", "needs at least one address") }
                 config.listen = addresses
             case "server":
-                guard let m = value.mapping else { fail(value, "server", "must be a mapping"); continue }
+                guard let m = value.mapping else {
+                    fail(value, "server", "must be a mapping")
+                    continue
+                }
                 for (k, v) in m {
                     let name = "server.\(k.string ?? "?")"
                     func int(_ range: ClosedRange<Int>) -> Int? {
                         guard let n = v.int, range.contains(n) else {
-                            fail(v, name, "'\(v.string ?? "?")' must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+                            fail(
+                                v, name,
+                                "'\(v.string ?? "?")' must be a whole number in "
+                                    + "\(range.lowerBound)...\(range.upperBound)"
+                            )
                             return nil
                         }
                         return n
@@ -155,7 +173,9 @@ public struct ServerConfig: Sendable {
                     switch k.string {
                     case "workers": if let n = int(1...64) { config.workers = n }
                     case "cpu_affinity":
-                        if let mode = v.string.flatMap(CPUAffinity.init(rawValue:)) { config.cpuAffinity = mode } else {
+                        if let mode = v.string.flatMap(CPUAffinity.init(rawValue:)) {
+                            config.cpuAffinity = mode
+                        } else {
                             fail(v, name, "'\(v.string ?? "?")' must be auto or off")
                         }
                     case "udp_payload_size": if let n = int(512...4096) { config.udpPayloadSize = n }
@@ -163,15 +183,22 @@ public struct ServerConfig: Sendable {
                     case "tcp_max_connections": if let n = int(1...1_000_000) { config.tcpMaxConnections = n }
                     case "tcp_max_connections_per_client":
                         if let n = int(1...1_000_000) { config.tcpMaxConnectionsPerClient = n }
-                    case "tcp_message_timeout_ms": if let n = int(100...600_000) { config.tcpMessageTimeoutMilliseconds = n }
+                    case "tcp_message_timeout_ms":
+                        if let n = int(100...600_000) { config.tcpMessageTimeoutMilliseconds = n }
                     default: fail(k, name, "unknown setting")
                     }
                 }
             case "zones":
-                guard let seq = value.sequence else { fail(value, "zones", "must be a list of {origin, file}"); continue }
+                guard let seq = value.sequence else {
+                    fail(value, "zones", "must be a list of {origin, file}")
+                    continue
+                }
                 for (index, item) in seq.enumerated() {
                     let field = "zones[\(index)]"
-                    guard let m = item.mapping else { fail(item, field, "must be a mapping with origin and file"); continue }
+                    guard let m = item.mapping else {
+                        fail(item, field, "must be a mapping with origin and file")
+                        continue
+                    }
                     var origin: DNSName? = nil
                     var path: String? = nil
                     for (k, v) in m {
@@ -181,7 +208,10 @@ public struct ServerConfig: Sendable {
                                 fail(v, "\(field).origin", "\(error)")
                             }
                         case "file":
-                            guard let s = v.string, !s.isEmpty else { fail(v, "\(field).file", "must be a path"); continue }
+                            guard let s = v.string, !s.isEmpty else {
+                                fail(v, "\(field).file", "must be a path")
+                                continue
+                            }
                             path = s.hasPrefix("/") ? s : directory + s
                         default:
                             fail(k, "\(field).\(k.string ?? "?")", "unknown setting")
@@ -193,7 +223,8 @@ public struct ServerConfig: Sendable {
                         if config.zones.contains(where: { $0.origin == origin }) {
                             fail(item, "\(field).origin", "zone \(origin) is declared twice")
                         }
-                        config.zones.append(ZoneConfig(origin: origin, file: path, declaredAt: (file, item.mark?.line ?? 0)))
+                        config.zones.append(
+                            ZoneConfig(origin: origin, file: path, declaredAt: (file, item.mark?.line ?? 0)))
                     }
                 }
             case "geoip":
@@ -201,25 +232,36 @@ public struct ServerConfig: Sendable {
                 GeoConfig.parseGeoIP(value, directory: directory, into: &config.geo, reader: &reader)
                 errors += reader.errors
             case "management":
-                guard let m = value.mapping else { fail(value, "management", "must be a mapping with listen and token"); continue }
+                guard let m = value.mapping else {
+                    fail(value, "management", "must be a mapping with listen and token")
+                    continue
+                }
                 for (k, v) in m {
                     switch k.string {
                     case "listen":
-                        guard let a = ListenAddress(parsing: v.string ?? "") else { fail(v, "management.listen", "'\(v.string ?? "?")' is not an address like 127.0.0.1:8053"); continue }
+                        guard let a = ListenAddress(parsing: v.string ?? "") else {
+                            fail(v, "management.listen", "'\(v.string ?? "?")' is not an address like 127.0.0.1:8053")
+                            continue
+                        }
                         config.managementListen = a
                     case "token":
                         guard let t = v.string, ManagementToken.isAcceptable(t) else {
-                            fail(v, "management.token", ManagementToken.rule); continue
+                            fail(v, "management.token", ManagementToken.rule)
+                            continue
                         }
                         config.managementToken = t
                     case "token_file":
-                        guard let path = v.string else { fail(v, "management.token_file", "must be a path"); continue }
+                        guard let path = v.string else {
+                            fail(v, "management.token_file", "must be a path")
+                            continue
+                        }
                         let full = path.hasPrefix("/") ? path : directory + path
                         switch ManagementToken.read(file: full) {
                         case .success(let t): config.managementToken = t
                         case .failure(let why): fail(v, "management.token_file", why.message)
                         }
-                    default: fail(k, "management.\(k.string ?? "?")", "unknown setting (expected listen, token, token_file)")
+                    default:
+                        fail(k, "management.\(k.string ?? "?")", "unknown setting (expected listen, token, token_file)")
                     }
                 }
             case "pools":
@@ -260,8 +302,10 @@ public struct ServerConfig: Sendable {
 
 /// Loads every configured zone and builds the engine; all errors are collected, none is fatal alone.
 public enum AuthorityLoader {
-    public static func loadZones(_ config: ServerConfig,
-                                 readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk) throws(ConfigErrors) -> [Zone] {
+    public static func loadZones(
+        _ config: ServerConfig,
+        readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk
+    ) throws(ConfigErrors) -> [Zone] {
         var zones: [Zone] = []
         var errors: [ConfigError] = []
         for z in config.zones {
@@ -279,8 +323,10 @@ public enum AuthorityLoader {
 
     /// Builds the answer path. Health repositories of `previous` are carried over by pool name, so
     /// a reload does not forget what the checks know.
-    public static func build(_ config: ServerConfig, previous: ResponseBuilder? = nil,
-                             onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }) throws(ConfigErrors) -> ResponseBuilder {
+    public static func build(
+        _ config: ServerConfig, previous: ResponseBuilder? = nil,
+        onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }
+    ) throws(ConfigErrors) -> ResponseBuilder {
         var errors: [ConfigError] = []
         var zones: [Zone] = []
         do { zones = try loadZones(config) } catch { errors += error.errors }
@@ -289,10 +335,14 @@ public enum AuthorityLoader {
         if var g = geo {
             for (i, pool) in g.pools.enumerated() {
                 guard let h = pool.health else { continue }
-                let old = previous?.geo.flatMap { p in p.pools.firstIndex { $0.name == pool.name }.flatMap { p.health[$0] } }
-                g.health[i] = old.flatMap { $0.policy == h.policy && $0.push == h.push ? $0 : nil }
-                    ?? HealthRepository(policy: h.policy, push: h.push, nodeIDs: pool.nodes.map(\.id),
-                                        onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) })
+                let old = previous?.geo.flatMap { p in
+                    p.pools.firstIndex { $0.name == pool.name }.flatMap { p.health[$0] }
+                }
+                g.health[i] =
+                    old.flatMap { $0.policy == h.policy && $0.push == h.push ? $0 : nil }
+                    ?? HealthRepository(
+                        policy: h.policy, push: h.push, nodeIDs: pool.nodes.map(\.id),
+                        onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) })
             }
             geo = g
         }
@@ -308,13 +358,20 @@ public enum AuthorityLoader {
         var errors: [ConfigError] = []
         var databases: [GeoDatabase] = []
         for (i, db) in geo.databases.enumerated() {
-            do { databases.append(try GeoDatabase(path: db.path, useRegisteredCountry: geo.useRegisteredCountry)) } catch {
-                errors.append(ConfigError(file: file, line: db.line, field: "geoip.databases[\(i)]", message: error.description))
+            do {
+                databases.append(try GeoDatabase(path: db.path, useRegisteredCountry: geo.useRegisteredCountry))
+            } catch {
+                errors.append(
+                    ConfigError(file: file, line: db.line, field: "geoip.databases[\(i)]", message: error.description))
             }
         }
         var entries: [NetworkMap.Entry] = []
         for m in geo.networkMaps {
-            do { entries += try NetworkMapFile.load(path: m.path).rows.map { NetworkMap.Entry(network: $0.network, location: $0.location) } } catch {
+            do {
+                entries += try NetworkMapFile.load(path: m.path).rows.map {
+                    NetworkMap.Entry(network: $0.network, location: $0.location)
+                }
+            } catch {
                 errors += error.errors
             }
         }
@@ -323,10 +380,15 @@ public enum AuthorityLoader {
         for (i, pool) in geo.pools.enumerated() {
             let line = i < geo.poolLines.count ? geo.poolLines[i] : 0
             for name in pool.names {
-                func fail(_ m: String) { errors.append(ConfigError(file: file, line: line, field: "pools[\(i)].names", message: m)) }
+                func fail(_ m: String) {
+                    errors.append(ConfigError(file: file, line: line, field: "pools[\(i)].names", message: m))
+                }
                 if let other = seen[name] { fail("\(name) is already answered by pool \(other)") }
                 seen[name] = pool.name
-                guard let zone = engine.zone(for: name) else { fail("\(name) is not inside any served zone"); continue }
+                guard let zone = engine.zone(for: name) else {
+                    fail("\(name) is not inside any served zone")
+                    continue
+                }
                 if let node = zone.nodes[name], node[.a] != nil || node[.aaaa] != nil || node[.cname] != nil {
                     fail("\(name) also has static A/AAAA/CNAME records in zone \(zone.origin)")
                 }
@@ -335,7 +397,8 @@ public enum AuthorityLoader {
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         guard !geo.pools.isEmpty else { return nil }
-        return GeoContext(pools: geo.pools, locator: ClientLocator(networkMap: NetworkMap(entries: entries), databases: databases))
+        return GeoContext(
+            pools: geo.pools, locator: ClientLocator(networkMap: NetworkMap(entries: entries), databases: databases))
     }
 }
 
@@ -349,7 +412,9 @@ extension ServerConfig {
         if listen != running.listen { changed.append("listen") }
         if workers != running.workers { changed.append("server.workers") }
         if cpuAffinity != running.cpuAffinity { changed.append("server.cpu_affinity") }
-        if tcpIdleTimeoutMilliseconds != running.tcpIdleTimeoutMilliseconds { changed.append("server.tcp_idle_timeout_ms") }
+        if tcpIdleTimeoutMilliseconds != running.tcpIdleTimeoutMilliseconds {
+            changed.append("server.tcp_idle_timeout_ms")
+        }
         if tcpMaxConnections != running.tcpMaxConnections { changed.append("server.tcp_max_connections") }
         if tcpMaxConnectionsPerClient != running.tcpMaxConnectionsPerClient {
             changed.append("server.tcp_max_connections_per_client")

@@ -45,7 +45,9 @@ public enum UDPPlacementOutcome: Sendable, Equatable, CustomStringConvertible {
         case .off:
             return "UDP workers not pinned (cpu_affinity: off)"
         case .notApplicable(let w, let c):
-            return "UDP workers not pinned (\(w) worker(s) per address, \(c) CPU(s) allowed; pinning needs one worker per CPU)"
+            return
+                "UDP workers not pinned (\(w) worker(s) per address, \(c) CPU(s) allowed; "
+                    + "pinning needs one worker per CPU)"
         case .steeringFailed(let reason):
             return "UDP workers not pinned: steering by CPU refused (\(reason))"
         }

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The authoritative server: on every configured address, `workers` UDP threads with a socket each
@@ -20,9 +20,11 @@ public final class DNSServer: Sendable {
         public var tcpMaxConnectionsPerClient: Int
         public var tcpMessageTimeoutMilliseconds: Int
 
-        public init(listen: [ListenAddress], workers: Int, cpuAffinity: CPUAffinity = .auto,
-                    tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int, tcpMaxConnectionsPerClient: Int = 32,
-                    tcpMessageTimeoutMilliseconds: Int = 5_000) {
+        public init(
+            listen: [ListenAddress], workers: Int, cpuAffinity: CPUAffinity = .auto,
+            tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int, tcpMaxConnectionsPerClient: Int = 32,
+            tcpMessageTimeoutMilliseconds: Int = 5_000
+        ) {
             self.listen = listen
             self.workers = workers
             self.cpuAffinity = cpuAffinity
@@ -33,11 +35,12 @@ public final class DNSServer: Sendable {
         }
 
         public init(config: ServerConfig) {
-            self.init(listen: config.listen, workers: config.workers, cpuAffinity: config.cpuAffinity,
-                      tcpIdleTimeoutMilliseconds: config.tcpIdleTimeoutMilliseconds,
-                      tcpMaxConnections: config.tcpMaxConnections,
-                      tcpMaxConnectionsPerClient: config.tcpMaxConnectionsPerClient,
-                      tcpMessageTimeoutMilliseconds: config.tcpMessageTimeoutMilliseconds)
+            self.init(
+                listen: config.listen, workers: config.workers, cpuAffinity: config.cpuAffinity,
+                tcpIdleTimeoutMilliseconds: config.tcpIdleTimeoutMilliseconds,
+                tcpMaxConnections: config.tcpMaxConnections,
+                tcpMaxConnectionsPerClient: config.tcpMaxConnectionsPerClient,
+                tcpMessageTimeoutMilliseconds: config.tcpMessageTimeoutMilliseconds)
         }
     }
 
@@ -45,7 +48,10 @@ public final class DNSServer: Sendable {
     public struct BoundAddress: Sendable, CustomStringConvertible {
         public var transport: String
         public var address: SocketAddress
-        public var description: String { "\(transport)://\(address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? "?"):\(address.port ?? 0)" }
+        public var description: String {
+            let host = address.ipAddress.map { address.protocol == .inet6 ? "[\($0)]" : $0 } ?? "?"
+            return "\(transport)://\(host):\(address.port ?? 0)"
+        }
     }
 
     private let group: MultiThreadedEventLoopGroup
@@ -135,7 +141,9 @@ public final class DNSServer: Sendable {
         udpPlacement.withLockedValue { $0 = outcome }
         workers.forEach { $0.start() }
         udpWorkers.withLockedValue { $0 += workers }
-        bound.withLockedValue { $0.append(BoundAddress(transport: "udp", address: try! SocketAddress(ipAddress: address.host, port: port))) }
+        bound.withLockedValue {
+            $0.append(BoundAddress(transport: "udp", address: try! SocketAddress(ipAddress: address.host, port: port)))
+        }
         channels.withLockedValue { $0.append(tcp) }
         bound.withLockedValue { $0.append(BoundAddress(transport: "tcp", address: tcp.localAddress!)) }
     }

@@ -24,13 +24,16 @@ enum HTTPSCheck {
             let serverName = config.tlsServerName
             let loop = group.next()
             let status = loop.makePromise(of: String.self)
-            let timeout = loop.scheduleTask(in: .milliseconds(Int64(remaining * 1000))) { status.fail(ChannelError.connectTimeout(.zero)) }
+            let timeout = loop.scheduleTask(in: .milliseconds(Int64(remaining * 1000))) {
+                status.fail(ChannelError.connectTimeout(.zero))
+            }
             let request = "GET \(config.path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: form-dns-health\r\n\r\n"
             let channel = try ClientBootstrap(group: loop)
                 .connectTimeout(.milliseconds(Int64(remaining * 1000)))
                 .channelInitializer { ch in
                     ch.eventLoop.makeCompletedFuture {
-                        try ch.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                        try ch.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: context, serverHostname: serverName))
                         try ch.pipeline.syncOperations.addHandler(StatusLineReader(promise: status))
                     }
                 }

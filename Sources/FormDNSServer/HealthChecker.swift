@@ -3,7 +3,7 @@ import FormAuthority
 import Foundation
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the active health checks of every pool that has them: one thread per node, each checking
@@ -20,7 +20,9 @@ public final class HealthChecker: Sendable {
         for (i, pool) in geo.pools.enumerated() {
             guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
             for node in pool.nodes where node.enabled {
-                guard let address = node.ipv4.map(IPAddressText.format) ?? node.ipv6.map(IPAddressText.format) else { continue }
+                guard let address = node.ipv4.map(IPAddressText.format) ?? node.ipv6.map(IPAddressText.format) else {
+                    continue
+                }
                 let thread = Thread { [self] in
                     let interval = Double(config.intervalMs) / 1000
                     let timeout = Double(config.timeoutMs) / 1000
@@ -33,8 +35,9 @@ public final class HealthChecker: Sendable {
                         case .up(let detail), .down(let detail):
                             // The repository's clock (CLOCK_MONOTONIC, like `started`): ages line up.
                             let ok = outcome.isUp
-                            repository.record(node: node.id, ok: ok, at: started, latencyMs: ok ? latency : nil,
-                                              detail: detail)
+                            repository.record(
+                                node: node.id, ok: ok, at: started, latencyMs: ok ? latency : nil,
+                                detail: detail)
                         case .checkerError(let detail):
                             // Our own failure (no descriptors, bad CA file) says nothing about the node.
                             onCheckerError("health check of \(node.id) not run: \(detail)")
@@ -77,7 +80,9 @@ public final class HealthChecker: Sendable {
                 if byte == 0x0A { break }
                 if byte != 0x0D { line.append(byte) }
             }
-            guard let code = statusCode(String(decoding: line, as: UTF8.self)) else { return .down("HTTP: bad status line") }
+            guard let code = statusCode(String(decoding: line, as: UTF8.self)) else {
+                return .down("HTTP: bad status line")
+            }
             return statusIsUp(code, config) ? .up("HTTP \(code)") : .down("HTTP \(code)")
         }
     }
@@ -89,7 +94,8 @@ public final class HealthChecker: Sendable {
     /// A DNS query over UDP: alive if an answer with our ID comes back NOERROR or NXDOMAIN in time.
     static func checkDNS(address: String, config: PoolHealthConfig, deadline: Double) -> CheckOutcome {
         let id = UInt16.random(in: 0...UInt16.max)
-        let message = DNSMessage(header: DNSHeader(id: id, flags: 0), questions: [DNSQuestion(name: config.query, type: .a)])
+        let message = DNSMessage(
+            header: DNSHeader(id: id, flags: 0), questions: [DNSQuestion(name: config.query, type: .a)])
         guard let query = try? message.encode() else { return .checkerError("DNS: cannot encode the query") }
         let v6 = address.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -129,12 +135,19 @@ public final class HealthChecker: Sendable {
         guard fd >= 0 else { return .failure(.checker("no socket: \(String(cString: strerror(errno)))")) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK)
         let rc = connect(fd, host, port)
-        if rc != 0 && errno == EINVAL { close(fd); return .failure(.checker("not an address: \(host)")) }
-        if rc != 0 && errno != EINPROGRESS { close(fd); return .failure(.node) }
+        if rc != 0 && errno == EINVAL {
+            close(fd)
+            return .failure(.checker("not an address: \(host)"))
+        }
+        if rc != 0 && errno != EINPROGRESS {
+            close(fd)
+            return .failure(.node)
+        }
         if rc != 0 {
             var err: Int32 = 0
             var len = socklen_t(4)
-            guard ready(fd, Int16(POLLOUT), deadline), getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0 else {
+            guard ready(fd, Int16(POLLOUT), deadline), getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0
+            else {
                 close(fd)
                 return .failure(.node)
             }

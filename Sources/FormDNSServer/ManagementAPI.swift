@@ -10,7 +10,8 @@ import NIOPosix
 /// The management API (HTTP/1.1, JSON):
 ///
 ///     GET  /v1/health                                   every node's health (what the checker thinks)
-///     POST /v1/pools/{pool}/nodes/{id}/report           a node's own report: {"state": "degraded", "metrics": {"cpu": 0.95}}
+///     POST /v1/pools/{pool}/nodes/{id}/report           a node's own report:
+///                                                       {"state": "degraded", "metrics": {"cpu": 0.95}}
 ///     POST /v1/pools/{pool}/nodes/{id}/override         {"override": "drain" | "force-up" | "force-down" | null}
 ///     GET  /v1/explain?name=N&client=IP[&ecs=SUBNET]    how a pool answer is chosen (as `form-dns explain`)
 ///
@@ -31,8 +32,10 @@ public final class ManagementAPI: Sendable {
     /// From a connection's start (or its last answer) to a whole request.
     public static let requestTimeout = TimeAmount.seconds(10)
 
-    public init(host: String, port: Int, token: String?, current: @escaping @Sendable () -> ResponseBuilder,
-                audit: @escaping @Sendable (String) -> Void) async throws {
+    public init(
+        host: String, port: Int, token: String?, current: @escaping @Sendable () -> ResponseBuilder,
+        audit: @escaping @Sendable (String) -> Void
+    ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let counter = NIOLockedValueBox(ConnectionLimiter.Counts())
         do {
@@ -41,7 +44,8 @@ public final class ManagementAPI: Sendable {
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ConnectionLimiter(limit: Self.maxConnections, perClient: Self.maxConnections, counts: counter))
+                            ConnectionLimiter(
+                                limit: Self.maxConnections, perClient: Self.maxConnections, counts: counter))
                     }
                 }
                 .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 * 1024, high: 64 * 1024))
@@ -83,7 +87,9 @@ final class APIHandler: ChannelInboundHandler {
     var bodyTooLarge = false
     var deadline: Scheduled<Void>?
 
-    init(token: String?, current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void) {
+    init(
+        token: String?, current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void
+    ) {
         self.token = token
         self.current = current
         self.audit = audit
@@ -124,8 +130,9 @@ final class APIHandler: ChannelInboundHandler {
             deadline?.cancel()
             let (status, json): (HTTPResponseStatus, Data)
             if bodyTooLarge {
-                (status, json) = logged(Self.errorBody(.payloadTooLarge, "body larger than \(ManagementAPI.maxBodyBytes) bytes"),
-                                        head, context.remoteAddress)
+                (status, json) = logged(
+                    Self.errorBody(.payloadTooLarge, "body larger than \(ManagementAPI.maxBodyBytes) bytes"),
+                    head, context.remoteAddress)
             } else {
                 (status, json) = route(head, body: Data(body.readableBytesView), remote: context.remoteAddress)
             }
@@ -134,8 +141,9 @@ final class APIHandler: ChannelInboundHandler {
             let keepAlive = head.isKeepAlive && !bodyTooLarge
             var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(json.count)")])
             if !keepAlive { headers.add(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
-                          promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+                promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(out))), promise: nil)
             let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             if keepAlive {
@@ -159,11 +167,14 @@ final class APIHandler: ChannelInboundHandler {
         guard let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
             return .failure(APIRefusal("the body is not valid JSON"))
         }
-        guard let object = parsed as? [String: Any] else { return .failure(APIRefusal("the body must be a JSON object")) }
+        guard let object = parsed as? [String: Any] else {
+            return .failure(APIRefusal("the body must be a JSON object"))
+        }
         let unknown = object.keys.filter { !allowed.contains($0) }.sorted()
         guard unknown.isEmpty else {
             let names = unknown.map { LogText.escape($0, limit: 64) }.joined(separator: ", ")
-            return .failure(APIRefusal("unknown field(s) \(names) (expected \(allowed.sorted().joined(separator: ", ")))"))
+            return .failure(
+                APIRefusal("unknown field(s) \(names) (expected \(allowed.sorted().joined(separator: ", ")))"))
         }
         return .success(object)
     }
@@ -176,7 +187,10 @@ final class APIHandler: ChannelInboundHandler {
             let presented = head.headers.first(name: "Authorization") ?? ""
             guard ManagementToken.matches(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {
                 if head.method == .POST {
-                    audit("audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) -> 401 unauthorized")
+                    audit(
+                        "audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) "
+                            + "-> 401 unauthorized"
+                    )
                 }
                 return error(.unauthorized, "missing or wrong bearer token")
             }
@@ -194,18 +208,23 @@ final class APIHandler: ChannelInboundHandler {
             }
             let ecs = query["ecs"].flatMap(IPNetwork.init)
             do {
-                let text = try GeoExplainer.explain(geo, name: try DNSName(parsing: name, origin: .root), source: client, clientSubnet: ecs)
+                let text = try GeoExplainer.explain(
+                    geo, name: try DNSName(parsing: name, origin: .root), source: client, clientSubnet: ecs)
                 return (.ok, (try? JSONSerialization.data(withJSONObject: ["explain": text])) ?? Data())
             } catch {
                 return self.error(.badRequest, "\(error)", head: head, remote: remote)
             }
         case (.POST, 6) where parts[0] == "v1" && parts[1] == "pools" && parts[3] == "nodes":
-            let poolName = parts[2].removingPercentEncoding ?? parts[2], key = parts[4].removingPercentEncoding ?? parts[4]
+            let poolName = parts[2].removingPercentEncoding ?? parts[2],
+                key = parts[4].removingPercentEncoding ?? parts[4]
             guard let index = geo.pools.firstIndex(where: { $0.name == poolName }), let repo = geo.health[index] else {
                 return logged(error(.notFound, "no pool \(poolName) with health settings"), head, remote)
             }
             // A node is addressed by its id or by one of its addresses (a node reporting about itself knows its IP).
-            let byAddress = IPAddress(key).map { ip in geo.pools[index].nodes.first { n in [n.ipv4, n.ipv6].compactMap { $0 }.contains(ip.bytes) } } ?? nil
+            let byAddress =
+                IPAddress(key).map { ip in
+                    geo.pools[index].nodes.first { n in [n.ipv4, n.ipv6].compactMap { $0 }.contains(ip.bytes) }
+                } ?? nil
             guard let id = (geo.pools[index].nodes.first { $0.id == key } ?? byAddress)?.id else {
                 return logged(error(.notFound, "no node \(key) in pool \(poolName)"), head, remote)
             }
@@ -231,12 +250,14 @@ final class APIHandler: ChannelInboundHandler {
                     }
                     for (k, v) in given {
                         guard MetricName.isValid(k) else {
-                            return logged(error(.badRequest, "metric name '\(LogText.escape(k, limit: 64))' \(MetricName.rule)"),
-                                          head, remote)
+                            return logged(
+                                error(.badRequest, "metric name '\(LogText.escape(k, limit: 64))' \(MetricName.rule)"),
+                                head, remote)
                         }
                         // JSON true/false also arrive as NSNumber; their objCType is "c".
                         guard let number = v as? NSNumber, String(cString: number.objCType) != "c",
-                              number.doubleValue.isFinite else {
+                            number.doubleValue.isFinite
+                        else {
                             return logged(error(.badRequest, "metric \(k) must be a finite number"), head, remote)
                         }
                         metrics[k] = number.doubleValue
@@ -247,12 +268,15 @@ final class APIHandler: ChannelInboundHandler {
                 }
                 repo.report(node: id, state: state, metrics: metrics)
             case "override":
-                guard object.keys.contains("override") else { return logged(error(.badRequest, "body needs {\"override\": ...}"), head, remote) }
+                guard object.keys.contains("override") else {
+                    return logged(error(.badRequest, "body needs {\"override\": ...}"), head, remote)
+                }
                 if object["override"] is NSNull {
                     repo.setOverride(node: id, nil)
                 } else {
                     guard let o = (object["override"] as? String).flatMap(HealthOverride.init) else {
-                        return logged(error(.badRequest, "override must be drain, force-up, force-down or null"), head, remote)
+                        return logged(
+                            error(.badRequest, "override must be drain, force-up, force-down or null"), head, remote)
                     }
                     repo.setOverride(node: id, o)
                 }
@@ -260,17 +284,23 @@ final class APIHandler: ChannelInboundHandler {
                 return logged(error(.notFound, "unknown action \(parts[5])"), head, remote)
             }
             let state = repo.effective(id)
-            return logged((.ok, (try? JSONSerialization.data(withJSONObject: ["node": id, "state": state.rawValue])) ?? Data()), head, remote)
+            return logged(
+                (.ok, (try? JSONSerialization.data(withJSONObject: ["node": id, "state": state.rawValue])) ?? Data()),
+                head, remote)
         default:
             return error(.notFound, "no such endpoint: \(head.method) \(path)")
         }
     }
 
-    func error(_ s: HTTPResponseStatus, _ m: String, head: HTTPRequestHead, remote: SocketAddress?) -> (HTTPResponseStatus, Data) {
+    func error(_ s: HTTPResponseStatus, _ m: String, head: HTTPRequestHead, remote: SocketAddress?) -> (
+        HTTPResponseStatus, Data
+    ) {
         (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
     }
 
-    func logged(_ r: (HTTPResponseStatus, Data), _ head: HTTPRequestHead, _ remote: SocketAddress?) -> (HTTPResponseStatus, Data) {
+    func logged(_ r: (HTTPResponseStatus, Data), _ head: HTTPRequestHead, _ remote: SocketAddress?) -> (
+        HTTPResponseStatus, Data
+    ) {
         let uri = LogText.escape(head.uri), body = LogText.escape(String(decoding: r.1, as: UTF8.self))
         audit("audit: \(remote?.description ?? "?") \(head.method) \(uri) -> \(r.0.code) \(body)")
         return r

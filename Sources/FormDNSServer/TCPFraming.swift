@@ -17,7 +17,8 @@ struct DNSTCPFrameDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
-              buffer.readableBytes >= 2 + Int(length) else {
+            buffer.readableBytes >= 2 + Int(length)
+        else {
             if buffer.readableBytes > 0, deadline == nil {
                 let channel = context.channel
                 deadline = context.eventLoop.scheduleTask(in: messageTimeout) { channel.close(promise: nil) }
@@ -33,7 +34,9 @@ struct DNSTCPFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         // A partial message at EOF is discarded: there is no one left to answer.
         while try decode(context: context, buffer: &buffer) == .continue {}
         deadline?.cancel()
@@ -81,8 +84,11 @@ final class TCPQueryHandler: ChannelInboundHandler {
     private func answer(_ query: ByteBuffer, context: ChannelHandlerContext) {
         var out = context.channel.allocator.buffer(capacity: 514)
         out.writeInteger(UInt16(0))
-        guard state.builder.respond(to: query, source: IPAddress(context.channel.remoteAddress), transport: .tcp,
-                                    cache: state.geoCache, into: &out) else { return }
+        guard
+            state.builder.respond(
+                to: query, source: IPAddress(context.channel.remoteAddress), transport: .tcp,
+                cache: state.geoCache, into: &out)
+        else { return }
         out.setInteger(UInt16(out.readableBytes - 2), at: out.readerIndex)
         context.write(wrapOutboundOut(out), promise: nil)
         pendingFlush = true

@@ -2,6 +2,8 @@
 public enum JoinError: Error, Equatable, CustomStringConvertible {
     case badInput(String)
     public var description: String {
-        switch self { case .badInput(let m): return m }
+        switch self {
+        case .badInput(let m): return m
+        }
     }
 }

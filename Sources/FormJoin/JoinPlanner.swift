@@ -52,7 +52,8 @@ public enum JoinPlanner {
         let fallbackCandidates = dedupe(o.bootstrap.map { ($0, "static") } + (cache?.peers ?? []).map { ($0, "cache") })
 
         // Race: the fallback lists are probed while DNS resolves (results used only if DNS fails).
-        let fallbackTask: Task<[Probed], Never>? = o.raceFallbacks && !fallbackCandidates.isEmpty
+        let fallbackTask: Task<[Probed], Never>? =
+            o.raceFallbacks && !fallbackCandidates.isEmpty
             ? Task { await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge) } : nil
 
         say("resolving \(o.name) via \(o.resolver.servers.map(\.description).joined(separator: ", "))")
@@ -75,8 +76,9 @@ public enum JoinPlanner {
         default:
             let results = [a, aaaa].compactMap { try? $0.get() }
             ttl = results.map(\.ttl).min() ?? 0
-            report = PeerSet.DNSReport(status: "ok", detail: nil, server: results.first?.server.description,
-                                       rttMs: results.first.map { ($0.rttMilliseconds * 100).rounded() / 100 }, ttl: ttl)
+            report = PeerSet.DNSReport(
+                status: "ok", detail: nil, server: results.first?.server.description,
+                rttMs: results.first.map { ($0.rttMilliseconds * 100).rounded() / 100 }, ttl: ttl)
             let metadata = ((try? txt.get())?.records ?? []).compactMap { rr -> PeerInfo? in
                 if case .txt(let t) = rr.data { return DiscoveryRecord.parse(t) }
                 return nil
@@ -91,16 +93,23 @@ public enum JoinPlanner {
         var unreachable: [Probed] = []
         let probeStart = monotonicNow()
         if !dnsCandidates.isEmpty {
-            say("probing \(dnsCandidates.count) candidate(s) (\(o.probe.kind.rawValue), \(o.probe.probesPerCandidate) each)")
+            say(
+                "probing \(dnsCandidates.count) candidate(s) "
+                    + "(\(o.probe.kind.rawValue), \(o.probe.probesPerCandidate) each)"
+            )
             let probed = await probe(dnsCandidates.map { ($0, "dns") }, settings: o.probe, cacheAge: nil)
             chosen = probed.filter(\.stats.reachable)
             unreachable = probed.filter { !$0.stats.reachable }
             if !chosen.isEmpty { outcome = "dns" }
         }
         if chosen.isEmpty {
-            say(dnsCandidates.isEmpty ? "DNS gave no candidates: falling back" : "no DNS candidate reachable: falling back")
+            say(
+                dnsCandidates.isEmpty
+                    ? "DNS gave no candidates: falling back" : "no DNS candidate reachable: falling back")
             let probed: [Probed]
-            if let fallbackTask { probed = await fallbackTask.value } else {
+            if let fallbackTask {
+                probed = await fallbackTask.value
+            } else {
                 probed = await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge)
             }
             // The static list outranks the cache: the cache is stale data, used only when nothing else works.
@@ -122,10 +131,12 @@ public enum JoinPlanner {
         }
         let generated = Date()
         let lifetime = outcome == "dns" ? Double(max(ttl, 1)) : 60
-        let set = PeerSet(name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
-                          timing: PeerSet.Timing(dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
-                          generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
-                          peers: chosen.map(peer), unreachable: unreachable.map(peer), notes: notes)
+        let set = PeerSet(
+            name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
+            timing: PeerSet.Timing(
+                dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
+            generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
+            peers: chosen.map(peer), unreachable: unreachable.map(peer), notes: notes)
         let code: JoinExitCode = outcome == "dns" ? .viaDNS : outcome == "fallback" ? .viaFallback : .nothingReachable
         let failure = code == .nothingReachable ? nothingReachable(o, report: report, unreachable: unreachable) : nil
         return JoinOutcome(peerSet: set, exitCode: code, failure: failure)
@@ -161,15 +172,18 @@ public enum JoinPlanner {
     /// One line for a script that got exit 20: what was asked, what DNS said and what was probed.
     static func nothingReachable(_ o: JoinOptions, report: PeerSet.DNSReport, unreachable: [Probed]) -> String {
         let servers = o.resolver.servers.map(\.description).joined(separator: ", ")
-        var line = "nothing reachable for \(o.name): DNS via \(servers.isEmpty ? "no server" : servers): "
+        var line =
+            "nothing reachable for \(o.name): DNS via \(servers.isEmpty ? "no server" : servers): "
             + report.status
         if let detail = report.detail { line += " (\(detail))" }
         let count = { (source: String) in unreachable.filter { $0.source == source }.count }
         if unreachable.isEmpty {
-            line += "; nothing to probe: no DNS candidate, no static list (--fallback FILE or $FORM_JOIN_BOOTSTRAP)"
+            line +=
+                "; nothing to probe: no DNS candidate, no static list (--fallback FILE or $FORM_JOIN_BOOTSTRAP)"
                 + " and no cache"
         } else {
-            line += "; \(o.probe.kind.rawValue) probes to \(count("dns")) DNS, \(count("static")) static and "
+            line +=
+                "; \(o.probe.kind.rawValue) probes to \(count("dns")) DNS, \(count("static")) static and "
                 + "\(count("cache")) cached candidate(s) within \(String(format: "%g", o.probe.deadline)) s:"
                 + " none answered"
         }
@@ -178,7 +192,8 @@ public enum JoinPlanner {
 
     /// One candidate per node: addresses are matched to discovery records; a node published with
     /// both families becomes one candidate with two endpoints. DNS order is kept.
-    static func candidates(from results: [ResolveResult], metadata: [PeerInfo], port: UInt16, limit: Int) -> [PeerInfo] {
+    static func candidates(from results: [ResolveResult], metadata: [PeerInfo], port: UInt16, limit: Int) -> [PeerInfo]
+    {
         var out: [PeerInfo] = []
         var index: [String: Int] = [:]
         for rr in results.flatMap(\.records) {
@@ -192,7 +207,10 @@ public enum JoinPlanner {
             var info = meta ?? PeerInfo(id: address, port: port)
             if info.port == 0 { info.port = port }
             if rr.type == .a { info.ipv4 = address } else { info.ipv6 = address }
-            if meta == nil { info.ipv4 = rr.type == .a ? address : nil; info.ipv6 = rr.type == .aaaa ? address : nil }
+            if meta == nil {
+                info.ipv4 = rr.type == .a ? address : nil
+                info.ipv6 = rr.type == .aaaa ? address : nil
+            }
             if let i = index[info.id] {
                 if rr.type == .a { out[i].ipv4 = address } else { out[i].ipv6 = address }
                 continue
@@ -213,7 +231,10 @@ public enum JoinPlanner {
         var endpoints: [Endpoint] = []
         var owner: [Int] = []
         for (i, (info, _)) in list.enumerated() {
-            for e in info.endpoints { endpoints.append(e); owner.append(i) }
+            for e in info.endpoints {
+                endpoints.append(e)
+                owner.append(i)
+            }
         }
         let stats = await Prober.probe(endpoints, settings: settings)
         var best = [ProbeStats?](repeating: nil, count: list.count)
@@ -223,19 +244,24 @@ public enum JoinPlanner {
             best[i] = s
         }
         return list.enumerated().map { i, item in
-            Probed(info: item.0, source: item.1, stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
-                   order: i, cacheAge: item.1 == "cache" ? cacheAge : nil)
+            Probed(
+                info: item.0, source: item.1,
+                stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
+                order: i, cacheAge: item.1 == "cache" ? cacheAge : nil)
         }
     }
 
     static func peer(_ p: Probed) -> PeerSet.Peer {
         let s = p.stats
-        return PeerSet.Peer(id: p.info.id, source: p.source, endpoints: p.info.endpoints.map(\.description), ipv4: p.info.ipv4,
-                            ipv6: p.info.ipv6, port: p.info.port, publicKey: p.info.publicKey, internalEndpoint: p.info.internalEndpoint,
-                            region: p.info.region,
-                            rttMs: PeerSet.RTT(min: s.minimum.map(round2), median: s.median.map(round2), samples: s.samples.count,
-                                               loss: (s.loss * 1000).rounded() / 1000),
-                            cacheAgeS: p.cacheAge.map { $0.rounded() }, error: s.reachable ? nil : (s.lastError ?? "no probe answered"))
+        return PeerSet.Peer(
+            id: p.info.id, source: p.source, endpoints: p.info.endpoints.map(\.description), ipv4: p.info.ipv4,
+            ipv6: p.info.ipv6, port: p.info.port, publicKey: p.info.publicKey,
+            internalEndpoint: p.info.internalEndpoint,
+            region: p.info.region,
+            rttMs: PeerSet.RTT(
+                min: s.minimum.map(round2), median: s.median.map(round2), samples: s.samples.count,
+                loss: (s.loss * 1000).rounded() / 1000),
+            cacheAgeS: p.cacheAge.map { $0.rounded() }, error: s.reachable ? nil : (s.lastError ?? "no probe answered"))
     }
 
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }

@@ -32,8 +32,10 @@ public struct PeerInfo: Codable, Hashable, Sendable {
         try c.encode(region, forKey: .region)
     }
 
-    public init(id: String, ipv4: String? = nil, ipv6: String? = nil, port: UInt16, publicKey: String? = nil,
-                internalEndpoint: String? = nil, region: String? = nil) {
+    public init(
+        id: String, ipv4: String? = nil, ipv6: String? = nil, port: UInt16, publicKey: String? = nil,
+        internalEndpoint: String? = nil, region: String? = nil
+    ) {
         self.id = id
         self.ipv4 = ipv4
         self.ipv6 = ipv6
@@ -52,7 +54,8 @@ public struct PeerInfo: Codable, Hashable, Sendable {
 /// Discovery metadata published in the zone (see Docs/formnet-integration.md):
 /// TXT records at `_formnet.<name>`, one per entry node:
 ///
-///     "v=formnet1 id=ams-1 ip=192.0.2.11 ip6=2001:db8::11 port=51820 pubkey=<base64> internal=10.42.0.11:51820 region=eu-west"
+///     "v=formnet1 id=ams-1 ip=192.0.2.11 ip6=2001:db8::11 port=51820 pubkey=<base64>
+///      internal=10.42.0.11:51820 region=eu-west"   (one string; wrapped here)
 public enum DiscoveryRecord {
     public static func parse(_ txt: TXTRecord) -> PeerInfo? {
         // RFC 1035 character-strings of one record are concatenated (as SPF does).
@@ -65,9 +68,13 @@ public enum DiscoveryRecord {
         guard fields["v"] == "formnet1", let id = fields["id"], !id.isEmpty else { return nil }
         let port = fields["port"].flatMap(UInt16.init) ?? 0
         let v4 = fields["ip"].flatMap { IPAddressText.parseIPv4($0) != nil ? $0 : nil }
-        let v6 = fields["ip6"].flatMap { IPAddressText.parseIPv6($0) != nil ? IPAddressText.format(IPAddressText.parseIPv6($0)!) : nil }
+        let v6 = fields["ip6"].flatMap {
+            IPAddressText.parseIPv6($0) != nil ? IPAddressText.format(IPAddressText.parseIPv6($0)!) : nil
+        }
         // A key that is not 32 octets of base64 is not a WireGuard public key: drop it, keep the node.
         let key = fields["pubkey"].flatMap { Data(base64Encoded: $0)?.count == 32 ? $0 : nil }
-        return PeerInfo(id: id, ipv4: v4, ipv6: v6, port: port, publicKey: key, internalEndpoint: fields["internal"], region: fields["region"])
+        return PeerInfo(
+            id: id, ipv4: v4, ipv6: v6, port: port, publicKey: key, internalEndpoint: fields["internal"],
+            region: fields["region"])
     }
 }

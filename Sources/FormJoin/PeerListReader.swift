@@ -1,7 +1,7 @@
 import DNSWire
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads the JSON files form-join is given (a static bootstrap list, the last-known-good cache)
@@ -152,8 +152,9 @@ struct PeerListReader {
             throw wrong("internal_endpoint", "\"\(internalEndpoint)\" is not ADDRESS:PORT (e.g. 10.42.0.11:51820)")
         }
         let region = try optionalString("region")
-        return PeerInfo(id: id, ipv4: v4, ipv6: v6, port: UInt16(port), publicKey: key,
-                        internalEndpoint: internalEndpoint, region: region)
+        return PeerInfo(
+            id: id, ipv4: v4, ipv6: v6, port: UInt16(port), publicKey: key,
+            internalEndpoint: internalEndpoint, region: region)
     }
 
     /// An integral JSON number (not true/false, not 1.5).

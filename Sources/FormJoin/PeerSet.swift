@@ -117,8 +117,10 @@ public struct PeerSet: Codable, Sendable {
         case expiresAt = "expires_at"
     }
 
-    public init(name: String, resolver: String?, outcome: String, dns: DNSReport, timing: Timing, generatedAt: Date,
-                expiresAt: Date, peers: [Peer], unreachable: [Peer], notes: [String] = []) {
+    public init(
+        name: String, resolver: String?, outcome: String, dns: DNSReport, timing: Timing, generatedAt: Date,
+        expiresAt: Date, peers: [Peer], unreachable: [Peer], notes: [String] = []
+    ) {
         self.name = name
         self.resolver = resolver
         self.outcome = outcome

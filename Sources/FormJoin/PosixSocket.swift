@@ -1,7 +1,7 @@
 import DNSWire
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A socket address for IPv4 or IPv6 with a port, parsed from `127.0.0.1:53`, `[::1]:53` or a bare address.
@@ -21,7 +21,6 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
 
     public var isIPv6: Bool { IPAddressText.parseIPv6(host) != nil }
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
 
     /// Calls `body` with this endpoint as a C sockaddr; throws, without calling it, if `host` is
     /// not a literal address (nothing is ever sent to 0.0.0.0 in its place).
@@ -95,7 +94,10 @@ final class PosixSocket {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n > 0 { offset += n; continue }
+            if n > 0 {
+                offset += n
+                continue
+            }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 guard try wait(for: Int16(POLLOUT), until: deadline) else { throw SocketError.timeout }
                 continue

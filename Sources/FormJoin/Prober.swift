@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a candidate entry node is probed.
@@ -16,7 +16,7 @@ public enum ProbeKind: String, Sendable, Codable, CaseIterable {
 
 /// The RTT statistics of one candidate.
 public struct ProbeStats: Sendable, Equatable, Codable {
-    public var samples: [Double]   // milliseconds, successful probes only
+    public var samples: [Double]  // milliseconds, successful probes only
     public var sent: Int
     public var lastError: String?
 
@@ -92,7 +92,9 @@ public enum Prober {
     /// A candidate's whole probe sequence (spacing included) runs on one thread of its own, so its
     /// timing does not depend on the cooperative pool being free (a busy pool would stretch the
     /// spacing and push probes past the deadline).
-    static func probeOne(_ endpoint: Endpoint, settings: ProbeSettings, startAt: Double, deadline: Double) async -> ProbeStats {
+    static func probeOne(_ endpoint: Endpoint, settings: ProbeSettings, startAt: Double, deadline: Double) async
+        -> ProbeStats
+    {
         await runBlocking {
             var stats = ProbeStats(samples: [], sent: 0, lastError: nil)
             for i in 0..<settings.probesPerCandidate {
@@ -121,7 +123,9 @@ public enum Prober {
             try socket.send(Array(request.utf8), deadline: deadline)
             let line = try readLine(socket, deadline: deadline)
             let parts = line.split(separator: " ")
-            guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let code = Int(parts[1]) else { throw ProbeError.badReply(line) }
+            guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let code = Int(parts[1]) else {
+                throw ProbeError.badReply(line)
+            }
             guard (200..<300).contains(code) else { throw ProbeError.unhealthy(code) }
         case .ping:
             let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)

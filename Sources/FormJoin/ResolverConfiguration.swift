@@ -13,7 +13,10 @@ public struct ResolverConfiguration: Sendable {
     /// Optional EDNS Client Subnet to send (RFC 7871), e.g. when the node knows its public prefix.
     public var clientSubnet: ClientSubnet? = nil
 
-    public init(servers: [Endpoint], timeout: Double = 2, attempts: Int = 2, rotate: Bool = false, clientSubnet: ClientSubnet? = nil) {
+    public init(
+        servers: [Endpoint], timeout: Double = 2, attempts: Int = 2, rotate: Bool = false,
+        clientSubnet: ClientSubnet? = nil
+    ) {
         self.servers = servers
         self.timeout = timeout
         self.attempts = attempts
@@ -37,8 +40,12 @@ public struct ResolverConfiguration: Sendable {
                 }
             case "options":
                 for option in words.dropFirst() {
-                    if option.hasPrefix("timeout:"), let n = Double(option.dropFirst(8)) { config.timeout = min(max(n, 0.1), 30) }
-                    if option.hasPrefix("attempts:"), let n = Int(option.dropFirst(9)) { config.attempts = min(max(n, 1), 5) }
+                    if option.hasPrefix("timeout:"), let n = Double(option.dropFirst(8)) {
+                        config.timeout = min(max(n, 0.1), 30)
+                    }
+                    if option.hasPrefix("attempts:"), let n = Int(option.dropFirst(9)) {
+                        config.attempts = min(max(n, 1), 5)
+                    }
                     if option == "rotate" { config.rotate = true }
                 }
             default:

@@ -77,7 +77,10 @@ public final class StubResolver: Sendable {
         var cache: [CacheKey: (result: ResolveResult, expires: Double)] = [:]
     }
 
-    struct CacheKey: Hashable { var name: DNSName; var type: RecordType }
+    struct CacheKey: Hashable {
+        var name: DNSName
+        var type: RecordType
+    }
 
     private let state = Mutex(State())
 
@@ -95,7 +98,9 @@ public final class StubResolver: Sendable {
     /// `resolve` as a value: the blocking work runs off the cooperative pool.
     public func lookup(_ name: DNSName, type: RecordType) async -> Result<ResolveResult, ResolveError> {
         await runBlocking {
-            do throws(ResolveError) { return .success(try self.resolveBlocking(name, type: type)) } catch { return .failure(error) }
+            do throws(ResolveError) { return .success(try self.resolveBlocking(name, type: type)) } catch {
+                return .failure(error)
+            }
         }
     }
 
@@ -124,7 +129,9 @@ public final class StubResolver: Sendable {
                     let records = type == .cname ? owned.filter { $0.type == .cname } : matching
                     if !records.isEmpty {
                         let ttl = min((chain + records).map(\.ttl).min() ?? 0, Self.maxTTL)
-                        let result = ResolveResult(name: name, type: type, records: records, chain: chain, server: server, rttMilliseconds: rtt * 1000, ttl: ttl)
+                        let result = ResolveResult(
+                            name: name, type: type, records: records, chain: chain, server: server,
+                            rttMilliseconds: rtt * 1000, ttl: ttl)
                         store(key, result)
                         return result
                     }
@@ -289,8 +296,9 @@ public final class StubResolver: Sendable {
             return nil
         }
         guard message.header.isResponse, message.header.id == id, message.questions.count == 1,
-              message.questions[0].name == question.name, message.questions[0].type == question.type,
-              message.questions[0].recordClass == question.recordClass else { return nil }
+            message.questions[0].name == question.name, message.questions[0].type == question.type,
+            message.questions[0].recordClass == question.recordClass
+        else { return nil }
         return message
     }
 }

@@ -19,12 +19,17 @@ public struct BinaryTrie<Value: Hashable & Sendable>: Sendable {
     /// Insert less specific networks first: a later, longer prefix then carves its part out.
     public mutating func insert(prefixLength: Int, bit: (Int) -> Int, value: Value) {
         let v: Int32
-        if let existing = valueIndex[value] { v = -2 - existing } else {
+        if let existing = valueIndex[value] {
+            v = -2 - existing
+        } else {
             values.append(value)
             v = -2 - Int32(values.count - 1)
             valueIndex[value] = Int32(values.count - 1)
         }
-        if prefixLength == 0 { records[0] = (v, v); return }
+        if prefixLength == 0 {
+            records[0] = (v, v)
+            return
+        }
         var node = 0
         for depth in 0..<prefixLength {
             let b = bit(depth)
@@ -51,7 +56,10 @@ public struct BinaryTrie<Value: Hashable & Sendable>: Sendable {
         var node = 0
         for depth in 0..<bitCount {
             let r = bit(depth) == 0 ? records[node].left : records[node].right
-            if Self.isNode(r) { node = Int(r); continue }
+            if Self.isNode(r) {
+                node = Int(r)
+                continue
+            }
             guard let i = Self.valueIndex(r) else { return (nil, depth + 1) }
             return (values[i], depth + 1)
         }

@@ -1,6 +1,6 @@
 import CMaxMindDB
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a MaxMind DB could not be used.
@@ -66,7 +66,9 @@ public final class GeoDatabase: @unchecked Sendable {
         let meta = mmdb.pointee.metadata
         guard meta.ip_version == 4 || meta.ip_version == 6 else { return "unsupported ip_version \(meta.ip_version)" }
         guard [24, 28, 32].contains(meta.record_size) else { return "unsupported record_size \(meta.record_size)" }
-        guard meta.binary_format_major_version == 2 else { return "unsupported format version \(meta.binary_format_major_version)" }
+        guard meta.binary_format_major_version == 2 else {
+            return "unsupported format version \(meta.binary_format_major_version)"
+        }
         // A build time past the year 9999 is corruption, not a date (and overflows time arithmetic).
         guard meta.build_epoch < 253_402_300_800 else { return "implausible build_epoch \(meta.build_epoch)" }
         guard meta.node_count > 0 else { return "empty search tree" }
@@ -75,8 +77,12 @@ public final class GeoDatabase: @unchecked Sendable {
         var node = MMDB_search_node_s()
         for n in 0..<meta.node_count {
             let status = MMDB_read_node(mmdb, n, &node)
-            guard status == MMDB_SUCCESS else { return "search tree node \(n): \(String(cString: MMDB_strerror(status)))" }
-            for (type, entry) in [(node.left_record_type, node.left_record_entry), (node.right_record_type, node.right_record_entry)] {
+            guard status == MMDB_SUCCESS else {
+                return "search tree node \(n): \(String(cString: MMDB_strerror(status)))"
+            }
+            for (type, entry) in [
+                (node.left_record_type, node.left_record_entry), (node.right_record_type, node.right_record_entry),
+            ] {
                 switch Int32(type) {
                 case MMDB_RECORD_TYPE_SEARCH_NODE, MMDB_RECORD_TYPE_EMPTY:
                     continue
@@ -87,10 +93,14 @@ public final class GeoDatabase: @unchecked Sendable {
                     let s = MMDB_get_entry_data_list(&e, &list)
                     let topType = list.map { Int32($0.pointee.entry_data.type) }
                     MMDB_free_entry_data_list(list)
-                    guard s == MMDB_SUCCESS else { return "data record at offset \(entry.offset): \(String(cString: MMDB_strerror(s)))" }
+                    guard s == MMDB_SUCCESS else {
+                        return "data record at offset \(entry.offset): \(String(cString: MMDB_strerror(s)))"
+                    }
                     // Location databases hold maps (city/country/location); anything else is not one.
                     guard topType == MMDB_DATA_TYPE_MAP else {
-                        return "data record at offset \(entry.offset) is not a map (type \(topType ?? -1)); not a location database"
+                        return
+                            "data record at offset \(entry.offset) is not a map (type \(topType ?? -1)); "
+                                + "not a location database"
                     }
                     if hasLocationData(&e) { usable += 1 }
                 default:
@@ -108,7 +118,8 @@ public final class GeoDatabase: @unchecked Sendable {
             var data = MMDB_entry_data_s()
             let found = key.withCString { k -> Bool in
                 var path: [UnsafePointer<CChar>?] = [k, nil]
-                return path.withUnsafeMutableBufferPointer { MMDB_aget_value(&entry, &data, $0.baseAddress) } == MMDB_SUCCESS && data.has_data
+                return path.withUnsafeMutableBufferPointer { MMDB_aget_value(&entry, &data, $0.baseAddress) }
+                    == MMDB_SUCCESS && data.has_data
             }
             if found { return true }
         }
@@ -124,14 +135,18 @@ public final class GeoDatabase: @unchecked Sendable {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_addr.s_addr = UInt32(truncatingIfNeeded: address.high >> 32).bigEndian
-            result = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(mmdb, $0, &error) } }
+            result = withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(mmdb, $0, &error) }
+            }
         } else {
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             withUnsafeMutableBytes(of: &sa.sin6_addr) { raw in
                 for (i, b) in address.bytes.enumerated() { raw[i] = b }
             }
-            result = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(mmdb, $0, &error) } }
+            result = withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(mmdb, $0, &error) }
+            }
         }
         guard error == MMDB_SUCCESS else { return (nil, 0) }
         var prefix = Int(result.netmask)
@@ -161,8 +176,10 @@ public final class GeoDatabase: @unchecked Sendable {
             default: return .empty
             }
         }
-        return (record(node.left_record_type, node.left_record, node.left_record_entry),
-                record(node.right_record_type, node.right_record, node.right_record_entry))
+        return (
+            record(node.left_record_type, node.left_record, node.left_record_entry),
+            record(node.right_record_type, node.right_record, node.right_record_entry)
+        )
     }
 
     /// Where an IPv4 address's lookup starts: the root of an IPv4 tree, or the node 96 zero bits
@@ -186,11 +203,13 @@ public final class GeoDatabase: @unchecked Sendable {
     private func location(_ entry: inout MMDB_entry_s) -> GeoLocation? {
         // `registered_country` is where the network is registered, not where the client is: used
         // only when the record has no `country` and the operator has not turned it off.
-        let country = string(&entry, ["country", "iso_code"])
+        let country =
+            string(&entry, ["country", "iso_code"])
             ?? (useRegisteredCountry ? string(&entry, ["registered_country", "iso_code"]) : nil)
         let region = string(&entry, ["formation_region"]) ?? string(&entry, ["continent", "code"])
         let city = string(&entry, ["city", "names", "en"])
-        guard let lat = double(&entry, ["location", "latitude"]), let lon = double(&entry, ["location", "longitude"]) else {
+        guard let lat = double(&entry, ["location", "latitude"]), let lon = double(&entry, ["location", "longitude"])
+        else {
             // A Country database: no coordinates, but country and continent still place the client.
             guard country != nil || region != nil else { return nil }
             return GeoLocation(latitude: .nan, longitude: .nan, country: country, region: region, city: city)
@@ -218,7 +237,9 @@ public final class GeoDatabase: @unchecked Sendable {
     }
 
     private func string(_ entry: inout MMDB_entry_s, _ path: [String]) -> String? {
-        guard let d = value(&entry, path), Int32(d.type) == MMDB_DATA_TYPE_UTF8_STRING, let p = d.utf8_string else { return nil }
+        guard let d = value(&entry, path), Int32(d.type) == MMDB_DATA_TYPE_UTF8_STRING, let p = d.utf8_string else {
+            return nil
+        }
         // Strings in the file are not NUL-terminated: copy exactly data_size octets.
         let bytes = UnsafeRawBufferPointer(start: p, count: Int(d.data_size))
         return String(decoding: bytes, as: UTF8.self)

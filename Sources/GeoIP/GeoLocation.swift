@@ -13,7 +13,8 @@ public struct GeoLocation: Hashable, Sendable, CustomStringConvertible {
     /// False for a Country database's record: country and continent known, coordinates not.
     public var hasCoordinates: Bool { !latitude.isNaN && !longitude.isNaN }
 
-    public init(latitude: Double, longitude: Double, country: String? = nil, region: String? = nil, city: String? = nil) {
+    public init(latitude: Double, longitude: Double, country: String? = nil, region: String? = nil, city: String? = nil)
+    {
         self.latitude = latitude
         self.longitude = longitude
         self.country = country

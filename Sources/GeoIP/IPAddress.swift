@@ -23,7 +23,11 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init?(_ text: String) {
-        if let b = IPAddressText.parseIPv4(text) ?? IPAddressText.parseIPv6(text) { self.init(bytes: b) } else { return nil }
+        if let b = IPAddressText.parseIPv4(text) ?? IPAddressText.parseIPv6(text) {
+            self.init(bytes: b)
+        } else {
+            return nil
+        }
     }
 
     /// An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as dual-stack sockets report IPv4 peers)

@@ -15,11 +15,16 @@ public indirect enum MMDBValue: Hashable, Sendable {
     /// The GeoIP2-City-shaped record for a location (what libmaxminddb readers expect).
     public init(location l: GeoLocation, continent: String? = nil) {
         var pairs: [MMDBPair] = []
-        if let city = l.city { pairs.append(MMDBPair("city", .map([MMDBPair("names", .map([MMDBPair("en", .string(city))]))]))) }
+        if let city = l.city {
+            pairs.append(MMDBPair("city", .map([MMDBPair("names", .map([MMDBPair("en", .string(city))]))])))
+        }
         if let continent { pairs.append(MMDBPair("continent", .map([MMDBPair("code", .string(continent))]))) }
         if let country = l.country { pairs.append(MMDBPair("country", .map([MMDBPair("iso_code", .string(country))]))) }
         if let region = l.region { pairs.append(MMDBPair("formation_region", .string(region))) }
-        pairs.append(MMDBPair("location", .map([MMDBPair("latitude", .double(l.latitude)), MMDBPair("longitude", .double(l.longitude))])))
+        pairs.append(
+            MMDBPair(
+                "location",
+                .map([MMDBPair("latitude", .double(l.latitude)), MMDBPair("longitude", .double(l.longitude))])))
         self = .map(pairs)
     }
 }
@@ -71,7 +76,8 @@ public struct MMDBWriter {
             if ipVersion == 4 {
                 trie.insert(prefixLength: network.prefixLength, bit: a.bit, value: value)
             } else if a.isIPv4 {
-                trie.insert(prefixLength: 96 + network.prefixLength, bit: { $0 < 96 ? 0 : a.bit($0 - 96) }, value: value)
+                trie.insert(
+                    prefixLength: 96 + network.prefixLength, bit: { $0 < 96 ? 0 : a.bit($0 - 96) }, value: value)
             } else {
                 trie.insert(prefixLength: network.prefixLength, bit: a.bit, value: value)
             }
@@ -123,11 +129,16 @@ public struct MMDBWriter {
         if size < 29 {
             sizeBits = size
         } else if size < 29 + 256 {
-            sizeBits = 29; ext = [UInt8(size - 29)]
+            sizeBits = 29
+            ext = [UInt8(size - 29)]
         } else if size < 285 + 65536 {
-            sizeBits = 30; let s = size - 285; ext = [UInt8(s >> 8), UInt8(s & 0xFF)]
+            sizeBits = 30
+            let s = size - 285
+            ext = [UInt8(s >> 8), UInt8(s & 0xFF)]
         } else {
-            sizeBits = 31; let s = size - 65821; ext = [UInt8(s >> 16), UInt8((s >> 8) & 0xFF), UInt8(s & 0xFF)]
+            sizeBits = 31
+            let s = size - 65821
+            ext = [UInt8(s >> 16), UInt8((s >> 8) & 0xFF), UInt8(s & 0xFF)]
         }
         out.append(UInt8((type <= 7 ? type << 5 : 0) | sizeBits))
         if type > 7 { out.append(UInt8(type - 7)) }
@@ -138,7 +149,10 @@ public struct MMDBWriter {
         func unsigned(_ type: Int, _ value: UInt64) {
             var bytes: [UInt8] = []
             var x = value
-            while x > 0 { bytes.insert(UInt8(x & 0xFF), at: 0); x >>= 8 }
+            while x > 0 {
+                bytes.insert(UInt8(x & 0xFF), at: 0)
+                x >>= 8
+            }
             control(type: type, size: bytes.count, into: &out)
             out += bytes
         }

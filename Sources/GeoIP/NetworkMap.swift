@@ -34,7 +34,8 @@ public struct NetworkMap: Sendable {
 
     /// Like `lookup`, but a miss also reports how wide the empty network around the address is.
     public func lookupWithMiss(_ address: IPAddress) -> (location: GeoLocation?, prefixLength: Int) {
-        let hit = address.isIPv4 ? v4.lookup(bitCount: 32, bit: address.bit) : v6.lookup(bitCount: 128, bit: address.bit)
+        let hit =
+            address.isIPv4 ? v4.lookup(bitCount: 32, bit: address.bit) : v6.lookup(bitCount: 128, bit: address.bit)
         return (hit.value, hit.prefixLength)
     }
 }

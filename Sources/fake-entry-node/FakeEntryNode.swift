@@ -31,7 +31,8 @@ struct FakeEntryNode: AsyncParsableCommand {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ProbeResponder(delay: delay, healthStatus: status))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ProbeResponder(delay: delay, healthStatus: status))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -59,7 +60,10 @@ final class ProbeResponder: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         pending.writeBuffer(&incoming)
-        guard pending.readableBytes < 4096 else { context.close(promise: nil); return }
+        guard pending.readableBytes < 4096 else {
+            context.close(promise: nil)
+            return
+        }
         guard let newline = pending.readableBytesView.firstIndex(of: 0x0A) else { return }
         let line = String(decoding: pending.readableBytesView[pending.readerIndex..<newline], as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -70,7 +74,9 @@ final class ProbeResponder: ChannelInboundHandler {
             reply = "FORMNET-PONG " + line.dropFirst("FORMNET-PING ".count) + "\n"
         } else if line.hasPrefix("GET ") {
             let body = healthStatus == 200 ? "ok\n" : "unhealthy\n"
-            reply = "HTTP/1.0 \(healthStatus) \(healthStatus == 200 ? "OK" : "Service Unavailable")\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            reply =
+                "HTTP/1.0 \(healthStatus) \(healthStatus == 200 ? "OK" : "Service Unavailable")\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
             close = true
         } else {
             context.close(promise: nil)

@@ -29,7 +29,9 @@ struct ZoneSourceOptions: ParsableArguments {
         var errors: [ConfigError] = []
         for spec in zones {
             guard let eq = spec.firstIndex(of: "=") else {
-                errors.append(ConfigError(file: "command line", line: 0, field: "--zone", message: "'\(spec)' must be ORIGIN=PATH"))
+                errors.append(
+                    ConfigError(
+                        file: "command line", line: 0, field: "--zone", message: "'\(spec)' must be ORIGIN=PATH"))
                 continue
             }
             do {
@@ -40,7 +42,10 @@ struct ZoneSourceOptions: ParsableArguments {
             }
         }
         if config.zones.isEmpty && errors.isEmpty {
-            errors.append(ConfigError(file: "command line", line: 0, field: "", message: "no zones: give --config FILE or --zone ORIGIN=PATH"))
+            errors.append(
+                ConfigError(
+                    file: "command line", line: 0, field: "",
+                    message: "no zones: give --config FILE or --zone ORIGIN=PATH"))
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return config
@@ -67,10 +72,16 @@ struct Check: ParsableCommand {
                 print("ok: zone \(zone.origin) (\(records) records, serial \(zone.soa.serial))")
             }
             for pool in geo?.pools ?? [] {
-                print("ok: pool \(pool.name) (\(pool.names.map(\.description).joined(separator: ", ")); \(pool.nodes.count) nodes, \(pool.policy.strategy.name))")
+                print(
+                    "ok: pool \(pool.name) (\(pool.names.map(\.description).joined(separator: ", ")); "
+                        + "\(pool.nodes.count) nodes, \(pool.policy.strategy.name))"
+                )
             }
             if let geo {
-                print("ok: geoip (\(geo.locator.databases.map(\.databaseType).joined(separator: ", ")); network map of \(geo.locator.networkMap.count) networks)")
+                print(
+                    "ok: geoip (\(geo.locator.databases.map(\.databaseType).joined(separator: ", ")); "
+                        + "network map of \(geo.locator.networkMap.count) networks)"
+                )
             }
         } catch let error as ConfigErrors {
             printError(error.description)
@@ -97,5 +108,5 @@ struct StandardError: TextOutputStream {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

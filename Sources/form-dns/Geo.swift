@@ -6,7 +6,8 @@ import GeoIP
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show how a GeoDNS pool answer is chosen for a client: location, its source, every candidate's score.")
+        abstract: "Show how a GeoDNS pool answer is chosen for a client: location, its source, every candidate's score."
+    )
 
     @Option(name: .long, help: "YAML configuration file.")
     var config: String
@@ -31,7 +32,9 @@ struct Explain: ParsableCommand {
             guard let source = IPAddress(client) else { throw ValidationError("'\(client)' is not an IP address") }
             var subnet: IPNetwork? = nil
             if let ecs {
-                guard let s = IPNetwork(ecs) else { throw ValidationError("'\(ecs)' is not a subnet like 198.51.100.0/24 (host bits zero)") }
+                guard let s = IPNetwork(ecs) else {
+                    throw ValidationError("'\(ecs)' is not a subnet like 198.51.100.0/24 (host bits zero)")
+                }
                 subnet = s
             }
             let qname = try DNSName(parsing: name, origin: .root)
@@ -54,7 +57,11 @@ struct Geo: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compile networks with locations (YAML or CSV) into a MaxMind DB (MMDB v2) file.")
 
-        @Argument(help: "Input: .yaml/.yml (networks: [...]) or .csv (network,latitude,longitude,country,continent,region,city).")
+        @Argument(
+            help: ArgumentHelp(
+                "Input: .yaml/.yml (networks: [...]) or "
+                    + ".csv (network,latitude,longitude,country,continent,region,city).")
+        )
         var input: String
 
         @Option(name: .shortAndLong, help: "Output .mmdb path.")
@@ -77,7 +84,8 @@ struct Geo: ParsableCommand {
     }
 
     struct Lookup: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Look an address up in a MaxMind DB (verifies the file first).")
+        static let configuration = CommandConfiguration(
+            abstract: "Look an address up in a MaxMind DB (verifies the file first).")
 
         @Argument var database: String
         @Argument var address: String

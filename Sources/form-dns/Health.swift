@@ -3,7 +3,7 @@ import ArgumentParser
 import FormAuthority
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Options to reach a running form-dns's management API.
@@ -11,7 +11,9 @@ struct APIOptions: ParsableArguments {
     @Option(name: .long, help: "Management API address, e.g. 127.0.0.1:8053.")
     var api: String
 
-    @Option(name: .long, help: "File holding the bearer token (default: $FORM_DNS_API_TOKEN). Never on the command line: ps shows it.")
+    @Option(
+        name: .long,
+        help: "File holding the bearer token (default: $FORM_DNS_API_TOKEN). Never on the command line: ps shows it.")
     var tokenFile: String?
 
     /// The token from --token-file, else the environment; nil when neither is set.
@@ -25,16 +27,24 @@ struct APIOptions: ParsableArguments {
 
     /// One HTTP/1.0 request over a plain socket; returns status and body.
     func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, Data) {
-        guard let a = ListenAddress(parsing: api) else { throw ValidationError("--api '\(api)' is not an address like 127.0.0.1:8053") }
+        guard let a = ListenAddress(parsing: api) else {
+            throw ValidationError("--api '\(api)' is not an address like 127.0.0.1:8053")
+        }
         let fd = socket(a.host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var tv = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let rc = try SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
-        guard rc == 0 else { throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))") }
+        guard rc == 0 else {
+            throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))")
+        }
         var req = "\(method) \(path) HTTP/1.0\r\nHost: \(api)\r\n"
         if let t = try token() { req += "Authorization: Bearer \(t)\r\n" }
-        if let body { req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)" } else { req += "\r\n" }
+        if let body {
+            req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        } else {
+            req += "\r\n"
+        }
         _ = req.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         var response: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
@@ -52,7 +62,10 @@ struct APIOptions: ParsableArguments {
 
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every node's health as the running authority sees it: state, check counters, last check, latency, overrides, pushed reports.")
+        abstract:
+            "List every node's health as the running authority sees it: state, check counters, last check, "
+                + "latency, overrides, pushed reports."
+    )
 
     @OptionGroup var api: APIOptions
 
@@ -62,10 +75,14 @@ struct Health: ParsableCommand {
     func run() throws {
         let (status, body) = try api.request("GET", "/v1/health")
         guard status == 200 else {
-            printError("form-dns: management API answered \(status): \(LogText.escape(String(decoding: body, as: UTF8.self)))")
+            printError(
+                "form-dns: management API answered \(status): \(LogText.escape(String(decoding: body, as: UTF8.self)))")
             throw ExitCode(1)
         }
-        if json { print(String(decoding: body, as: UTF8.self)); return }
+        if json {
+            print(String(decoding: body, as: UTF8.self))
+            return
+        }
         print(try HealthReport.decode(body).table())
     }
 }
@@ -81,9 +98,13 @@ struct Override: ParsableCommand {
     @Argument(help: "drain, force-up, force-down or clear.") var action: String
 
     func run() throws {
-        guard ["drain", "force-up", "force-down", "clear"].contains(action) else { throw ValidationError("action must be drain, force-up, force-down or clear") }
+        guard ["drain", "force-up", "force-down", "clear"].contains(action) else {
+            throw ValidationError("action must be drain, force-up, force-down or clear")
+        }
         let value = action == "clear" ? "null" : "\"\(action)\""
-        let path = "/v1/pools/\(pool.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pool)/nodes/\(node.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? node)/override"
+        let path =
+            "/v1/pools/\(pool.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pool)"
+                + "/nodes/\(node.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? node)/override"
         let (status, body) = try api.request("POST", path, body: "{\"override\": \(value)}")
         print(String(decoding: body, as: UTF8.self))
         if status != 200 { throw ExitCode(1) }

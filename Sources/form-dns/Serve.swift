@@ -5,7 +5,7 @@ import FormAuthority
 import FormDNSServer
 import GeoIP
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Serve: AsyncParsableCommand {
@@ -14,7 +14,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var source: ZoneSourceOptions
 
-    @Option(name: .long, help: "Address to listen on, e.g. 127.0.0.1:5300 or [::1]:5300 (repeatable; overrides the config). Port 0 picks a free port.")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Address to listen on, e.g. 127.0.0.1:5300 or [::1]:5300 (repeatable; overrides the config). "
+                + "Port 0 picks a free port.")
+    )
     var listen: [String] = []
 
     @Option(name: .long, help: "Event loops (one UDP socket each); overrides the config.")
@@ -53,16 +58,18 @@ struct Serve: AsyncParsableCommand {
             }
             if token == nil {
                 guard IPAddress(m.host)?.isLoopback == true else {
-                    printError("form-dns: the management API on \(m) needs a token (management.token, management.token_file "
-                               + "or FORM_DNS_API_TOKEN); without one it may only listen on loopback")
+                    printError(
+                        "form-dns: the management API on \(m) needs a token (management.token, management.token_file "
+                            + "or FORM_DNS_API_TOKEN); without one it may only listen on loopback")
                     try? await server.shutdown()
                     throw ExitCode(1)
                 }
                 log("warning: the management API on \(m) has no token: any local user can change health and overrides")
             }
             do {
-                api = try await ManagementAPI(host: m.host, port: m.port, token: token,
-                                              current: { server.currentBuilder() }, audit: { log($0) })
+                api = try await ManagementAPI(
+                    host: m.host, port: m.port, token: token,
+                    current: { server.currentBuilder() }, audit: { log($0) })
             } catch {
                 printError("form-dns: cannot listen for the management API on \(m): \(error)")
                 try? await server.shutdown()
@@ -96,7 +103,8 @@ struct Serve: AsyncParsableCommand {
                     checker.stop()
                     checker = HealthChecker(builder: fresh, onCheckerError: checkerError)
                     builder = fresh
-                    let ms = (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
+                    let ms =
+                        (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
                         + (ContinuousClock.now - started).components.seconds * 1000
                     log("reloaded zones in \(ms) ms")
                     let pending = next.restartOnlyChanges(from: config)
@@ -124,7 +132,11 @@ struct Serve: AsyncParsableCommand {
             var addresses: [ListenAddress] = []
             for text in listen {
                 guard let a = ListenAddress(parsing: text) else {
-                    throw ConfigErrors([ConfigError(file: "command line", line: 0, field: "--listen", message: "'\(text)' is not an address like 127.0.0.1:5300 or [::1]:5300")])
+                    throw ConfigErrors([
+                        ConfigError(
+                            file: "command line", line: 0, field: "--listen",
+                            message: "'\(text)' is not an address like 127.0.0.1:5300 or [::1]:5300")
+                    ])
                 }
                 addresses.append(a)
             }
@@ -132,7 +144,9 @@ struct Serve: AsyncParsableCommand {
         }
         if let workers {
             guard (1...64).contains(workers) else {
-                throw ConfigErrors([ConfigError(file: "command line", line: 0, field: "--workers", message: "must be in 1...64")])
+                throw ConfigErrors([
+                    ConfigError(file: "command line", line: 0, field: "--workers", message: "must be in 1...64")
+                ])
             }
             config.workers = workers
         }

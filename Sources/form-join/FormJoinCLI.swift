@@ -32,7 +32,9 @@ struct ResolverOptions: ParsableArguments {
         } else {
             var servers: [Endpoint] = []
             for r in resolver {
-                guard let e = Endpoint(parsing: r, defaultPort: 53) else { throw ValidationError("--resolver '\(r)' is not an address like 127.0.0.1:5300") }
+                guard let e = Endpoint(parsing: r, defaultPort: 53) else {
+                    throw ValidationError("--resolver '\(r)' is not an address like 127.0.0.1:5300")
+                }
                 servers.append(e)
             }
             c = ResolverConfiguration(servers: servers)
@@ -47,11 +49,17 @@ struct ResolverOptions: ParsableArguments {
         }
         if let ecs {
             let parts = ecs.split(separator: "/")
-            guard parts.count == 2, let prefix = UInt8(parts[1]) else { throw ValidationError("--ecs '\(ecs)' must be ADDRESS/PREFIX") }
+            guard parts.count == 2, let prefix = UInt8(parts[1]) else {
+                throw ValidationError("--ecs '\(ecs)' must be ADDRESS/PREFIX")
+            }
             let address = String(parts[0])
-            if let v4 = IPAddressText.parseIPv4(address), let s = ClientSubnet(family: .ipv4, fullAddress: v4, sourcePrefixLength: prefix) {
+            if let v4 = IPAddressText.parseIPv4(address),
+                let s = ClientSubnet(family: .ipv4, fullAddress: v4, sourcePrefixLength: prefix)
+            {
                 c.clientSubnet = s
-            } else if let v6 = IPAddressText.parseIPv6(address), let s = ClientSubnet(family: .ipv6, fullAddress: v6, sourcePrefixLength: prefix) {
+            } else if let v6 = IPAddressText.parseIPv6(address),
+                let s = ClientSubnet(family: .ipv6, fullAddress: v6, sourcePrefixLength: prefix)
+            {
                 c.clientSubnet = s
             } else {
                 throw ValidationError("--ecs '\(ecs)' must be ADDRESS/PREFIX")
@@ -64,25 +72,33 @@ struct ResolverOptions: ParsableArguments {
 struct Peers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Resolve the anycast name, probe the entry nodes and print the ranked peer set.",
-        discussion: "Exit codes: 0 peers found via DNS; 10 peers found via a fallback (static list or cache); 20 nothing reachable; 64 bad usage.")
+        discussion:
+            "Exit codes: 0 peers found via DNS; 10 peers found via a fallback (static list or cache); "
+                + "20 nothing reachable; 64 bad usage."
+    )
 
     @Argument(help: "The anycast name, e.g. entry.formation.test")
     var name: String
 
     @OptionGroup var resolverOptions: ResolverOptions
 
-    @Option(name: .long,
-            help: "Static bootstrap list (JSON). Default: $FORM_JOIN_BOOTSTRAP. The built-in list is empty.")
+    @Option(
+        name: .long,
+        help: "Static bootstrap list (JSON). Default: $FORM_JOIN_BOOTSTRAP. The built-in list is empty.")
     var fallback: String?
 
     @Flag(name: .long, help: "Do not use the built-in bootstrap list (it is empty; kept for scripts that pass it).")
     var noBuiltin = false
 
-    @Option(name: .long, help: ArgumentHelp("Last-known-good cache file.", discussion: """
-        Default: $STATE_DIRECTORY/peers.json, else $XDG_CACHE_HOME/form-join/peers.json, else \
-        $HOME/.cache/form-join/peers.json, else (root) /var/lib/form-join/peers.json; otherwise no cache. \
-        Its directory must be ours and not writable by group or others.
-        """))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Last-known-good cache file.",
+            discussion: """
+                Default: $STATE_DIRECTORY/peers.json, else $XDG_CACHE_HOME/form-join/peers.json, else \
+                $HOME/.cache/form-join/peers.json, else (root) /var/lib/form-join/peers.json; otherwise no cache. \
+                Its directory must be ours and not writable by group or others.
+                """))
     var cache: String?
 
     @Flag(name: .long, help: "Neither read nor write the cache.")
@@ -165,7 +181,10 @@ extension ProbeKind: ExpressibleByArgument {}
 struct Resolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Resolve a name with form-join's own stub resolver and print what it got (a tiny dig).",
-        discussion: "Exit codes: 0 answer; 2 NXDOMAIN or NODATA; 3 SERVFAIL, REFUSED, timeout or a malformed answer; 64 bad usage.")
+        discussion:
+            "Exit codes: 0 answer; 2 NXDOMAIN or NODATA; 3 SERVFAIL, REFUSED, timeout or a malformed answer; "
+                + "64 bad usage."
+    )
 
     @Argument var name: String
 
@@ -191,7 +210,10 @@ struct Resolve: AsyncParsableCommand {
         let resolver = StubResolver(configuration: config)
         switch await resolver.lookup(qname, type: rtype) {
         case .success(let r):
-            print(";; \(qname) \(rtype): NOERROR from \(r.server) in \(String(format: "%.2f", r.rttMilliseconds)) ms, TTL \(r.ttl)")
+            print(
+                ";; \(qname) \(rtype): NOERROR from \(r.server) in "
+                    + "\(String(format: "%.2f", r.rttMilliseconds)) ms, TTL \(r.ttl)"
+            )
             for rr in r.chain + r.records { print(rr.description) }
         case .failure(let e):
             print(";; \(qname) \(rtype): \(e.status.uppercased()): \(TerminalText.escape(e.description))")

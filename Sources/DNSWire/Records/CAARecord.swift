@@ -42,7 +42,9 @@ public struct CAARecord: RecordData {
         try Presentation.expectCount(tokens, 3, "CAA")
         flags = try Presentation.uint8(tokens[0], "CAA flags")
         tag = Array(tokens[1].text.utf8)
-        let alnum = tag.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        let alnum = tag.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+        }
         guard !tokens[1].quoted, !tag.isEmpty, tag.count <= 255, alnum else {
             throw PresentationError("CAA tag '\(tokens[1].text)' must be 1-255 ASCII letters and digits")
         }

@@ -18,8 +18,10 @@ public struct SOARecord: RecordData {
     public var expire: UInt32
     public var minimum: UInt32
 
-    public init(mname: DNSName, rname: DNSName, serial: UInt32, refresh: UInt32, retry: UInt32,
-                expire: UInt32, minimum: UInt32) {
+    public init(
+        mname: DNSName, rname: DNSName, serial: UInt32, refresh: UInt32, retry: UInt32,
+        expire: UInt32, minimum: UInt32
+    ) {
         self.mname = mname
         self.rname = rname
         self.serial = serial

@@ -23,8 +23,10 @@ public final class AnswerScopeMap: Sendable {
     ///   - signature: the answer signature for a record's location (nil: no record).
     ///   - maxSignatures: a bound on the work (each signature ranks every node of the pool); past it
     ///     the map is not built (nil) and answers keep the deciding network as their scope.
-    public init?(database: GeoDatabase, emptyIsDecided: Bool, maxSignatures: Int = Int.max,
-                 signature: (GeoLocation?) -> [[Int32]]) {
+    public init?(
+        database: GeoDatabase, emptyIsDecided: Bool, maxSignatures: Int = Int.max,
+        signature: (GeoLocation?) -> [[Int32]]
+    ) {
         self.database = database
         ipv4Start = database.ipv4Start
         var ids: [[[Int32]]: Int32] = [:]

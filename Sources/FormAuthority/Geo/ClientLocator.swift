@@ -40,8 +40,9 @@ public struct ClientLocator: Sendable {
         for (index, db) in databases.enumerated() {
             let (location, prefix) = db.lookup(address)
             if let location {
-                return Result(location: location, source: .database, prefixLength: max(prefix, deepestMiss),
-                              databaseIndex: index, mapMissPrefix: mapMiss)
+                return Result(
+                    location: location, source: .database, prefixLength: max(prefix, deepestMiss),
+                    databaseIndex: index, mapMissPrefix: mapMiss)
             }
             deepestMiss = max(deepestMiss, prefix)
         }

@@ -22,8 +22,11 @@ public final class GeoAnswerCache {
         /// The health generation the answer was chosen under; a newer one makes it stale.
         public let healthGeneration: Int
 
-        public init(a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32, networkPrefix: UInt8,
-                    healthGeneration: Int = 0) {
+        public init(
+            a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32,
+            networkPrefix: UInt8,
+            healthGeneration: Int = 0
+        ) {
             self.healthGeneration = healthGeneration
             self.a = a
             self.aaaa = aaaa
@@ -47,10 +50,17 @@ public final class GeoAnswerCache {
 
     @inline(__always)
     public func lookup(pool: Int, address: IPAddress) -> Entry? {
-        guard pool < tries.count else { misses += 1; return nil }
+        guard pool < tries.count else {
+            misses += 1
+            return nil
+        }
         let family = address.isIPv4 ? 0 : 1
-        let hit = tries[pool][family].lookup(bitCount: address.bitLength) { address.bit($0) }  // a closure literal: a method reference would be boxed on the heap
-        guard let index = hit.value else { misses += 1; return nil }
+        // A closure literal: a method reference would be boxed on the heap.
+        let hit = tries[pool][family].lookup(bitCount: address.bitLength) { address.bit($0) }
+        guard let index = hit.value else {
+            misses += 1
+            return nil
+        }
         hits += 1
         return entries[Int(index)]
     }
@@ -60,7 +70,8 @@ public final class GeoAnswerCache {
         while tries.count <= pool { tries.append([BinaryTrie(), BinaryTrie()]) }
         entries.append(entry)
         let a = network.address
-        tries[pool][a.isIPv4 ? 0 : 1].insert(prefixLength: network.prefixLength, bit: a.bit, value: Int32(entries.count - 1))
+        tries[pool][a.isIPv4 ? 0 : 1].insert(
+            prefixLength: network.prefixLength, bit: a.bit, value: Int32(entries.count - 1))
     }
 
     public func clear() {

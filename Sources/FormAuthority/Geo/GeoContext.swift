@@ -19,8 +19,10 @@ public struct GeoContext: Sendable {
         answerScopes = pools.map { pool in
             // Each signature ranks every node: bound the load-time work to about 10^8 node costs.
             locator.databases.first.flatMap { db in
-                AnswerScopeMap(database: db, emptyIsDecided: locator.databases.count == 1,
-                               maxSignatures: 100_000_000 / max(pool.nodes.count, 1)) { found in
+                AnswerScopeMap(
+                    database: db, emptyIsDecided: locator.databases.count == 1,
+                    maxSignatures: 100_000_000 / max(pool.nodes.count, 1)
+                ) { found in
                     GeoSelector.orderSignature(pool, client: GeoContext.effectiveLocation(pool, found: found).location)
                 }
             }
@@ -50,7 +52,9 @@ public struct GeoContext: Sendable {
 
     /// Places a client: ECS address when present and allowed, else the query's source address;
     /// then network maps, databases, and finally the pool's default location.
-    public func place(pool: GeoPool, source: IPAddress, clientSubnet: (address: IPAddress, prefix: Int)?) -> ClientPlacement {
+    public func place(pool: GeoPool, source: IPAddress, clientSubnet: (address: IPAddress, prefix: Int)?)
+        -> ClientPlacement
+    {
         var address = source
         var viaECS = false
         if let ecs = clientSubnet, ecs.prefix > 0, pool.acceptsClientSubnet(from: source) {
@@ -65,13 +69,15 @@ public struct GeoContext: Sendable {
         // The widest block around the address over which the first database gives the same answer
         // (never narrower than the map's empty block, never wider than where the map has entries).
         if let scopes = answerScopes[pools.firstIndex { $0.name == pool.name } ?? 0],
-           found.databaseIndex == 0 || (found.source == .none && locator.databases.count == 1),
-           let uniform = scopes.uniformPrefix(address) {
+            found.databaseIndex == 0 || (found.source == .none && locator.databases.count == 1),
+            let uniform = scopes.uniformPrefix(address)
+        {
             prefix = min(prefix, max(uniform, found.mapMissPrefix))
         }
-        return ClientPlacement(address: address, viaClientSubnet: viaECS, location: location, source: how,
-                               network: IPNetwork(address: address, prefixLength: prefix),
-                               decidingNetwork: IPNetwork(address: address, prefixLength: deciding))
+        return ClientPlacement(
+            address: address, viaClientSubnet: viaECS, location: location, source: how,
+            network: IPNetwork(address: address, prefixLength: prefix),
+            decidingNetwork: IPNetwork(address: address, prefixLength: deciding))
     }
 
     /// Where a client found at `found` (nil: not found) is placed for `pool`: a record without
@@ -85,10 +91,14 @@ public struct GeoContext: Sendable {
             // of every node without one.
             let country = partial.country, region = partial.region
             if country != nil, let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.country == country }) {
-                location = GeoLocation(latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
+                location = GeoLocation(
+                    latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
                 how += " -> country \(partial.country ?? "?") (centroid of its nodes)"
-            } else if region != nil, let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.region == region }) {
-                location = GeoLocation(latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
+            } else if region != nil,
+                let c = GeoSelector.centroid(of: pool.nodes.filter { $0.location.region == region })
+            {
+                location = GeoLocation(
+                    latitude: c.latitude, longitude: c.longitude, country: partial.country, region: partial.region)
                 how += " -> region \(partial.region ?? "?") (centroid of its nodes)"
             } else {
                 location = nil
@@ -112,6 +122,7 @@ public struct GeoContext: Sendable {
 
     /// The cell key for tie-breaking: the deciding network, folded to 64 bits.
     public static func cellKey(_ n: IPNetwork) -> UInt64 {
-        n.address.high ^ (n.address.low &* 0x9E3779B97F4A7C15) ^ UInt64(n.prefixLength) << 1 ^ (n.address.isIPv4 ? 1 : 0)
+        n.address.high ^ (n.address.low &* 0x9E3779B97F4A7C15) ^ UInt64(n.prefixLength) << 1
+            ^ (n.address.isIPv4 ? 1 : 0)
     }
 }

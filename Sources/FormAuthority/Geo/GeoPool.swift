@@ -1,7 +1,7 @@
 import DNSWire
 import GeoIP
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One entry node a pool can hand out.
@@ -14,7 +14,10 @@ public struct PoolNode: Hashable, Sendable {
     public var weight: Double
     public var enabled: Bool
 
-    public init(id: String, ipv4: [UInt8]? = nil, ipv6: [UInt8]? = nil, location: GeoLocation, weight: Double = 1, enabled: Bool = true) {
+    public init(
+        id: String, ipv4: [UInt8]? = nil, ipv6: [UInt8]? = nil, location: GeoLocation, weight: Double = 1,
+        enabled: Bool = true
+    ) {
         self.id = id
         self.ipv4 = ipv4
         self.ipv6 = ipv6
@@ -83,8 +86,10 @@ public struct SelectionPolicy: Hashable, Sendable {
     public var regionSpillThreshold: Double = 0.5
     public var spillPenalty: Double = 1000
 
-    public init(strategy: DistanceStrategy = .linear, countryBias: Double = 1, regionBias: Double = 1, maxAnswers: Int = 2,
-                defaultLocation: DefaultLocation? = nil) {
+    public init(
+        strategy: DistanceStrategy = .linear, countryBias: Double = 1, regionBias: Double = 1, maxAnswers: Int = 2,
+        defaultLocation: DefaultLocation? = nil
+    ) {
         self.strategy = strategy
         self.countryBias = countryBias
         self.regionBias = regionBias
@@ -137,8 +142,11 @@ public struct GeoPool: Sendable {
     /// Active health checks (nil: every enabled node counts as healthy).
     public var health: PoolHealthConfig? = nil
 
-    public init(name: String, names: [DNSName], nodes: [PoolNode], policy: SelectionPolicy = SelectionPolicy(), ttl: UInt32 = 30,
-                ecsEnabled: Bool = true, trustedResolvers: [IPNetwork] = []) {
+    public init(
+        name: String, names: [DNSName], nodes: [PoolNode], policy: SelectionPolicy = SelectionPolicy(),
+        ttl: UInt32 = 30,
+        ecsEnabled: Bool = true, trustedResolvers: [IPNetwork] = []
+    ) {
         self.name = name
         self.names = names
         self.nodes = nodes

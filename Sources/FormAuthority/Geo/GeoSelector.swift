@@ -36,7 +36,8 @@ public enum GeoSelector {
             total[r, default: 0] += 1
             if health(n) != .unhealthy { up[r, default: 0] += 1 }
         }
-        return Set(total.filter { r, t in t > 1 && Double(up[r] ?? 0) / Double(t) < pool.policy.regionSpillThreshold }.keys)
+        return Set(
+            total.filter { r, t in t > 1 && Double(up[r] ?? 0) / Double(t) < pool.policy.regionSpillThreshold }.keys)
     }
 
     /// Ranks every node: ascending cost, then the tie-break. `cellKey` identifies the client's
@@ -45,24 +46,30 @@ public enum GeoSelector {
     /// With no client location every distance counts as 0: ranking falls to weights and the tie-break.
     /// `health` gives each node's effective state: unhealthy nodes are dropped (unless every
     /// node is down: fail-open), degraded ones cost `degradedPenalty` times more.
-    public static func rank(_ pool: GeoPool, client: GeoLocation?, cellKey: UInt64,
-                            health: ((PoolNode) -> HealthState)? = nil) -> [Candidate] {
+    public static func rank(
+        _ pool: GeoPool, client: GeoLocation?, cellKey: UInt64,
+        health: ((PoolNode) -> HealthState)? = nil
+    ) -> [Candidate] {
         let policy = pool.policy
         let degradedRegions = degradedRegions(pool, health: health)
         var candidates: [Candidate] = []
         candidates.reserveCapacity(pool.nodes.count)
         for node in pool.nodes {
             let distance = client?.distance(to: node.location) ?? 0
-            let countryFactor = (client?.country != nil && client?.country == node.location.country) ? policy.countryBias : 1
+            let countryFactor =
+                (client?.country != nil && client?.country == node.location.country) ? policy.countryBias : 1
             let regionFactor = (client?.region != nil && client?.region == node.location.region) ? policy.regionBias : 1
             let state = health?(node) ?? .healthy
-            var cost = (policy.strategy.cost(distanceKm: distance) + 1) * countryFactor * regionFactor / max(node.weight, 1e-9)
+            var cost =
+                (policy.strategy.cost(distanceKm: distance) + 1) * countryFactor * regionFactor / max(node.weight, 1e-9)
             if state == .degraded { cost *= policy.degradedPenalty }
             let spilled = node.location.region.map(degradedRegions.contains) ?? false
             if spilled { cost *= policy.spillPenalty }
-            candidates.append(Candidate(node: node, distanceKm: distance, countryFactor: countryFactor, regionFactor: regionFactor,
-                                        cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled, health: state,
-                                        regionDegraded: spilled))
+            candidates.append(
+                Candidate(
+                    node: node, distanceKm: distance, countryFactor: countryFactor, regionFactor: regionFactor,
+                    cost: cost, tieBreak: tieBreak(cellKey, node.id), verdict: .disabled, health: state,
+                    regionDegraded: spilled))
         }
         var enabled = candidates.filter { $0.node.enabled && $0.health != .unhealthy }
         var down = candidates.filter { $0.node.enabled && $0.health == .unhealthy }
@@ -114,7 +121,10 @@ public enum GeoSelector {
     public static func select(_ ranked: [Candidate], ipv6: Bool, maxAnswers: Int) -> [PoolNode] {
         var out: [PoolNode] = []
         let answerable = ranked.filter {
-            switch $0.verdict { case .selected, .belowCut, .failOpen: return true; default: return false }
+            switch $0.verdict {
+            case .selected, .belowCut, .failOpen: return true
+            default: return false
+            }
         }
         for c in answerable where ipv6 ? c.node.ipv6 != nil : c.node.ipv4 != nil {
             out.append(c.node)

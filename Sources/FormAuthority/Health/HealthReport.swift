@@ -58,13 +58,24 @@ public struct HealthReport: Codable, Sendable {
             let history = repo.history()
             let nodes = pool.nodes.map { n -> Node in
                 let h = snapshot[n.id] ?? NodeHealth()
-                return Node(id: n.id, state: effective[n.id] ?? repo.policy.unknownAs, checkedState: h.state,
-                            consecutiveSuccesses: h.consecutiveSuccesses, consecutiveFailures: h.consecutiveFailures,
-                            lastCheck: h.lastCheck.map { Node.LastCheck(secondsAgo: round1(now - $0.at), ok: $0.ok, latencyMs: $0.latencyMs.map(round1), detail: $0.detail) },
-                            override: h.override,
-                            pushed: h.pushed.map { Node.Pushed(secondsAgo: round1(now - $0.at), state: $0.state, metrics: $0.metrics,
-                                                                implies: h.pushedState(at: now, push: repo.push)) },
-                            transitions: (history[n.id] ?? []).map { Node.Transition(time: wallNow.addingTimeInterval($0.at - now), from: $0.from, to: $0.to, reason: $0.reason) })
+                return Node(
+                    id: n.id, state: effective[n.id] ?? repo.policy.unknownAs, checkedState: h.state,
+                    consecutiveSuccesses: h.consecutiveSuccesses, consecutiveFailures: h.consecutiveFailures,
+                    lastCheck: h.lastCheck.map {
+                        Node.LastCheck(
+                            secondsAgo: round1(now - $0.at), ok: $0.ok, latencyMs: $0.latencyMs.map(round1),
+                            detail: $0.detail)
+                    },
+                    override: h.override,
+                    pushed: h.pushed.map {
+                        Node.Pushed(
+                            secondsAgo: round1(now - $0.at), state: $0.state, metrics: $0.metrics,
+                            implies: h.pushedState(at: now, push: repo.push))
+                    },
+                    transitions: (history[n.id] ?? []).map {
+                        Node.Transition(
+                            time: wallNow.addingTimeInterval($0.at - now), from: $0.from, to: $0.to, reason: $0.reason)
+                    })
             }
             pools.append(Pool(name: pool.name, check: pool.health?.check.rawValue ?? "none", nodes: nodes))
         }
@@ -90,19 +101,32 @@ public struct HealthReport: Codable, Sendable {
 
     /// The table `form-dns health` prints: what the checker thinks, per node.
     public func table() -> String {
-        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+        func pad(_ s: String, _ n: Int) -> String {
+            s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+        }
         var lines: [String] = []
         for p in pools {
             lines.append("pool \(p.name) (checks: \(p.check))")
-            lines.append(pad("node", 14) + pad("state", 11) + pad("checked", 11) + pad("ok/fail", 9) + pad("last check", 40) + pad("override", 11) + "pushed")
+            lines.append(
+                pad("node", 14) + pad("state", 11) + pad("checked", 11) + pad("ok/fail", 9) + pad("last check", 40)
+                    + pad("override", 11) + "pushed")
             for n in p.nodes {
-                let last = n.lastCheck.map { "\($0.ok ? "ok" : "FAIL") \($0.secondsAgo)s ago\($0.latencyMs.map { " \($0)ms" } ?? "") \($0.detail)" } ?? "-"
-                let pushed = n.pushed.map { "\($0.implies?.rawValue ?? "-") \($0.secondsAgo)s ago \($0.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))" } ?? "-"
+                let last =
+                    n.lastCheck.map {
+                        let latency = $0.latencyMs.map { " \($0)ms" } ?? ""
+                        return "\($0.ok ? "ok" : "FAIL") \($0.secondsAgo)s ago\(latency) \($0.detail)"
+                    } ?? "-"
+                let pushed =
+                    n.pushed.map {
+                        let metrics = $0.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                        return "\($0.implies?.rawValue ?? "-") \($0.secondsAgo)s ago \(metrics.joined(separator: ","))"
+                    } ?? "-"
                 // Details and metric names come from nodes and checks: escaped, one row per node.
-                lines.append(pad(LogText.escape(n.id), 14) + pad(n.state.rawValue, 11) + pad(n.checkedState.rawValue, 11)
-                             + pad("\(n.consecutiveSuccesses)/\(n.consecutiveFailures)", 9)
-                             + pad(String(LogText.escape(last).prefix(39)), 40)
-                             + pad(n.override?.rawValue ?? "-", 11) + LogText.escape(pushed))
+                lines.append(
+                    pad(LogText.escape(n.id), 14) + pad(n.state.rawValue, 11) + pad(n.checkedState.rawValue, 11)
+                        + pad("\(n.consecutiveSuccesses)/\(n.consecutiveFailures)", 9)
+                        + pad(String(LogText.escape(last).prefix(39)), 40)
+                        + pad(n.override?.rawValue ?? "-", 11) + LogText.escape(pushed))
             }
         }
         return lines.joined(separator: "\n")

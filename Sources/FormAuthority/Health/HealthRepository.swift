@@ -1,6 +1,6 @@
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every node's health, shared by the checkers and the management API (writers) and the answer
@@ -17,12 +17,15 @@ public final class HealthRepository: Sendable {
     public let generation = Atomic<Int>(0)
     /// Seconds on a monotonic clock; injected so tests control time.
     public let clock: @Sendable () -> Double
-    private let state: Mutex<(nodes: [String: NodeHealth], effective: [String: HealthState], history: [String: [HealthTransition]])>
+    private let state:
+        Mutex<(nodes: [String: NodeHealth], effective: [String: HealthState], history: [String: [HealthTransition]])>
     private let onTransition: @Sendable (String, HealthTransition) -> Void
 
-    public init(policy: HealthPolicy, push: PushPolicy = PushPolicy(), nodeIDs: [String],
-                clock: @escaping @Sendable () -> Double = HealthRepository.monotonic,
-                onTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }) {
+    public init(
+        policy: HealthPolicy, push: PushPolicy = PushPolicy(), nodeIDs: [String],
+        clock: @escaping @Sendable () -> Double = HealthRepository.monotonic,
+        onTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }
+    ) {
         self.policy = policy
         self.push = push
         self.clock = clock
@@ -54,8 +57,12 @@ public final class HealthRepository: Sendable {
             let after = node.effective(policy: policy, push: push, at: now)
             s.effective[id] = after
             var t: HealthTransition? = nil
-            if let checked = node.transitions.last, checked != lastBefore { t = checked }  // (the list is bounded: compare, don't count)
-            else if before != after { t = HealthTransition(at: now, from: before, to: after, reason: reason(node)) }
+            if let checked = node.transitions.last, checked != lastBefore {
+                t = checked
+            }  // (the list is bounded: compare, don't count)
+            else if before != after {
+                t = HealthTransition(at: now, from: before, to: after, reason: reason(node))
+            }
             if let t {
                 s.history[id, default: []].append(t)
                 if s.history[id]!.count > NodeHealth.keptTransitions { s.history[id]!.removeFirst() }
@@ -68,7 +75,14 @@ public final class HealthRepository: Sendable {
 
     /// An active check's result.
     public func record(node id: String, ok: Bool, at now: Double, latencyMs: Double?, detail: String) {
-        mutate(id, reason: { n in ok ? "\(n.consecutiveSuccesses) consecutive successful check(s)" : "\(n.consecutiveFailures) consecutive failed check(s): \(detail)" }) {
+        mutate(
+            id,
+            reason: { n in
+                ok
+                    ? "\(n.consecutiveSuccesses) consecutive successful check(s)"
+                    : "\(n.consecutiveFailures) consecutive failed check(s): \(detail)"
+            }
+        ) {
             $0.record(ok: ok, at: now, latencyMs: latencyMs, detail: detail, policy: policy)
         }
     }
@@ -76,7 +90,13 @@ public final class HealthRepository: Sendable {
     /// A node's own report.
     public func report(node id: String, state reported: HealthState?, metrics: [String: Double]) {
         let now = clock()
-        mutate(id, reason: { _ in "pushed report \(reported?.rawValue ?? "-") \(metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))" }) {
+        mutate(
+            id,
+            reason: { _ in
+                let listed = metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                return "pushed report \(reported?.rawValue ?? "-") \(listed.joined(separator: " "))"
+            }
+        ) {
             $0.report(PushedReport(at: now, state: reported, metrics: metrics), push: push)
         }
     }

@@ -106,7 +106,9 @@ public struct NodeHealth: Sendable, Hashable {
 
     /// Records one active check; returns the transition it caused, if any.
     @discardableResult
-    public mutating func record(ok: Bool, at now: Double, latencyMs: Double? = nil, detail: String, policy: HealthPolicy) -> HealthTransition? {
+    public mutating func record(
+        ok: Bool, at now: Double, latencyMs: Double? = nil, detail: String, policy: HealthPolicy
+    ) -> HealthTransition? {
         lastCheck = (now, ok, latencyMs, detail)
         if ok {
             consecutiveSuccesses += 1
@@ -127,11 +129,16 @@ public struct NodeHealth: Sendable, Hashable {
             next = consecutiveSuccesses >= policy.rise ? .healthy : .unhealthy
         }
         guard next != state else { return nil }
-        let t = HealthTransition(at: now, from: state, to: next,
-                                 reason: ok ? "\(consecutiveSuccesses) consecutive successful check(s)" : "\(consecutiveFailures) consecutive failed check(s): \(detail)")
+        let t = HealthTransition(
+            at: now, from: state, to: next,
+            reason: ok
+                ? "\(consecutiveSuccesses) consecutive successful check(s)"
+                : "\(consecutiveFailures) consecutive failed check(s): \(detail)")
         state = next
         transitions.append(t)
-        if transitions.count > Self.keptTransitions { transitions.removeFirst(transitions.count - Self.keptTransitions) }
+        if transitions.count > Self.keptTransitions {
+            transitions.removeFirst(transitions.count - Self.keptTransitions)
+        }
         return t
     }
 
@@ -186,11 +193,15 @@ public struct NodeHealth: Sendable, Hashable {
     }
 
     public static func == (a: NodeHealth, b: NodeHealth) -> Bool {
-        a.state == b.state && a.consecutiveSuccesses == b.consecutiveSuccesses && a.consecutiveFailures == b.consecutiveFailures
+        a.state == b.state && a.consecutiveSuccesses == b.consecutiveSuccesses
+            && a.consecutiveFailures == b.consecutiveFailures
             && a.override == b.override && a.transitions == b.transitions
     }
 
     public func hash(into h: inout Hasher) {
-        h.combine(state); h.combine(consecutiveSuccesses); h.combine(consecutiveFailures); h.combine(override)
+        h.combine(state)
+        h.combine(consecutiveSuccesses)
+        h.combine(consecutiveFailures)
+        h.combine(override)
     }
 }
