@@ -211,9 +211,41 @@ import Glibc
         let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
         defer { dns.stop() }
         let r = try Harness.run(Self.formJoin, ["resolve", "big.formation.test", "--type", "TXT", "--resolver", "127.0.0.1:\(dns.udpPort)"])
-        #expect(r.status == 0 && r.output.split(separator: "\n").filter { $0.contains(" TXT ") }.count == 6)  // TC then TCP
+        #expect(r.status == 0 && r.output.split(separator: "\n").filter { $0.contains(" TXT ") }.count == 6)
         let usage = try Harness.run(Self.formJoin, ["peers", "x.test", "--resolver", "not-an-address"])
         #expect(usage.status == 64)
+    }
+
+    /// TC, then TCP: twelve 200-octet TXT strings (2,596 octets) cannot fit form-join's EDNS buffer of
+    /// 1232 (nor form-dns's), so the UDP answer is TC with no records and the answer must come over
+    /// TCP. A relay on one port in front of form-dns records every exchange on each transport.
+    @Test func aTruncatedAnswerIsFetchedOverTCP() throws {
+        let dir = Harness.tempDirectory()
+        var zone = "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 127.0.0.1\n"
+        for i in 0..<12 { zone += "huge TXT \"\(String(repeating: Character(UnicodeScalar(97 + i)!), count: 200))\"\n" }
+        try zone.write(toFile: dir + "/h.zone", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--zone", "h.test=\(dir)/h.zone", "--listen", "127.0.0.1:0"],
+                                            directory: dir)
+        defer { dns.stop() }
+        let relay = try RecordingRelay(upstreamUDP: dns.udpPort, upstreamTCP: dns.tcpPort)
+        defer { relay.stop() }
+        let r = try Harness.run(Self.formJoin, ["resolve", "huge.h.test", "--type", "TXT", "--resolver",
+                                                "127.0.0.1:\(relay.port)", "--timeout-ms", "3000", "--attempts", "1"])
+        #expect(r.status == 0, "\(r.output)")
+        let txt = r.output.split(separator: "\n").filter { $0.contains(" TXT ") }
+        #expect(txt.count == 12, "\(r.output)")
+        for i in 0..<12 {
+            let text = String(repeating: Character(UnicodeScalar(97 + i)!), count: 200)
+            #expect(txt.contains { $0.contains(text) }, "string \(i) missing: \(r.output)")
+        }
+        let log = relay.exchanges
+        #expect(log.map(\.transport) == ["udp", "tcp"], "\(log)")
+        let udp = try #require(log.first)
+        #expect(udp.question == "huge.h.test. TXT" && udp.edns == 1232, "\(log)")
+        #expect(udp.truncated && udp.answers == 0 && udp.replySize <= 1232, "\(log)")
+        let tcp = try #require(log.last)
+        #expect(tcp.question == "huge.h.test. TXT" && !tcp.truncated, "\(log)")
+        #expect(tcp.answers == 12 && tcp.replySize > 1232, "\(log)")
     }
 
     /// Issue 11 (9, 10) and 20: every bad bootstrap file, from --fallback or $FORM_JOIN_BOOTSTRAP,
@@ -276,5 +308,127 @@ import Glibc
         // With neither, there is no static list: the built-in one is empty.
         let none = try join(["entry.formation.test", "--resolver", dead, "--no-cache"], directory: dir)
         #expect(none.status == 20 && none.stderr.contains("nothing to probe"), "\(none.stderr)")
+    }
+}
+
+/// A UDP and TCP relay on one loopback port in front of a DNS server: every query is forwarded on the
+/// transport it came on, and each exchange is recorded (what was asked, what came back).
+final class RecordingRelay: @unchecked Sendable {
+    struct Exchange: CustomStringConvertible {
+        var transport: String
+        var question: String
+        var edns: Int?
+        var truncated: Bool
+        var answers: Int
+        var replySize: Int
+        var description: String {
+            "\(transport) \(question) edns=\(edns.map(String.init) ?? "none") tc=\(truncated) answers=\(answers) "
+                + "\(replySize) B"
+        }
+    }
+
+    let port: Int
+    private let udpFD: Int32
+    private let tcpFD: Int32
+    private let lock = NSLock()
+    private var recorded: [Exchange] = []
+    private var stopped = false
+    private var running = 2
+
+    var exchanges: [Exchange] { lock.withLock { recorded } }
+
+    init(upstreamUDP: Int, upstreamTCP: Int) throws {
+        var chosen: (Int32, Int32, Int)? = nil
+        for _ in 0..<20 where chosen == nil {
+            let port = Harness.freePort()
+            let u = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            let t = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+            let ok = try? SockaddrText.with(host: "127.0.0.1", port: UInt16(port)) {
+                bind(u, $0, $1) == 0 && bind(t, $0, $1) == 0
+            }
+            if ok == true, listen(t, 8) == 0 { chosen = (u, t, port) } else { close(u); close(t) }
+        }
+        guard let (u, t, port) = chosen else { throw HarnessError("relay: no free port") }
+        (udpFD, tcpFD, self.port) = (u, t, port)
+        Thread { self.serveUDP(upstream: upstreamUDP) }.start()
+        Thread { self.serveTCP(upstream: upstreamTCP) }.start()
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        try? waitFor(seconds: 5) { lock.withLock { running == 0 } }
+        close(udpFD)
+        close(tcpFD)
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func record(_ transport: String, query: [UInt8], reply: [UInt8]) {
+        let q = try? parse(query), m = try? parse(reply)
+        let e = Exchange(transport: transport, question: q?.questions.first.map { "\($0.name) \($0.type)" } ?? "?",
+                         edns: q?.edns.map { Int($0.udpPayloadSize) }, truncated: m?.header.has(.truncated) ?? false,
+                         answers: m?.answers.count ?? -1, replySize: reply.count)
+        lock.withLock { recorded.append(e) }
+    }
+
+    private func readable(_ fd: Int32) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 50) == 1
+    }
+
+    private func serveUDP(upstream: Int) {
+        defer { lock.withLock { running -= 1 } }
+        var buf = [UInt8](repeating: 0, count: 65535)
+        while !isStopped {
+            guard readable(udpFD) else { continue }
+            var from = sockaddr_storage()
+            var fromLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let n = withUnsafeMutablePointer(to: &from) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(udpFD, &buf, buf.count, 0, $0, &fromLength)
+                }
+            }
+            guard n > 0 else { continue }
+            let query = Array(buf[0..<n])
+            guard let reply = try? WireClient.udp(query, port: upstream) else { continue }
+            record("udp", query: query, reply: reply)
+            _ = withUnsafePointer(to: &from) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(udpFD, reply, reply.count, 0, $0, fromLength)
+                }
+            }
+        }
+    }
+
+    private func serveTCP(upstream: Int) {
+        defer { lock.withLock { running -= 1 } }
+        while !isStopped {
+            guard readable(tcpFD) else { continue }
+            let fd = accept(tcpFD, nil, nil)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            func readExactly(_ count: Int) -> [UInt8]? {
+                var out: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: max(count, 1))
+                while out.count < count {
+                    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&pfd, 1, 3000) == 1 else { return nil }
+                    let got = recv(fd, &chunk, count - out.count, 0)
+                    guard got > 0 else { return nil }
+                    out += chunk[0..<got]
+                }
+                return out
+            }
+            // One query per connection, as form-join's stub sends.
+            guard let header = readExactly(2), let query = readExactly(Int(header[0]) << 8 | Int(header[1])),
+                  let upstreamConnection = try? WireClient.TCPConnection(port: upstream) else { continue }
+            upstreamConnection.sendFramed([query])
+            guard let reply = upstreamConnection.receiveFrame() else { continue }
+            record("tcp", query: query, reply: reply)
+            let framed = [UInt8(reply.count >> 8), UInt8(reply.count & 0xFF)] + reply
+            _ = framed.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
     }
 }
