@@ -107,6 +107,8 @@ final class UDPWorker: @unchecked Sendable {
     func start() {
         let cpu = self.cpu
         let thread = Thread {
+            // On Linux, Foundation applies a Thread's name only when set from the thread itself.
+            Thread.current.name = "form-dns-udp"
             // A refusal (e.g. a CPU taken away since start-up) leaves the thread floating: the
             // steering still delivers to this socket, only from another CPU.
             if let cpu { _ = CFormSocket_pin_current_thread(Int32(cpu)) }
@@ -117,7 +119,6 @@ final class UDPWorker: @unchecked Sendable {
             _ = CFormSocket_request_short_slice(100_000)
             self.run()
         }
-        thread.name = "form-dns-udp"
         thread.start()
     }
 

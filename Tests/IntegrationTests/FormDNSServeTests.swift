@@ -293,36 +293,65 @@ import Glibc
         }
     }
 
-    /// A reload applies zones and udp_payload_size but cannot move sockets or threads: it says so.
-    @Test func reloadNamesTheSettingsThatWaitForARestart() throws {
+    /// A reload applies udp_payload_size (the size we advertise and the cap on UDP answers) but
+    /// cannot move sockets or threads: it says so. A 1,317-octet answer (six 200-octet TXT strings)
+    /// is truncated under 1232, whole under 1400, and truncated again under 1300, which also tells
+    /// that the last reload, the one that names server.workers, went through.
+    @Test func reloadAppliesThePayloadSizeAndNamesTheSettingsThatWaitForARestart() throws {
         let dir = Harness.tempDirectory()
         let configPath = dir + "/form-dns.yaml"
+        var zone = "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 127.0.0.1\n"
+        for i in 0..<6 { zone += "mid TXT \"\(String(repeating: Character(UnicodeScalar(97 + i)!), count: 200))\"\n" }
+        try zone.write(toFile: dir + "/r.zone", atomically: true, encoding: .utf8)
         func write(workers: Int, payload: Int) throws {
-            try writeConfig(server: "workers: \(workers), udp_payload_size: \(payload)", to: configPath)
+            try """
+            listen: ["127.0.0.1:0"]
+            server: {workers: \(workers), udp_payload_size: \(payload)}
+            zones: [{origin: r.test, file: r.zone}]
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
+        func reloads() -> Int { server.log.components(separatedBy: "reloaded zones").count - 1 }
+        /// (our advertised payload size, TC, answers) for the large answer asked with a 4096 buffer.
+        func ask() throws -> (payload: UInt16?, truncated: Bool, answers: Int) {
+            let query = wire("mid.r.test.", .txt, edns: EDNS(udpPayloadSize: 4096))
+            let reply = try #require(try WireClient.udp(query, port: server.udpPort))
+            let m = try parse(reply)
+            return (m.edns?.udpPayloadSize, m.header.has(.truncated), m.answers.count)
         }
         try write(workers: 1, payload: 1232)
         let server = try ServerProcess.formDNS(["--config", configPath], directory: dir)
         defer { server.stop() }
+        var r = try ask()
+        #expect(r.payload == 1232 && r.truncated && r.answers == 0, "\(r)")
+        let tcp = try WireClient.TCPConnection(port: server.tcpPort)
+        tcp.sendFramed([wire("mid.r.test.", .txt)])
+        let whole = try #require(tcp.receiveFrame())
+        let wholeAnswers = try parse(whole).answers.count
+        #expect(whole.count == 1306 && wholeAnswers == 6, "1,306 octets, 1,317 with our OPT")
+
         try write(workers: 1, payload: 1400)
         server.signal(SIGHUP)
-        try waitFor { server.log.contains("reloaded zones") }
-        #expect(!server.log.contains("take effect at the next restart"))
-        try write(workers: 2, payload: 1400)
+        try waitFor { reloads() == 1 || server.log.contains("reload failed") }
+        #expect(reloads() == 1 && !server.log.contains("take effect at the next restart"), "\(server.log)")
+        r = try ask()
+        #expect(r.payload == 1400 && !r.truncated && r.answers == 6, "\(r)")
+
+        try write(workers: 2, payload: 1300)
         server.signal(SIGHUP)
-        try waitFor { server.log.contains("take effect at the next restart") }
+        try waitFor { reloads() == 2 || server.log.contains("reload failed") }
+        #expect(reloads() == 2 && !server.log.contains("reload failed"), "\(server.log)")
         #expect(server.log.contains("reload: server.workers changed; these take effect at the next restart"))
-        // The reload itself went through, and the server still answers on its one worker.
-        let answer = try #require(try WireClient.udp(wire("www.formation.test.", .a), port: server.udpPort))
-        #expect(try parse(answer).answers.count == 2)
+        r = try ask()
+        #expect(r.payload == 1300 && r.truncated && r.answers == 0, "\(r)")
     }
 
     /// With one worker per allowed CPU, each address's workers are pinned one per CPU and the
     /// reuseport group steers by CPU; a query sent from every CPU, over IPv4 and IPv6, must still
     /// be answered (a wrong steering program would send some CPU's datagrams to no socket).
-    @Test func workersArePinnedOnePerCPUAndEveryCPUIsAnswered() throws {
-        let cpus = allowedCPUs(of: "self")
+    @Test(.enabled(if: Self.allowed.count <= 64, "--workers stops at 64: one worker per CPU is impossible here"))
+    func workersArePinnedOnePerCPUAndEveryCPUIsAnswered() throws {
+        let cpus = Self.allowed
         try #require(!cpus.isEmpty)
-        guard cpus.count <= 64 else { return }  // --workers stops at 64: nothing to pin on a bigger machine
         let server = try start(["--workers", String(cpus.count)])
         defer { server.stop() }
         #expect(server.log.contains("UDP workers pinned to CPUs"))
@@ -342,15 +371,102 @@ import Glibc
         }
     }
 
-    @Test func moreWorkersThanCPUsFloatAndAnswer() throws {
-        let cpus = allowedCPUs(of: "self")
-        guard cpus.count < 64 else { return }  // --workers stops at 64
+    /// The steering itself: datagrams sent from a thread pinned to CPU c must wake the worker pinned
+    /// to c and no other. Answers alone prove nothing (a constant or out-of-range program still gets
+    /// answers: the kernel falls back to its hash). Each query comes from a fresh socket (a new
+    /// source port, so a hash would spread them); the woken worker is the one whose context switches
+    /// (/proc/PID/task/TID/status) moved. Idle workers wake only on their 250 ms receive timeout.
+    @Test(.enabled(if: (2...64).contains(Self.allowed.count), "needs 2...64 allowed CPUs (one pinned worker each)"))
+    func datagramsFromEachCPUWakeTheWorkerPinnedToThatCPU() throws {
+        let cpus = Self.allowed
+        let server = try start(["--workers", String(cpus.count)])
+        defer { server.stop() }
+        #expect(server.log.contains("UDP workers pinned to CPUs"), "\(server.log)")
+        let pid = server.process.processIdentifier
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        // The UDP worker threads (named in UDPWorker.start) and the CPU each is pinned to.
+        let workers: [(tid: String, cpu: Int)] = tasks.compactMap { tid in
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8)) ?? ""
+            let allowed = allowedCPUs(of: "\(pid)/task/\(tid)")
+            guard comm.trimmingCharacters(in: .whitespacesAndNewlines) == "form-dns-udp", allowed.count == 1 else {
+                return nil
+            }
+            return (tid, allowed[0])
+        }
+        try #require(workers.count == 2 * cpus.count, "workers: \(workers)")
+        func switches() -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: workers.map { w in
+                let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(w.tid)/status", encoding: .utf8)) ?? ""
+                let count = status.split(separator: "\n")
+                    .filter { $0.hasPrefix("voluntary_ctxt_switches:") || $0.hasPrefix("nonvoluntary_ctxt_switches:") }
+                    .compactMap { Int($0.split(separator: "\t").last ?? "") }.reduce(0, +)
+                return (w.tid, count)
+            })
+        }
+        let v6Port = try #require(server.log.split(separator: " ").first { $0.hasPrefix("udp://[::1]:") }
+            .flatMap { Int($0.split(separator: ":").last!) })
+        let queries = 200
+        var wokenFor: [String: String] = [:]   // "cpu family" -> the worker that woke
+        for cpu in cpus {
+            for (address, port) in [("127.0.0.1", server.udpPort), ("::1", v6Port)] {
+                let before = switches()
+                let started = Date()
+                let answered = runPinned(to: cpu) {
+                    (0..<queries).filter { i in
+                        let query = wire("www.formation.test.", .a, id: UInt16(i))
+                        let reply = try? WireClient.udp(query, host: address, port: port)
+                        return (reply.flatMap { try? parse($0) })?.answers.count == 2
+                    }.count
+                }
+                let elapsed = Date().timeIntervalSince(started)
+                let after = switches()
+                let moved = workers.map { (tid: $0.tid, cpu: $0.cpu, delta: after[$0.tid]! - before[$0.tid]!) }
+                let what = "from CPU \(cpu) to \(address) (\(String(format: "%.2f", elapsed)) s): \(moved)"
+                #expect(answered == queries, "\(answered) of \(queries) answered \(what)")
+                // Every query wakes its worker at least once; a worker that got none woke only on
+                // its receive timeout (4 a second), far fewer times than a quarter of the queries.
+                let busy = moved.filter { $0.delta >= queries / 2 }
+                #expect(busy.count == 1 && busy.first?.cpu == cpu, "\(what)")
+                #expect(moved.filter { $0.tid != busy.first?.tid }.allSatisfy { $0.delta < queries / 4 }, "\(what)")
+                if busy.count == 1 { wokenFor["\(cpu) \(address)"] = busy[0].tid }
+            }
+            // IPv4 and IPv6 have their own sockets, hence their own worker on each CPU.
+            #expect(wokenFor["\(cpu) 127.0.0.1"] != wokenFor["\(cpu) ::1"], "\(wokenFor)")
+        }
+    }
+
+    /// Runs `body` on a new thread restricted to `cpu` and returns its result. sched_setaffinity
+    /// (pid 0: the calling thread) is a GNU extension the Glibc module does not export: dlsym it.
+    func runPinned<T>(to cpu: Int, _ body: @escaping () -> T) -> T {
+        let box = PinnedRun(body)
+        Thread {
+            typealias SetAffinity = @convention(c) (pid_t, Int, UnsafeRawPointer) -> Int32
+            let symbol = dlsym(dlopen(nil, RTLD_NOW), "sched_setaffinity")
+            precondition(symbol != nil, "no sched_setaffinity")
+            var set = cpu_set_t()
+            withUnsafeMutableBytes(of: &set) { $0[cpu / 8] |= UInt8(1 << (cpu % 8)) }
+            let setAffinity = unsafeBitCast(symbol, to: SetAffinity.self)
+            let rc = withUnsafeBytes(of: &set) { setAffinity(0, $0.count, $0.baseAddress!) }
+            precondition(rc == 0, "sched_setaffinity(\(cpu)) failed: errno \(errno)")
+            box.result = box.body()
+            box.done.signal()
+        }.start()
+        box.done.wait()
+        return box.result!
+    }
+
+    @Test(.enabled(if: Self.allowed.count < 64, "--workers stops at 64: one more worker than CPUs is impossible here"))
+    func moreWorkersThanCPUsFloatAndAnswer() throws {
+        let cpus = Self.allowed
         let server = try start(["--workers", String(cpus.count + 1)])
         defer { server.stop() }
         #expect(server.log.contains("UDP workers not pinned (\(cpus.count + 1) worker(s) per address, \(cpus.count) CPU(s) allowed"))
         let r = try Harness.run("dig", ["@127.0.0.1", "-p", String(server.udpPort), "www.formation.test", "A", "+short"])
         #expect(r.output.contains("192.0.2.10"))
     }
+
+    /// The CPUs this test process may run on (and so a form-dns it starts).
+    static let allowed: [Int] = FormDNSServeTests().allowedCPUs(of: "self")
 
     /// "Cpus_allowed_list:\t0-1,4" from /proc/<path>/status as [0, 1, 4].
     func allowedCPUs(of path: String) -> [Int] {
@@ -386,6 +502,14 @@ import Glibc
         try waitFor { server.log.contains("reloaded zones") }
         #expect(try answer() == "192.0.2.2")
     }
+}
+
+/// A result handed back from a thread of `runPinned`.
+final class PinnedRun<T>: @unchecked Sendable {
+    var result: T?
+    let body: () -> T
+    let done = DispatchSemaphore(value: 0)
+    init(_ body: @escaping () -> T) { self.body = body }
 }
 
 func waitFor(seconds: Double = 10, _ condition: () throws -> Bool) throws {
