@@ -293,6 +293,87 @@ import Glibc
         }
     }
 
+    /// The path-MTU options themselves (loopback's 64 KiB MTU makes the test above pass without
+    /// them). Read back from the server's own UDP sockets (pidfd_getfd, we are root): IP_MTU_DISCOVER
+    /// and IPV6_MTU_DISCOVER are IP_PMTUDISC_OMIT (5). IPV6_MTU cannot be read back on an unbound
+    /// route (getsockopt answers the route's MTU), so it is seen at work instead: in a network
+    /// namespace of our own whose lo has MTU 1500, a 2,596-octet answer over IPv6 leaves in 3
+    /// fragments of at most 1280 octets (Ip6FragCreates), where a 1500 MTU would make 2.
+    @Test func pathMTUOptionsAreOnEveryUDPSocketAndIPv6FragmentsAt1280() throws {
+        let dir = Harness.tempDirectory()
+        var zone = "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 127.0.0.1\n"
+        for i in 0..<12 { zone += "huge TXT \"\(String(repeating: Character(UnicodeScalar(97 + i)!), count: 200))\"\n" }
+        try zone.write(toFile: dir + "/h.zone", atomically: true, encoding: .utf8)
+        try """
+            listen: ["127.0.0.1:0", "[::1]:0"]
+            server: {udp_payload_size: 4096}
+            zones: [{origin: h.test, file: h.zone}]
+            """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
+
+        // 1. The options on every UDP socket of a server on the host's loopback.
+        let server = try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml"], directory: dir)
+        defer { server.stop() }
+        typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
+        typealias PidfdGetfd = @convention(c) (Int32, Int32, UInt32) -> Int32
+        let libc = dlopen(nil, RTLD_NOW)
+        let pidfdOpen = unsafeBitCast(try #require(dlsym(libc, "pidfd_open")), to: PidfdOpen.self)
+        let pidfdGetfd = unsafeBitCast(try #require(dlsym(libc, "pidfd_getfd")), to: PidfdGetfd.self)
+        let pid = server.process.processIdentifier
+        let pidfd = pidfdOpen(pid, 0)
+        try #require(pidfd >= 0, "pidfd_open: errno \(errno)")
+        defer { close(pidfd) }
+        func option(_ fd: Int32, _ level: Int32, _ name: Int32) -> Int32 {
+            var value: Int32 = -1
+            var length = socklen_t(4)
+            return getsockopt(fd, level, name, &value, &length) == 0 ? value : -1
+        }
+        var seen: [String] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? [] {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(entry)"),
+                  target.hasPrefix("socket:"), let remote = Int32(entry) else { continue }
+            let fd = pidfdGetfd(pidfd, remote, 0)
+            try #require(fd >= 0, "pidfd_getfd: errno \(errno)")
+            defer { close(fd) }
+            guard option(fd, SOL_SOCKET, SO_TYPE) == Int32(SOCK_DGRAM.rawValue) else { continue }
+            switch option(fd, SOL_SOCKET, SO_DOMAIN) {
+            case AF_INET:
+                seen.append("v4 \(option(fd, Int32(IPPROTO_IP), 10 /* IP_MTU_DISCOVER */))")
+            case AF_INET6:
+                seen.append("v6 \(option(fd, Int32(IPPROTO_IPV6), 23 /* IPV6_MTU_DISCOVER */))")
+            default:
+                continue
+            }
+        }
+        // Two addresses x the default two workers: four sockets, all IP_PMTUDISC_OMIT.
+        #expect(seen.sorted() == ["v4 5", "v4 5", "v6 5", "v6 5"], "\(seen)")
+
+        // 2. IPv6 fragments at 1280 on a 1500-octet link: a namespace of our own, lo at MTU 1500.
+        let ip = try Harness.which("ip")
+        let namespace = "form-dns-test-\(UUID().uuidString.prefix(8))"
+        try #require(try Harness.run(ip, ["netns", "add", namespace]).status == 0)
+        defer { _ = try? Harness.run(ip, ["netns", "del", namespace]) }
+        let up = try Harness.run(ip, ["netns", "exec", namespace, ip, "link", "set", "lo", "mtu", "1500", "up"])
+        try #require(up.status == 0, "\(up.output)")
+        let inside = dir + "/inside"
+        try FileManager.default.createDirectory(atPath: inside, withIntermediateDirectories: true)
+        let serve = ["netns", "exec", namespace, Harness.formDNSBinary, "serve", "--config", dir + "/form-dns.yaml"]
+        let isolated = try ServerProcess(executable: ip, arguments: serve, logPath: inside + "/form-dns.log")
+        defer { isolated.stop() }
+        try waitFor { isolated.log.contains("listening on") || !isolated.process.isRunning }
+        let v6Port = try #require(isolated.log.split(separator: " ").first { $0.hasPrefix("udp://[::1]:") }
+            .map { String($0.split(separator: ":").last!) }, "\(isolated.log)")
+        func fragmentsCreated() throws -> Int {
+            let snmp = try Harness.run(ip, ["netns", "exec", namespace, "cat", "/proc/net/snmp6"]).output
+            let line = snmp.split(separator: "\n").first { $0.hasPrefix("Ip6FragCreates") } ?? ""
+            return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).last ?? "") ?? -1
+        }
+        let before = try fragmentsCreated()
+        let r = try Harness.run(ip, ["netns", "exec", namespace, "dig", "@::1", "-p", v6Port, "huge.h.test", "TXT",
+                                     "+bufsize=4096", "+ignore", "+time=2", "+tries=1"])
+        #expect(r.output.contains("MSG SIZE  rcvd: 2596"), "\(r.output)")
+        #expect(try fragmentsCreated() - before == 3, "2,604 octets of UDP in 1280-octet packets is 3 fragments")
+    }
+
     /// A reload applies udp_payload_size (the size we advertise and the cap on UDP answers) but
     /// cannot move sockets or threads: it says so. A 1,317-octet answer (six 200-octet TXT strings)
     /// is truncated under 1232, whole under 1400, and truncated again under 1300, which also tells
