@@ -36,7 +36,7 @@ public struct JoinOutcome: Sendable {
 public enum JoinPlanner {
     struct Probed {
         var info: PeerInfo
-        var source: String
+        var source: PeerSet.Source
         var stats: ProbeStats
         var order: Int
         var cacheAge: Double?
@@ -49,7 +49,7 @@ public enum JoinPlanner {
         var notes: [String] = []
         let cache = loadCache(o, notes: &notes)
         let cacheAge = cache.map { max(0, now.timeIntervalSince($0.savedAt)) }
-        let fallbackCandidates = dedupe(o.bootstrap.map { ($0, "static") } + (cache?.peers ?? []).map { ($0, "cache") })
+        let fallbackCandidates = dedupe(o.bootstrap.map { ($0, PeerSet.Source.staticList) } + (cache?.peers ?? []).map { ($0, .cache) })
 
         // Race: the fallback lists are probed while DNS resolves (results used only if DNS fails).
         let fallbackTask: Task<[Probed], Never>? =
@@ -88,7 +88,7 @@ public enum JoinPlanner {
         }
         say("DNS: \(report.status)\(report.detail.map { " (\($0))" } ?? ""), \(dnsCandidates.count) candidate(s)")
 
-        var outcome = "none"
+        var outcome = PeerSet.Outcome.none
         var chosen: [Probed] = []
         var unreachable: [Probed] = []
         let probeStart = monotonicNow()
@@ -97,10 +97,10 @@ public enum JoinPlanner {
                 "probing \(dnsCandidates.count) candidate(s) "
                     + "(\(o.probe.kind.rawValue), \(o.probe.probesPerCandidate) each)"
             )
-            let probed = await probe(dnsCandidates.map { ($0, "dns") }, settings: o.probe, cacheAge: nil)
+            let probed = await probe(dnsCandidates.map { ($0, PeerSet.Source.dns) }, settings: o.probe, cacheAge: nil)
             chosen = probed.filter(\.stats.reachable)
             unreachable = probed.filter { !$0.stats.reachable }
-            if !chosen.isEmpty { outcome = "dns" }
+            if !chosen.isEmpty { outcome = .dns }
         }
         if chosen.isEmpty {
             say(
@@ -113,16 +113,16 @@ public enum JoinPlanner {
                 probed = await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge)
             }
             // The static list outranks the cache: the cache is stale data, used only when nothing else works.
-            for source in ["static", "cache"] where chosen.isEmpty {
+            for source in [PeerSet.Source.staticList, .cache] where chosen.isEmpty {
                 chosen = probed.filter { $0.source == source && $0.stats.reachable }
             }
             unreachable += probed.filter { !$0.stats.reachable }
-            if !chosen.isEmpty { outcome = "fallback" }
+            if !chosen.isEmpty { outcome = .fallback }
         }
         chosen = Array(rank(chosen).prefix(o.maxPeers))
         let probeMs = (monotonicNow() - probeStart) * 1000
 
-        if outcome == "dns", o.writeCache, let path = o.cachePath {
+        if outcome == .dns, o.writeCache, let path = o.cachePath {
             do {
                 try PeerCacheFile(name: o.name.description, savedAt: now, peers: chosen.map(\.info)).save(path: path)
             } catch {
@@ -130,14 +130,14 @@ public enum JoinPlanner {
             }
         }
         let generated = Date()
-        let lifetime = outcome == "dns" ? Double(max(ttl, 1)) : 60
+        let lifetime = outcome == .dns ? Double(max(ttl, 1)) : 60
         let set = PeerSet(
             name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
             timing: PeerSet.Timing(
                 dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
             generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
             peers: chosen.map(peer), unreachable: unreachable.map(peer), notes: notes)
-        let code: JoinExitCode = outcome == "dns" ? .viaDNS : outcome == "fallback" ? .viaFallback : .nothingReachable
+        let code: JoinExitCode = outcome == .dns ? .viaDNS : outcome == .fallback ? .viaFallback : .nothingReachable
         let failure = code == .nothingReachable ? nothingReachable(o, report: report, unreachable: unreachable) : nil
         return JoinOutcome(peerSet: set, exitCode: code, failure: failure)
     }
@@ -176,15 +176,15 @@ public enum JoinPlanner {
             "nothing reachable for \(o.name): DNS via \(servers.isEmpty ? "no server" : servers): "
             + report.status
         if let detail = report.detail { line += " (\(detail))" }
-        let count = { (source: String) in unreachable.filter { $0.source == source }.count }
+        let count = { (source: PeerSet.Source) in unreachable.filter { $0.source == source }.count }
         if unreachable.isEmpty {
             line +=
                 "; nothing to probe: no DNS candidate, no static list (--fallback FILE or $FORM_JOIN_BOOTSTRAP)"
                 + " and no cache"
         } else {
             line +=
-                "; \(o.probe.kind.rawValue) probes to \(count("dns")) DNS, \(count("static")) static and "
-                + "\(count("cache")) cached candidate(s) within \(String(format: "%g", o.probe.deadline)) s:"
+                "; \(o.probe.kind.rawValue) probes to \(count(.dns)) DNS, \(count(.staticList)) static and "
+                + "\(count(.cache)) cached candidate(s) within \(String(format: "%g", o.probe.deadline)) s:"
                 + " none answered"
         }
         return line
@@ -222,12 +222,12 @@ public enum JoinPlanner {
         return out
     }
 
-    static func dedupe(_ list: [(PeerInfo, String)]) -> [(PeerInfo, String)] {
+    static func dedupe(_ list: [(PeerInfo, PeerSet.Source)]) -> [(PeerInfo, PeerSet.Source)] {
         var seen = Set<String>()
         return list.filter { seen.insert("\($0.1)/\($0.0.id)").inserted }
     }
 
-    static func probe(_ list: [(PeerInfo, String)], settings: ProbeSettings, cacheAge: Double?) async -> [Probed] {
+    static func probe(_ list: [(PeerInfo, PeerSet.Source)], settings: ProbeSettings, cacheAge: Double?) async -> [Probed] {
         var endpoints: [Endpoint] = []
         var owner: [Int] = []
         for (i, (info, _)) in list.enumerated() {
@@ -247,7 +247,7 @@ public enum JoinPlanner {
             Probed(
                 info: item.0, source: item.1,
                 stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
-                order: i, cacheAge: item.1 == "cache" ? cacheAge : nil)
+                order: i, cacheAge: item.1 == .cache ? cacheAge : nil)
         }
     }
 

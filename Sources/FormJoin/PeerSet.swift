@@ -54,8 +54,7 @@ public struct PeerSet: Codable, Sendable {
 
     public struct Peer: Codable, Sendable {
         public var id: String
-        /// dns, static, cache
-        public var source: String
+        public var source: Source
         public var endpoints: [String]
         public var ipv4: String?
         public var ipv6: String?
@@ -96,8 +95,7 @@ public struct PeerSet: Codable, Sendable {
     public var schemaVersion = 1
     public var name: String
     public var resolver: String?
-    /// dns, fallback or none
-    public var outcome: String
+    public var outcome: Outcome
     public var dns: DNSReport
     public var timing: Timing
     public var generatedAt: Date
@@ -118,7 +116,7 @@ public struct PeerSet: Codable, Sendable {
     }
 
     public init(
-        name: String, resolver: String?, outcome: String, dns: DNSReport, timing: Timing, generatedAt: Date,
+        name: String, resolver: String?, outcome: Outcome, dns: DNSReport, timing: Timing, generatedAt: Date,
         expiresAt: Date, peers: [Peer], unreachable: [Peer], notes: [String] = []
     ) {
         self.name = name
@@ -138,7 +136,7 @@ public struct PeerSet: Codable, Sendable {
         schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
         name = try c.decode(String.self, forKey: .name)
         resolver = try c.decodeIfPresent(String.self, forKey: .resolver)
-        outcome = try c.decode(String.self, forKey: .outcome)
+        outcome = try c.decode(Outcome.self, forKey: .outcome)
         dns = try c.decode(DNSReport.self, forKey: .dns)
         timing = try c.decode(Timing.self, forKey: .timing)
         generatedAt = try c.decode(Date.self, forKey: .generatedAt)

@@ -11,7 +11,12 @@ public enum PeerSetTable {
         }
         func ms(_ d: Double?) -> String { d.map { String(format: "%.1f", $0) } ?? "-" }
         func safe(_ x: String) -> String { TerminalText.escape(x) }
-        let how = s.outcome == "dns" ? "via DNS" : s.outcome == "fallback" ? "via fallback" : "nothing reachable"
+        let how: String
+        switch s.outcome {
+        case .dns: how = "via DNS"
+        case .fallback: how = "via fallback"
+        case .none: how = "nothing reachable"
+        }
         var lines = [
             "\(safe(s.name)): \(how) (DNS \(s.dns.status)\(s.dns.server.map { " from \(safe($0))" } ?? ""), "
                 + "\(String(format: "%.0f", s.timing.totalMs)) ms)"
@@ -24,7 +29,7 @@ public enum PeerSetTable {
                 pad("\(i + 1)", 3) + pad(safe(p.id), 14) + pad(safe(p.endpoints.first ?? "-"), 24)
                     + pad(safe(p.region ?? "-"), 14) + pad(ms(p.rttMs.median), 10) + pad(ms(p.rttMs.min), 8)
                     + pad(String(format: "%.0f%%", p.rttMs.loss * 100), 6)
-                    + p.source + (p.cacheAgeS.map { " (\(Int($0)) s old)" } ?? ""))
+                    + p.source.rawValue + (p.cacheAgeS.map { " (\(Int($0)) s old)" } ?? ""))
         }
         for p in s.unreachable {
             lines.append(

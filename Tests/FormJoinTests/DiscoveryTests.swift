@@ -48,10 +48,10 @@ import Testing
     }
 
     @Test func peerSetJSONHasTheStableFields() throws {
-        let set = PeerSet(name: "e.test.", resolver: "127.0.0.1:53", outcome: "dns", dns: .init(status: "ok"),
+        let set = PeerSet(name: "e.test.", resolver: "127.0.0.1:53", outcome: .dns, dns: .init(status: "ok"),
                           timing: .init(dnsMs: 1, probeMs: 2, totalMs: 3), generatedAt: Date(timeIntervalSince1970: 0),
                           expiresAt: Date(timeIntervalSince1970: 60),
-                          peers: [.init(id: "n", source: "dns", endpoints: ["192.0.2.1:51820"], ipv4: "192.0.2.1", ipv6: nil, port: 51820,
+                          peers: [.init(id: "n", source: .dns, endpoints: ["192.0.2.1:51820"], ipv4: "192.0.2.1", ipv6: nil, port: 51820,
                                         publicKey: "k", internalEndpoint: "10.0.0.1:1", region: "r",
                                         rttMs: .init(min: 1, median: 2, samples: 3, loss: 0), cacheAgeS: nil, error: nil)],
                           unreachable: [])

@@ -32,7 +32,7 @@ import Testing
         try PeerCacheFile(name: "ENTRY.test.", savedAt: Date(timeIntervalSinceNow: -90), peers: cached).save(path: path)
         let same = await JoinPlanner.run(options(dns: dead, cache: path))
         #expect(same.exitCode == .viaFallback && same.peerSet.notes.isEmpty)
-        #expect(same.peerSet.peers.map(\.source) == ["cache"])
+        #expect(same.peerSet.peers.map(\.source) == [.cache])
         #expect((same.peerSet.peers.first?.cacheAgeS ?? 0) >= 90)
         // A fallback answer is good for 60 s.
         #expect(same.peerSet.expiresAt.timeIntervalSince(same.peerSet.generatedAt) == 60)
@@ -83,7 +83,7 @@ import Testing
 
     @Test func tiesBreakOnLossThenOnDNSOrder() {
         func probed(_ id: String, _ samples: [Double], sent: Int, order: Int) -> JoinPlanner.Probed {
-            JoinPlanner.Probed(info: PeerInfo(id: id, ipv4: "192.0.2.1", port: 1), source: "dns",
+            JoinPlanner.Probed(info: PeerInfo(id: id, ipv4: "192.0.2.1", port: 1), source: .dns,
                                stats: ProbeStats(samples: samples, sent: sent, lastError: nil), order: order,
                                cacheAge: nil)
         }

@@ -7,7 +7,7 @@ import Testing
 /// (terminal escapes from the network neutralised, issue 19.8).
 @Suite struct OutputTests {
     static func peer(id: String, region: String? = nil, error: String? = nil, samples: Int = 3) -> PeerSet.Peer {
-        PeerSet.Peer(id: id, source: "dns", endpoints: ["192.0.2.1:51820"], ipv4: "192.0.2.1", ipv6: nil, port: 51820,
+        PeerSet.Peer(id: id, source: .dns, endpoints: ["192.0.2.1:51820"], ipv4: "192.0.2.1", ipv6: nil, port: 51820,
                      publicKey: nil, internalEndpoint: nil, region: region,
                      rttMs: .init(min: samples > 0 ? 1 : nil, median: samples > 0 ? 2 : nil, samples: samples,
                                   loss: samples > 0 ? 0 : 1),
@@ -15,7 +15,7 @@ import Testing
     }
 
     static func set(peers: [PeerSet.Peer], unreachable: [PeerSet.Peer] = [], notes: [String] = []) -> PeerSet {
-        PeerSet(name: "e.test.", resolver: nil, outcome: "dns", dns: .init(status: "ok"),
+        PeerSet(name: "e.test.", resolver: nil, outcome: .dns, dns: .init(status: "ok"),
                 timing: .init(dnsMs: 1, probeMs: 2, totalMs: 3),
                 generatedAt: Date(timeIntervalSince1970: 0), expiresAt: Date(timeIntervalSince1970: 60), peers: peers,
                 unreachable: unreachable, notes: notes)
