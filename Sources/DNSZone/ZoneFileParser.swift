@@ -165,6 +165,10 @@ public struct ZoneFileParser {
                 tokens.removeFirst()
             }
         }
+        // A number where TTL, class or type may stand is a TTL: one the parser refused is out of range.
+        if ttl == nil, let t = tokens.first, !t.quoted, t.text.first?.isASCII == true, t.text.first?.isNumber == true {
+            throw PresentationError("TTL '\(t.text.prefix(32))' is not a number of seconds in 0...4294967295")
+        }
         guard let typeToken = tokens.first else { throw PresentationError("record for \(owner) has no type") }
         tokens.removeFirst()
         guard let type = RecordType(mnemonic: typeToken.text), !typeToken.quoted else {

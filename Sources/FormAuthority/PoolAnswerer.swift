@@ -65,7 +65,7 @@ public struct PoolAnswerer: Sendable {
         let key = ecs.map { $0.0.masked(to: $0.1) } ?? from
         let repository = runtime[index].health
         let generation = repository?.generation.load(ordering: .acquiring) ?? 0
-        if let hit = cache?.lookup(pool: index, address: key), hit.healthGeneration == generation { return hit }
+        if let hit = cache?.lookup(pool: index, address: key, generation: generation) { return hit }
         let pool = geo.pools[index]
         var placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
         let ranked = Self.rank(pool, placement: &placement, health: repository)

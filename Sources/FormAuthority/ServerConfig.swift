@@ -264,6 +264,9 @@ public struct ServerConfig: Sendable {
                         fail(k, "management.\(k.string ?? "?")", "unknown setting (expected listen, token, token_file)")
                     }
                 }
+                if m["token"] != nil, let file = m["token_file"] {
+                    fail(file, "management.token_file", "give token or token_file, not both")
+                }
             case "pools":
                 var reader = YAMLReader(file: file)
                 GeoConfig.parsePools(value, directory: directory, into: &config.geo, reader: &reader)

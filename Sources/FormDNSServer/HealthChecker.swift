@@ -101,7 +101,11 @@ public final class HealthChecker: Sendable {
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return .checkerError("DNS: no socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        guard connect(fd, address, config.port) == 0 else { return .checkerError("DNS: connect failed") }
+        guard connect(fd, address, config.port) == 0 else {
+            // Not an address is our configuration's fault; anything else (no route) is the node's.
+            let why = String(cString: strerror(errno))
+            return errno == EINVAL ? .checkerError("DNS: connect failed: \(why)") : .down("DNS: connect failed: \(why)")
+        }
         _ = query.withUnsafeReadableBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var buf = [UInt8](repeating: 0, count: 4096)
         while true {

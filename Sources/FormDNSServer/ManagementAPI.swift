@@ -129,7 +129,9 @@ final class APIHandler: ChannelInboundHandler {
             guard let head else { return }
             deadline?.cancel()
             let (status, json): (HTTPResponseStatus, Data)
-            if bodyTooLarge {
+            if let refusal = unauthorized(head, remote: context.remoteAddress) {
+                (status, json) = refusal  // the token first: no size or body details for strangers
+            } else if bodyTooLarge {
                 (status, json) = logged(
                     Self.errorBody(.payloadTooLarge, "body larger than \(ManagementAPI.maxBodyBytes) bytes"),
                     head, context.remoteAddress)
@@ -179,22 +181,22 @@ final class APIHandler: ChannelInboundHandler {
         return .success(object)
     }
 
+    /// The 401 for a request without the right token (audited for POSTs), or nil to go on.
+    func unauthorized(_ head: HTTPRequestHead, remote: SocketAddress?) -> (HTTPResponseStatus, Data)? {
+        guard let token else { return nil }
+        let presented = head.headers.first(name: "Authorization") ?? ""
+        if ManagementToken.matches(Array(presented.utf8), Array("Bearer \(token)".utf8)) { return nil }
+        if head.method == .POST {
+            audit("audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) -> 401 unauthorized")
+        }
+        return Self.errorBody(.unauthorized, "missing or wrong bearer token")
+    }
+
     func route(_ head: HTTPRequestHead, body: Data, remote: SocketAddress?) -> (HTTPResponseStatus, Data) {
         func error(_ s: HTTPResponseStatus, _ m: String) -> (HTTPResponseStatus, Data) {
             (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
         }
-        if let token {
-            let presented = head.headers.first(name: "Authorization") ?? ""
-            guard ManagementToken.matches(Array(presented.utf8), Array("Bearer \(token)".utf8)) else {
-                if head.method == .POST {
-                    audit(
-                        "audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) "
-                            + "-> 401 unauthorized"
-                    )
-                }
-                return error(.unauthorized, "missing or wrong bearer token")
-            }
-        }
+        if let refusal = unauthorized(head, remote: remote) { return refusal }
         let builder = current()
         guard let geo = builder.geo else { return error(.notFound, "no pools configured") }
         let (path, query) = splitURI(head.uri)

@@ -6,7 +6,7 @@ import GeoIP
 import NIOCore
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The authority snapshot shared with the UDP workers: a generation number they poll once per
@@ -77,12 +77,20 @@ final class UDPWorker: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, 4)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, 4)
         let rc = try SockaddrText.with(host: host, port: UInt16(port)) { bind(fd, $0, $1) }
-        guard rc == 0 else { let e = errno; close(fd); throw UDPWorkerError.system("bind \(host):\(port)", e) }
+        guard rc == 0 else {
+            let e = errno
+            close(fd)
+            throw UDPWorkerError.system("bind \(host):\(port)", e)
+        }
         var bound = sockaddr_storage()
         var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) } }
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &boundLength) }
+        }
         // sin_port and sin6_port sit at the same offset.
-        let boundPort = withUnsafePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port } }
+        let boundPort = withUnsafePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }
+        }
         self.port = Int(UInt16(bigEndian: boundPort))
 
         let n = Self.batch
@@ -96,8 +104,13 @@ final class UDPWorker: @unchecked Sendable {
     }
 
     deinit {
-        recvArea.deallocate(); sendArea.deallocate(); addrs.deallocate()
-        recvIov.deallocate(); sendIov.deallocate(); recvMsgs.deallocate(); sendMsgs.deallocate()
+        recvArea.deallocate()
+        sendArea.deallocate()
+        addrs.deallocate()
+        recvIov.deallocate()
+        sendIov.deallocate()
+        recvMsgs.deallocate()
+        sendMsgs.deallocate()
         close(fd)
     }
 
@@ -137,8 +150,10 @@ final class UDPWorker: @unchecked Sendable {
         while !stopped.load(ordering: .relaxed) {
             for i in 0..<n {
                 recvIov[i] = iovec(iov_base: recvArea + i * Self.slot, iov_len: Self.slot)
-                recvMsgs[i].msg_hdr = msghdr(msg_name: UnsafeMutableRawPointer(addrs + i), msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
-                                             msg_iov: recvIov + i, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                recvMsgs[i].msg_hdr = msghdr(
+                    msg_name: UnsafeMutableRawPointer(addrs + i),
+                    msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
+                    msg_iov: recvIov + i, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
                 recvMsgs[i].msg_len = 0
             }
             let got = CFormSocket_recvmmsg(fd, recvMsgs, UInt32(n), 0x10000 /* MSG_WAITFORONE */)
@@ -153,19 +168,25 @@ final class UDPWorker: @unchecked Sendable {
                 let query = UnsafeRawBufferPointer(start: recvArea + i * Self.slot, count: length)
                 let source = Self.address(addrs + i)
                 scratch.clear()
-                guard builder.respond(to: query, source: source, transport: .udp, cache: cache, into: &scratch) else { continue }
+                guard builder.respond(to: query, source: source, transport: .udp, cache: cache, into: &scratch) else {
+                    continue
+                }
                 let size = min(scratch.readableBytes, Self.slot)
                 let target = sendArea + replies * Self.slot
                 scratch.withUnsafeReadableBytes { target.copyMemory(from: $0.baseAddress!, byteCount: size) }
                 sendIov[replies] = iovec(iov_base: target, iov_len: size)
-                sendMsgs[replies].msg_hdr = msghdr(msg_name: UnsafeMutableRawPointer(addrs + i), msg_namelen: recvMsgs[i].msg_hdr.msg_namelen,
-                                                   msg_iov: sendIov + replies, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                sendMsgs[replies].msg_hdr = msghdr(
+                    msg_name: UnsafeMutableRawPointer(addrs + i), msg_namelen: recvMsgs[i].msg_hdr.msg_namelen,
+                    msg_iov: sendIov + replies, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
                 replies += 1
             }
             var sent = 0
             while sent < replies {
                 let r = CFormSocket_sendmmsg(fd, sendMsgs + sent, UInt32(replies - sent), 0)
-                if r > 0 { sent += Int(r); continue }
+                if r > 0 {
+                    sent += Int(r)
+                    continue
+                }
                 if errno == EINTR { continue }
                 break  // e.g. a full send buffer: drop the rest (UDP is lossy; the client retries)
             }
@@ -198,6 +219,8 @@ final class UDPWorker: @unchecked Sendable {
 enum UDPWorkerError: Error, CustomStringConvertible {
     case system(String, Int32)
     var description: String {
-        switch self { case .system(let what, let e): return "\(what): \(String(cString: strerror(e)))" }
+        switch self {
+        case .system(let what, let e): return "\(what): \(String(cString: strerror(e)))"
+        }
     }
 }

@@ -49,7 +49,8 @@ public enum JoinPlanner {
         var notes: [String] = []
         let cache = loadCache(o, notes: &notes)
         let cacheAge = cache.map { max(0, now.timeIntervalSince($0.savedAt)) }
-        let fallbackCandidates = dedupe(o.bootstrap.map { ($0, PeerSet.Source.staticList) } + (cache?.peers ?? []).map { ($0, .cache) })
+        let fallbackCandidates = dedupe(
+            o.bootstrap.map { ($0, PeerSet.Source.staticList) } + (cache?.peers ?? []).map { ($0, .cache) })
 
         // Race: the fallback lists are probed while DNS resolves (results used only if DNS fails).
         let fallbackTask: Task<[Probed], Never>? =
@@ -227,7 +228,9 @@ public enum JoinPlanner {
         return list.filter { seen.insert("\($0.1)/\($0.0.id)").inserted }
     }
 
-    static func probe(_ list: [(PeerInfo, PeerSet.Source)], settings: ProbeSettings, cacheAge: Double?) async -> [Probed] {
+    static func probe(_ list: [(PeerInfo, PeerSet.Source)], settings: ProbeSettings, cacheAge: Double?) async
+        -> [Probed]
+    {
         var endpoints: [Endpoint] = []
         var owner: [Int] = []
         for (i, (info, _)) in list.enumerated() {

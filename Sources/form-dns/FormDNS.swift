@@ -77,7 +77,7 @@ struct Check: ParsableCommand {
                         + "\(pool.nodes.count) nodes, \(pool.policy.strategy.name))"
                 )
             }
-            if let geo {
+            if let geo, !geo.locator.databases.isEmpty || geo.locator.networkMap.count > 0 {
                 print(
                     "ok: geoip (\(geo.locator.databases.map(\.databaseType).joined(separator: ", ")); "
                         + "network map of \(geo.locator.networkMap.count) networks)"

@@ -97,14 +97,18 @@ struct Override: ParsableCommand {
     @Argument(help: "Node id.") var node: String
     @Argument(help: "drain, force-up, force-down or clear.") var action: String
 
+    /// What may stand unescaped in one path segment (RFC 3986 unreserved): a `/` in a name is escaped.
+    static let segment = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyz" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "0123456789-._~")
+
     func run() throws {
         guard ["drain", "force-up", "force-down", "clear"].contains(action) else {
             throw ValidationError("action must be drain, force-up, force-down or clear")
         }
         let value = action == "clear" ? "null" : "\"\(action)\""
         let path =
-            "/v1/pools/\(pool.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pool)"
-                + "/nodes/\(node.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? node)/override"
+            "/v1/pools/\(pool.addingPercentEncoding(withAllowedCharacters: Self.segment) ?? pool)"
+                + "/nodes/\(node.addingPercentEncoding(withAllowedCharacters: Self.segment) ?? node)/override"
         let (status, body) = try api.request("POST", path, body: "{\"override\": \(value)}")
         print(String(decoding: body, as: UTF8.self))
         if status != 200 { throw ExitCode(1) }

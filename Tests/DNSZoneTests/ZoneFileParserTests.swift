@@ -101,6 +101,8 @@ import Testing
         #expect(errors("$TTL \(longTTL)\n") == ["test.zone:1: $TTL takes one TTL value"])
         #expect(errors("$TTL 1\na \(longTTL) A 192.0.2.1\n").first?.hasPrefix("test.zone:2:") == true)
         #expect(errors("$TTL 4294967296\n") == ["test.zone:1: $TTL takes one TTL value"])
+        #expect(errors("$TTL 1\na 4294967296 A 192.0.2.1\n")
+                == ["test.zone:2: TTL '4294967296' is not a number of seconds in 0...4294967295"])
         #expect(errors("$TTL 1w\n").isEmpty)
         // 300 strings of 255 octets, each with its length octet: 76,800 octets of RDATA.
         let strings = Array(repeating: "\"" + String(repeating: "x", count: 255) + "\"", count: 300)

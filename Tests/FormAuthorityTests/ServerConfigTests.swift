@@ -1,5 +1,6 @@
 import DNSWire
 import FormAuthority
+import Foundation
 import Testing
 
 @Suite struct ServerConfigTests {
@@ -84,11 +85,21 @@ import Testing
                 #expect(error.description.contains("metric") && error.description.contains("a-z, 0-9 and _"), "\(error)")
             }
         }
+        let dir = NSTemporaryDirectory() + "cfg-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "-----BEGIN CERTIFICATE-----\n".write(toFile: dir + "/ca.pem", atomically: true, encoding: .utf8)
         let https = try ServerConfig.parse(yaml: config("{check: https, tls_ca_file: ca.pem, tls_server_name: n.test}",
                                                         server: "{tcp_message_timeout_ms: 700, tcp_max_connections_per_client: 3}"),
-                                           file: "/etc/form-dns/c.yaml")
+                                           file: dir + "/c.yaml")
         let health = try #require(https.geo.pools.first?.health)
-        #expect(health.tlsVerify && health.tlsCAFile == "/etc/form-dns/ca.pem" && health.tlsServerName == "n.test")
+        #expect(health.tlsVerify && health.tlsCAFile == dir + "/ca.pem" && health.tlsServerName == "n.test")
+        // A CA file that cannot be read is a config error (a typo would otherwise stop every check).
+        do {
+            _ = try ServerConfig.parse(yaml: config("{check: https, tls_ca_file: missing.pem}"), file: dir + "/c.yaml")
+            Issue.record("a missing CA file accepted")
+        } catch {
+            #expect(error.description.contains("tls_ca_file") && error.description.contains("missing.pem"), "\(error)")
+        }
         #expect(https.tcpMessageTimeoutMilliseconds == 700 && https.tcpMaxConnectionsPerClient == 3)
         let defaults = try ServerConfig.parse(yaml: config("{check: https}"), file: "c.yaml")
         #expect(defaults.geo.pools.first?.health?.tlsVerify == true)

@@ -406,6 +406,8 @@ extension HealthIntegrationTests {
         // The bad name is audited, escaped inside the one audit line: no line of its own.
         let forged = dns.log.split(separator: "\n").filter { $0.contains("forged") }
         #expect(!forged.isEmpty && forged.allSatisfy { $0.hasPrefix("form-dns: audit: ") }, "\(forged)")
+        // Without the token a large body is a 401 like any other request: no size details for strangers.
+        #expect(try Self.curl(api, path, token: nil, bodyFile: big).status == 401)
         // Other methods and paths, and a missing token.
         #expect(try Self.curl(api, path, token: nil, body: #"{"state": "healthy"}"#).status == 401)
         #expect(try Self.curl(api, path, token: "Bearer", body: #"{"state": "healthy"}"#).status == 401)

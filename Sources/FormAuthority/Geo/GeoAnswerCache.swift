@@ -3,9 +3,10 @@ import GeoIP
 /// Per-event-loop memo of pool answers by client network. Not shared between threads: each loop
 /// owns one (in `LoopState`), so lookups take no lock. A hit allocates nothing.
 ///
-/// Keys are the networks the locator reported as deciding a location. Those form a partition of the
-/// address space (each is the widest block where neither a network map nor a database changes), so
-/// entries never overlap and the trie's longest-prefix lookup is exact.
+/// Keys are the blocks answers hold for (`ClientPlacement.network`). Under one health generation
+/// those form a partition of the address space (each is the widest block with the same answer), so
+/// entries never overlap and the trie's longest-prefix lookup is exact; a new generation starts the
+/// pool's entries over.
 public final class GeoAnswerCache {
     /// Immutable once made; a class so a cache hit costs one retain.
     public final class Entry {
@@ -48,9 +49,20 @@ public final class GeoAnswerCache {
 
     public var count: Int { entries.count }
 
+    /// The health generation each pool's entries were made under. When it moves, the pool's entries
+    /// are dropped at once: a narrower entry made while health scaled costs must not shadow the wider
+    /// block answers go back to (it would miss on every query until the cache filled).
+    private var generations: [Int] = []
+
     @inline(__always)
-    public func lookup(pool: Int, address: IPAddress) -> Entry? {
+    public func lookup(pool: Int, address: IPAddress, generation: Int = 0) -> Entry? {
         guard pool < tries.count else {
+            misses += 1
+            return nil
+        }
+        if generations[pool] != generation {
+            tries[pool] = [BinaryTrie(), BinaryTrie()]
+            generations[pool] = generation
             misses += 1
             return nil
         }
@@ -67,7 +79,10 @@ public final class GeoAnswerCache {
 
     public func insert(pool: Int, network: IPNetwork, entry: Entry) {
         if entries.count >= capacity { clear() }
-        while tries.count <= pool { tries.append([BinaryTrie(), BinaryTrie()]) }
+        while tries.count <= pool {
+            tries.append([BinaryTrie(), BinaryTrie()])
+            generations.append(entry.healthGeneration)
+        }
         entries.append(entry)
         let a = network.address
         tries[pool][a.isIPv4 ? 0 : 1].insert(
@@ -76,6 +91,7 @@ public final class GeoAnswerCache {
 
     public func clear() {
         tries = []
+        generations = []
         entries = []
     }
 }

@@ -2,6 +2,9 @@ import DNSWire
 import DNSZone
 import GeoIP
 import Yams
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Collects `file:line: field: message` errors while reading YAML nodes.
 struct YAMLReader {
@@ -227,7 +230,15 @@ public struct GeoConfig: Sendable {
             case "expect_status": h.expectStatus = reader.int(v, f, 100...599)
             case "tls_verify": h.tlsVerify = reader.bool(v, f) ?? h.tlsVerify
             case "tls_ca_file":
-                if let path = reader.string(v, f) { h.tlsCAFile = path.hasPrefix("/") ? path : directory + path }
+                guard let path = reader.string(v, f) else { continue }
+                let full = path.hasPrefix("/") ? path : directory + path
+                // Checked here, so a typo is a config error and not a check that never runs.
+                guard let file = fopen(full, "r") else {
+                    reader.fail(v, f, "cannot read \(full): \(String(cString: strerror(errno)))")
+                    continue
+                }
+                fclose(file)
+                h.tlsCAFile = full
             case "tls_server_name": h.tlsServerName = reader.string(v, f)
             case "query":
                 do { h.query = try DNSName(parsing: v.string ?? "", origin: .root) } catch {

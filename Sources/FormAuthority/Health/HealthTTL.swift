@@ -4,7 +4,8 @@
 /// degraded node is in the answer; the minimum while failing over (fail-open).
 public struct HealthTTLPolicy: Sendable, Hashable {
     public var full: UInt32
-    /// TTL while degraded nodes are in the answer.
+    /// TTL while degraded nodes are in the answer. (Unknown nodes reach the policy already mapped by
+    /// `unknown:`; an unchecked node is bounded by one check interval through `checksUntilRemoval`.)
     public var degraded: UInt32
     /// TTL during failover (some answered node is down and served by fail-open), and the floor.
     public var minimum: UInt32
@@ -25,7 +26,7 @@ public struct HealthTTLPolicy: Sendable, Hashable {
     ///     while every answered node passes its checks).
     public func ttl(answered: [HealthState], failOpen: Bool, checksUntilRemoval: Int?) -> UInt32 {
         var ttl = full
-        if answered.contains(where: { $0 == .degraded || $0 == .unknown }) { ttl = min(ttl, degraded) }
+        if answered.contains(.degraded) { ttl = min(ttl, degraded) }
         if failOpen { ttl = minimum }
         if let checks = checksUntilRemoval, checkInterval > 0 {
             let seconds = (Double(checks) * checkInterval).rounded(.down)
