@@ -9,26 +9,6 @@ import Synchronization
     import Glibc
 #endif
 
-/// The authority snapshot shared with the UDP workers: a generation number they poll once per
-/// read batch (one atomic load, no lock) and the builder itself, taken under the mutex only when
-/// the generation changed (after a reload).
-final class SharedBuilder: Sendable {
-    let generation = Atomic<Int>(0)
-    private let current: Mutex<ResponseBuilder>
-
-    init(_ builder: ResponseBuilder) { current = Mutex(builder) }
-
-    func replace(_ builder: ResponseBuilder) {
-        current.withLock { $0 = builder }
-        generation.add(1, ordering: .releasing)
-    }
-
-    func snapshot() -> (Int, ResponseBuilder) {
-        let g = generation.load(ordering: .acquiring)
-        return (g, current.withLock { $0 })
-    }
-}
-
 /// One UDP socket served by one thread, the way Knot and gdnsd do it: blocking `recvmmsg` for a
 /// batch, answer each datagram, one `sendmmsg` for the batch. Several workers bind the same port
 /// with SO_REUSEPORT and the kernel spreads datagrams between them.

@@ -1,0 +1,22 @@
+import FormAuthority
+import Synchronization
+
+/// The authority snapshot shared with the UDP workers: a generation number they poll once per
+/// read batch (one atomic load, no lock) and the builder itself, taken under the mutex only when
+/// the generation changed (after a reload).
+final class SharedBuilder: Sendable {
+    let generation = Atomic<Int>(0)
+    private let current: Mutex<ResponseBuilder>
+
+    init(_ builder: ResponseBuilder) { current = Mutex(builder) }
+
+    func replace(_ builder: ResponseBuilder) {
+        current.withLock { $0 = builder }
+        generation.add(1, ordering: .releasing)
+    }
+
+    func snapshot() -> (Int, ResponseBuilder) {
+        let g = generation.load(ordering: .acquiring)
+        return (g, current.withLock { $0 })
+    }
+}
