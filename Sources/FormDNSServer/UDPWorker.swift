@@ -97,8 +97,11 @@ final class UDPWorker: @unchecked Sendable {
     /// The CPU this worker's thread is pinned to (set before `start`), or nil to let it float.
     var cpu: Int?
 
+    /// Starts the thread and returns once it is named, pinned and about to read: the server's
+    /// "listening on" line (printed after every worker started) then means the workers are in place.
     func start() {
         let cpu = self.cpu
+        let ready = DispatchSemaphore(value: 0)
         let thread = Thread {
             // On Linux, Foundation applies a Thread's name only when set from the thread itself.
             Thread.current.name = "form-dns-udp"
@@ -110,9 +113,11 @@ final class UDPWorker: @unchecked Sendable {
             // thread's slice to end, which showed in p99 at moderate load. 100 us is the
             // shortest slice the kernel accepts.
             _ = CFormSocket_request_short_slice(100_000)
+            ready.signal()
             self.run()
         }
         thread.start()
+        ready.wait()
     }
 
     /// Asks the thread to stop and waits (at most about one receive timeout) until it has.
