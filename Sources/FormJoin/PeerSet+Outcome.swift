@@ -10,11 +10,14 @@ extension PeerSet {
     }
 
     /// Where one candidate came from; its raw value is the JSON `source` of a peer.
-    public enum Source: String, Codable, Sendable, CaseIterable {
+    public enum Source: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
         case dns
         /// The bootstrap list (`--fallback`, `$FORM_JOIN_BOOTSTRAP` or the built-in one).
         case staticList = "static"
         /// The last-known-good cache.
         case cache
+
+        /// As in the JSON (`static`, not the case name), wherever a source is printed.
+        public var description: String { rawValue }
     }
 }

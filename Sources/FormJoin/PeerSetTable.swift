@@ -34,7 +34,7 @@ public enum PeerSetTable {
         for p in s.unreachable {
             lines.append(
                 pad("-", 3) + pad(safe(p.id), 14) + pad(safe(p.endpoints.first ?? "-"), 24)
-                    + "unreachable (\(p.source)): \(safe(p.error ?? "?"))")
+                    + "unreachable (\(p.source.rawValue)): \(safe(p.error ?? "?"))")
         }
         for note in s.notes { lines.append("note: \(safe(note))") }
         return lines.joined(separator: "\n")

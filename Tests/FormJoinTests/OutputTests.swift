@@ -64,6 +64,16 @@ import Testing
         #expect(hostile.json().contains(#"evil\u001b[2J\n1  fake"#))
     }
 
+    /// Sources are printed as in the JSON (`static`, `cache`), never as Swift case names.
+    @Test func unreachablePeersNameTheirSourceAsTheJSONDoes() {
+        var dead = Self.peer(id: "gone", error: "connect: Connection refused", samples: 0)
+        dead.source = .staticList
+        let table = PeerSetTable.render(Self.set(peers: [], unreachable: [dead]))
+        #expect(table.contains("unreachable (static): connect: Connection refused"), "\(table)")
+        #expect(!table.contains("staticList"))
+        #expect("\(PeerSet.Source.staticList)" == "static")
+    }
+
     @Test func theTableOfAnOrdinaryRun() {
         let table = PeerSetTable.render(Self.set(peers: [Self.peer(id: "tyo-1", region: "ap-northeast")]))
         #expect(table == """
