@@ -174,12 +174,7 @@ import Glibc
         let dir = Harness.tempDirectory()
         let server = try start(directory: dir)
         defer { server.stop() }
-        func rssKiB() -> Int {
-            let status = (try? String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-        }
-        let before = rssKiB()
+        let before = server.rssKiB
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var small: Int32 = 4096
@@ -188,15 +183,9 @@ import Glibc
         let query = wire("big.formation.test.", .txt)
         let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
         let batch = Array([[UInt8]](repeating: framed, count: 1000).joined())
-        var sent = 0
-        let deadline = Date().addingTimeInterval(5)
-        while sent < 40, Date() < deadline {
-            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-            if n < 0 { usleep(20_000); continue }
-            sent += 1
-        }
+        let sent = WireClient.sendWithoutReading(fd, batch, times: 40)
         usleep(500_000)
-        let grown = rssKiB() - before
+        let grown = server.rssKiB - before
         #expect(grown < 32 * 1024, "form-dns grew by \(grown) KiB for one connection")
         // Drain: some answers, then the server's close (it does not wait for 40,000 answers to be read).
         var received = 0

@@ -288,3 +288,30 @@ extension Harness {
         throw HarnessError("server on port \(port) never answered: \(process.log)")
     }
 }
+
+extension ServerProcess {
+    /// The process's resident set size (VmRSS), in KiB; 0 if it cannot be read.
+    var rssKiB: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
+
+extension WireClient {
+    /// Sends `batch` up to `times` times on `fd` without blocking (a peer that stops reading makes
+    /// sends fail: retried until `seconds` have passed); returns how many batches went out.
+    static func sendWithoutReading(_ fd: Int32, _ batch: [UInt8], times: Int, seconds: TimeInterval = 5) -> Int {
+        var sent = 0
+        let deadline = Date().addingTimeInterval(seconds)
+        while sent < times, Date() < deadline {
+            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if n < 0 {
+                usleep(20_000)
+                continue
+            }
+            sent += 1
+        }
+        return sent
+    }
+}

@@ -474,29 +474,17 @@ extension HealthIntegrationTests {
         return fd
     }
 
-    static func rssKiB(_ pid: Int32) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
-
     @Test func pipelinedRequestsThatAreNeverReadCannotGrowTheServer() throws {
         let dir = Harness.tempDirectory()
         let (dns, api) = try start(dir)
         defer { dns.stop() }
-        let before = Self.rssKiB(dns.process.processIdentifier)
+        let before = dns.rssKiB
         let fd = try Self.connect(api, receiveBuffer: 4096)
         defer { close(fd) }
         let batch = Array(String(repeating: "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", count: 2000).utf8)
-        var sent = 0
-        let deadline = Date().addingTimeInterval(5)
-        while sent < 300, Date() < deadline {
-            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-            if n < 0 { usleep(20_000); continue }
-            sent += 1
-        }
+        let sent = WireClient.sendWithoutReading(fd, batch, times: 300)
         usleep(500_000)
-        let grown = Self.rssKiB(dns.process.processIdentifier) - before
+        let grown = dns.rssKiB - before
         #expect(grown < 32 * 1024, "form-dns grew by \(grown) KiB for \(sent * 2000) unread requests")
         // DNS is still answered meanwhile.
         let m = try parse(try #require(try WireClient.udp(wire("www.formation.test.", .a), port: dns.udpPort)))
