@@ -453,17 +453,23 @@ import Glibc
         defer { server.stop() }
         #expect(server.log.contains("UDP workers pinned to CPUs"), "\(server.log)")
         let pid = server.process.processIdentifier
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        // The UDP worker threads (named in UDPWorker.start) and the CPU each is pinned to.
-        let workers: [(tid: String, cpu: Int)] = tasks.compactMap { tid in
-            let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8)) ?? ""
-            let allowed = allowedCPUs(of: "\(pid)/task/\(tid)")
-            guard comm.trimmingCharacters(in: .whitespacesAndNewlines) == "form-dns-udp", allowed.count == 1 else {
-                return nil
+        // The UDP worker threads (named in UDPWorker.start) and the CPU each is pinned to. Read until
+        // all are seen (a release-build CI run once listed one worker short right after start-up);
+        // every thread's name and CPUs are printed if they never are.
+        func threads() -> [(tid: String, comm: String, allowed: [Int])] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            return tasks.map { tid in
+                let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8)) ?? ""
+                return (tid, comm.trimmingCharacters(in: .whitespacesAndNewlines), allowedCPUs(of: "\(pid)/task/\(tid)"))
             }
-            return (tid, allowed[0])
         }
-        try #require(workers.count == 2 * cpus.count, "workers: \(workers)")
+        func pinnedWorkers() -> [(tid: String, cpu: Int)] {
+            threads().compactMap { $0.comm == "form-dns-udp" && $0.allowed.count == 1 ? ($0.tid, $0.allowed[0]) : nil }
+        }
+        let listed = Date().addingTimeInterval(3)
+        while pinnedWorkers().count < 2 * cpus.count, Date() < listed { usleep(20_000) }
+        let workers = pinnedWorkers()
+        try #require(workers.count == 2 * cpus.count, "workers: \(workers); threads: \(threads())")
         func switches() -> [String: Int] {
             Dictionary(uniqueKeysWithValues: workers.map { w in
                 let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(w.tid)/status", encoding: .utf8)) ?? ""
