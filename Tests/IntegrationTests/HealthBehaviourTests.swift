@@ -62,16 +62,11 @@ import Glibc
 
     /// Three nodes in eu-west, one in us-east; clients default to Amsterdam. With two of the three
     /// eu-west nodes down (below region_spill_threshold 0.5), the survivor costs spill_penalty times
-    /// more and us-east is answered first; the TTL is the degraded one; explain names the region.
+    /// more and us-east is answered first; explain names the region.
     @Test func aDegradedRegionSpillsItsClientsOver() throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
-        func node(_ ip: String) throws -> ServerProcess {
-            let p = try ServerProcess(executable: HealthIntegrationTests.fakeNode, arguments: ["--listen", "\(ip):\(port)"],
-                                      logPath: "\(dir)/node-\(ip).log")
-            try waitFor { p.log.contains("listening on") }
-            return p
-        }
+        func node(_ ip: String) throws -> ServerProcess { try HealthIntegrationTests.node(ip, port: port, dir: dir) }
         var nodes = [try node("127.0.0.51"), try node("127.0.0.52"), try node("127.0.0.53"), try node("127.0.0.54")]
         defer { nodes.forEach { $0.stop() } }
         try """

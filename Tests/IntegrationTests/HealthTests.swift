@@ -11,8 +11,10 @@ import Glibc
 @Suite(.serialized) struct HealthIntegrationTests {
     static var fakeNode: String { URL(fileURLWithPath: Harness.formDNSBinary).deletingLastPathComponent().appendingPathComponent("fake-entry-node").path }
 
-    func node(_ ip: String, port: Int, dir: String) throws -> ServerProcess {
-        let p = try ServerProcess(executable: Self.fakeNode, arguments: ["--listen", "\(ip):\(port)"], logPath: "\(dir)/node-\(ip)-\(UUID().uuidString).log")
+    /// A fake entry node on `ip:port` (formnet ping and HTTP health), started and listening.
+    static func node(_ ip: String, port: Int, dir: String) throws -> ServerProcess {
+        let p = try ServerProcess(executable: fakeNode, arguments: ["--listen", "\(ip):\(port)"],
+                                  logPath: "\(dir)/node-\(ip)-\(UUID().uuidString).log")
         try waitFor { p.log.contains("listening on") }
         return p
     }
@@ -61,8 +63,8 @@ import Glibc
               - {id: n2, ipv4: 127.0.0.22, latitude: 51.5, longitude: -0.1}
               - {id: n3, ipv4: 127.0.0.23, latitude: 50.1, longitude: 8.7}
         """.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        var nodes = [try node("127.0.0.21", port: port, dir: dir), try node("127.0.0.22", port: port, dir: dir),
-                     try node("127.0.0.23", port: port, dir: dir)]
+        var nodes = [try Self.node("127.0.0.21", port: port, dir: dir), try Self.node("127.0.0.22", port: port, dir: dir),
+                     try Self.node("127.0.0.23", port: port, dir: dir)]
         defer { nodes.forEach { $0.stop() } }
         let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
         defer { dns.stop() }
@@ -95,7 +97,7 @@ import Glibc
         #expect(Self.row(try Self.explain(api: api), "n1").contains("selected"))
 
         // Restart it: back after `rise` successful checks.
-        nodes[1] = try node("127.0.0.22", port: port, dir: dir)
+        nodes[1] = try Self.node("127.0.0.22", port: port, dir: dir)
         try waitFor(seconds: 10) { try answer().addresses.contains("127.0.0.22") }
         #expect(dns.log.contains("health: entry/n2 unhealthy -> healthy"))
 
@@ -514,10 +516,8 @@ extension HealthIntegrationTests {
     @Test func aCheckerOutOfDescriptorsNeverMarksNodesDown() throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
-        let node = try ServerProcess(executable: HealthIntegrationTests.fakeNode, arguments: ["--listen", "127.0.0.35:\(port)"],
-                                     logPath: dir + "/node.log")
+        let node = try HealthIntegrationTests.node("127.0.0.35", port: port, dir: dir)
         defer { node.stop() }
-        try waitFor { node.log.contains("listening on") }
         let (dns, api) = try start(dir, checkPort: port)
         defer { dns.stop() }
         try waitFor { dns.log.contains("n1 unknown -> healthy") }
