@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DNSWire", targets: ["DNSWire"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),
         .library(name: "FormAuthority", targets: ["FormAuthority"]),
+        .library(name: "FormConfig", targets: ["FormConfig"]),
         .library(name: "GeoIP", targets: ["GeoIP"]),
         .library(name: "FormJoin", targets: ["FormJoin"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
@@ -44,15 +45,16 @@ let package = Package(
         .target(name: "GeoIP", dependencies: ["CMaxMindDB", "DNSWire"]),
         // Layer 2a: zones — RFC 1035 master files parsed into an in-memory zone model.
         .target(name: "DNSZone", dependencies: ["DNSWire"]),
-        // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, config.
+        // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, health.
         .target(
             name: "FormAuthority",
-            dependencies: [
-                "DNSWire", "DNSZone", "GeoIP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
-            ],
+            dependencies: ["DNSWire", "DNSZone", "GeoIP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: hotPath
+        ),
+        // Layer 2c: configuration — documents, the declarative schema, loading files into the engine.
+        .target(
+            name: "FormConfig",
+            dependencies: ["DNSWire", "DNSZone", "GeoIP", "FormAuthority", .product(name: "Yams", package: "Yams")]
         ),
         // recvmmsg/sendmmsg (GNU extensions the Glibc module does not export).
         .target(name: "CFormSocket"),
@@ -60,7 +62,7 @@ let package = Package(
         .target(
             name: "FormDNSServer",
             dependencies: [
-                "FormAuthority", "DNSWire", "GeoIP", "CFormSocket",
+                "FormAuthority", "FormConfig", "DNSWire", "GeoIP", "CFormSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -69,7 +71,7 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
-        // Layer 2c: the join client — own stub resolver, probing, fallback, peer set for formnet.
+        // Layer 2d: the join client — own stub resolver, probing, fallback, peer set for formnet.
         .target(
             name: "FormJoin",
             dependencies: ["DNSWire", .product(name: "NIOCore", package: "swift-nio")]
@@ -91,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "form-dns",
             dependencies: [
-                "FormDNSServer", "FormAuthority", "DNSZone", "DNSWire", "GeoIP",
+                "FormDNSServer", "FormAuthority", "FormConfig", "DNSZone", "DNSWire", "GeoIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -106,11 +108,20 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
-        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire"]),
+        // Where MaxMind's public test databases are, for the test targets that read them.
+        .target(name: "GeoTestData", path: "Tests/GeoTestData"),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "GeoTestData"]),
         .testTarget(name: "FormJoinTests", dependencies: ["FormJoin", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "FormAuthorityTests",
-            dependencies: ["FormAuthority", "DNSZone", "DNSWire", "GeoIP", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "GeoTestData",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FormConfigTests",
+            dependencies: ["FormConfig", "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "GeoTestData"]
         ),
         .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer"]),
         .testTarget(

@@ -1,5 +1,6 @@
 import CFormSocket
 import FormAuthority
+import FormConfig
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix

@@ -3,6 +3,7 @@ import DNSWire
 import DNSZone
 import GeoIP
 import FormAuthority
+import FormConfig
 import FormDNSServer
 
 @main
@@ -10,7 +11,9 @@ struct FormDNS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "form-dns",
         abstract: "The Formation GeoDNS authority: serves zones and the entry-node anycast name.",
-        subcommands: [Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self]
+        subcommands: [
+            Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self, ConfigReferenceCommand.self,
+        ]
     )
 }
 
@@ -88,6 +91,14 @@ struct Check: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+struct ConfigReferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config-reference",
+        abstract: "Print the configuration reference (Markdown), generated from the schema.")
+
+    func run() { print(ConfigReference.markdown(), terminator: "") }
 }
 
 func printError(_ text: String) {

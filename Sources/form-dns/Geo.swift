@@ -1,6 +1,7 @@
 import ArgumentParser
 import DNSWire
 import FormAuthority
+import FormConfig
 import Foundation
 import GeoIP
 

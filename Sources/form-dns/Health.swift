@@ -1,6 +1,7 @@
 import DNSWire
 import ArgumentParser
 import FormAuthority
+import FormConfig
 import Foundation
 #if canImport(Glibc)
     import Glibc

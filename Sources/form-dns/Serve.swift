@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import FormAuthority
+import FormConfig
 import FormDNSServer
 import GeoIP
 #if canImport(Glibc)

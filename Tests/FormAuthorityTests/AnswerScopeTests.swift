@@ -3,6 +3,7 @@ import FormAuthority
 import Foundation
 import GeoIP
 import NIOCore
+import GeoTestData
 import Testing
 
 /// The ECS scope is the widest block around the client over which the answer is the same

@@ -4,24 +4,13 @@ import FormAuthority
 import Foundation
 import GeoIP
 import NIOCore
+import GeoTestData
 import Testing
 
 /// GeoDNS answers end to end through the response builder, with MaxMind's public test database.
 @Suite struct GeoAnswerTests {
-    /// MaxMind's `test-data/` folder (with a trailing slash): under `$FORM_GEOIP_TEST_DATA` when set, else
-    /// `../shared/geoip-test-data` when present, else `.cache/geoip-test-data` from `scripts/install-deps`
-    /// (Docs/third-party-test-data.md). When none is there, records an issue naming `scripts/install-deps`.
-    static var sharedRoot: String {
-        let env = ProcessInfo.processInfo.environment["FORM_GEOIP_TEST_DATA"]
-        let shared = URL(fileURLWithPath: FixturePaths.packageRoot + "/../shared/geoip-test-data").standardized.path
-        let candidates = env.map { [$0] } ?? [shared, FixturePaths.packageRoot + "/.cache/geoip-test-data"]
-        let isData = { (dir: String) in
-            FileManager.default.fileExists(atPath: dir + "/test-data/GeoIP2-City-Test.mmdb")
-        }
-        if let root = candidates.first(where: isData) { return root + "/test-data/" }
-        Issue.record("GeoIP test data not found in \(candidates.joined(separator: " or ")): run scripts/install-deps")
-        return "/nonexistent/geoip-test-data/test-data/"
-    }
+    /// MaxMind's `test-data/` folder, with a trailing slash.
+    static var sharedRoot: String { GeoTestData.root + "/test-data/" }
 
     static func pool(ecs: Bool = true, trusted: [IPNetwork] = [], defaultLocation: DefaultLocation? = .region("eu")) -> GeoPool {
         func n(_ id: String, _ last: UInt8, _ lat: Double, _ lon: Double, _ country: String, _ region: String, v6: Bool = false) -> PoolNode {

@@ -1,5 +1,6 @@
 import Foundation
 import GeoIP
+import GeoTestData
 import Testing
 
 @Suite struct GeoDatabaseTests {

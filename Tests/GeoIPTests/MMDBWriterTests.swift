@@ -1,5 +1,6 @@
 import Foundation
 @testable import GeoIP
+import GeoTestData
 import Testing
 
 @Suite struct MMDBWriterTests {

@@ -1,20 +1,22 @@
 import Foundation
 import Testing
 
+/// Shared by the test targets that read GeoIP data (a test-only module, never linked into a product).
+///
 /// MaxMind's public test databases (`test-data/`, `bad-data/`): `$FORM_GEOIP_TEST_DATA` when set,
 /// else `../shared/geoip-test-data` beside the project when present, else the copy
 /// `scripts/install-deps` unpacks into `.cache/geoip-test-data` (Docs/third-party-test-data.md).
 /// Read in place, never copied into the project. When none is there, each test that asks records
 /// an issue naming `scripts/install-deps` (and gets a path that does not exist).
-enum GeoTestData {
-    static let packageRoot: String = {
+public enum GeoTestData {
+    public static let packageRoot: String = {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/GeoIPTests/GeoTestData.swift
+        parts.removeLast(3)  // Tests/GeoTestData/GeoTestData.swift
         return parts.joined(separator: "/")
     }()
 
     /// The data root (holding `test-data/` and `bad-data/`), or an issue and a missing path.
-    static var root: String {
+    public static var root: String {
         switch locate() {
         case .found(let path): return path
         case .missing(let problem):
@@ -23,9 +25,9 @@ enum GeoTestData {
         }
     }
 
-    enum Location { case found(String), missing(String) }
+    public enum Location { case found(String), missing(String) }
 
-    static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
+    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
                        packageRoot: String = packageRoot) -> Location {
         let isData = { (dir: String) in
             FileManager.default.fileExists(atPath: dir + "/test-data/GeoIP2-City-Test.mmdb")
@@ -41,23 +43,11 @@ enum GeoTestData {
                         + "(it unpacks MaxMind's test databases from the pinned maxminddb sdist into .cache)")
     }
 
-    static func testData(_ name: String) -> String { root + "/test-data/" + name }
+    public static func testData(_ name: String) -> String { root + "/test-data/" + name }
 
-    static var badData: [String] {
+    public static var badData: [String] {
         let base = root + "/bad-data"
         let e = FileManager.default.enumerator(atPath: base)
         return (e?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".mmdb") }.map { base + "/" + $0 }.sorted()
-    }
-}
-
-@Suite struct GeoTestDataTests {
-    @Test func aMissingCopyNamesTheCommandThatFetchesIt() {
-        let none = GeoTestData.locate(environment: [:], packageRoot: "/nonexistent/project")
-        guard case .missing(let problem) = none else { Issue.record("found \(none)"); return }
-        #expect(problem.contains("/nonexistent/shared/geoip-test-data or /nonexistent/project/.cache/geoip-test-data"))
-        #expect(problem.contains("run scripts/install-deps"))
-        let wrong = GeoTestData.locate(environment: ["FORM_GEOIP_TEST_DATA": "/nonexistent"])
-        guard case .missing(let problem) = wrong else { Issue.record("found \(wrong)"); return }
-        #expect(problem.contains("FORM_GEOIP_TEST_DATA=/nonexistent"))
     }
 }

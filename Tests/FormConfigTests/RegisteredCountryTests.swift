@@ -1,5 +1,6 @@
 import DNSWire
 import FormAuthority
+import FormConfig
 import Foundation
 import GeoIP
 import Testing

@@ -1,7 +1,9 @@
 import DNSWire
 import FormAuthority
+import FormConfig
 import Foundation
 import GeoIP
+import GeoTestData
 import Testing
 
 @Suite struct GeoConfigTests {
@@ -68,7 +70,7 @@ import Testing
     }
 
     @Test func corruptDatabaseIsRefusedThroughTheConfig() throws {
-        let bad = GeoAnswerTests.sharedRoot + "../bad-data/maxminddb-golang/cyclic-data-structure.mmdb"
+        let bad = GeoTestData.root + "/bad-data/maxminddb-golang/cyclic-data-structure.mmdb"
         let yaml = """
         zones: [{origin: formation.test, file: \(FixturePaths.demoZone)}]
         geoip:

@@ -1,0 +1,106 @@
+import DNSWire
+import DNSZone
+import FormAuthority
+import GeoIP
+
+/// Loads every configured zone and builds the engine; all errors are collected, none is fatal alone.
+public enum AuthorityLoader {
+    public static func loadZones(
+        _ config: ServerConfig,
+        readFile: @escaping ZoneFileParser.FileReader = ZoneFileParser.readFromDisk
+    ) throws(ConfigErrors) -> [Zone] {
+        var zones: [Zone] = []
+        var errors: [ConfigError] = []
+        for z in config.zones {
+            do {
+                zones.append(try Zone.load(origin: z.origin, file: z.file, readFile: readFile))
+            } catch {
+                for e in error.errors {
+                    errors.append(ConfigError(file: e.file, line: e.line, field: "", message: e.message))
+                }
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return zones
+    }
+
+    /// Builds the answer path. Health repositories of `previous` are carried over by pool name, so
+    /// a reload does not forget what the checks know.
+    public static func build(
+        _ config: ServerConfig, previous: ResponseBuilder? = nil,
+        onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }
+    ) throws(ConfigErrors) -> ResponseBuilder {
+        var errors: [ConfigError] = []
+        var zones: [Zone] = []
+        do { zones = try loadZones(config) } catch { errors += error.errors }
+        var geo: GeoContext? = nil
+        do { geo = try loadGeo(config, zones: zones) } catch { errors += error.errors }
+        if var g = geo {
+            for (i, pool) in g.pools.enumerated() {
+                guard let h = pool.health else { continue }
+                let old = previous?.geo.flatMap { p in
+                    p.pools.firstIndex { $0.name == pool.name }.flatMap { p.health[$0] }
+                }
+                g.health[i] =
+                    old.flatMap { $0.policy == h.policy && $0.push == h.push ? $0 : nil }
+                    ?? HealthRepository(
+                        policy: h.policy, push: h.push, nodeIDs: pool.nodes.map(\.id),
+                        onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) })
+            }
+            geo = g
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo)
+    }
+
+    /// Opens the GeoIP databases and network maps and checks the pools against the zones.
+    /// Nil when no pool is configured.
+    public static func loadGeo(_ config: ServerConfig, zones: [Zone]) throws(ConfigErrors) -> GeoContext? {
+        let geo = config.geo
+        let file = config.sourceFile ?? "command line"
+        var errors: [ConfigError] = []
+        var databases: [GeoDatabase] = []
+        for (i, db) in geo.databases.enumerated() {
+            do {
+                databases.append(try GeoDatabase(path: db.path, useRegisteredCountry: geo.useRegisteredCountry))
+            } catch {
+                errors.append(
+                    ConfigError(file: file, line: db.line, field: "geoip.databases[\(i)]", message: error.description))
+            }
+        }
+        var entries: [NetworkMap.Entry] = []
+        for m in geo.networkMaps {
+            do {
+                entries += try NetworkMapFile.load(path: m.path).rows.map {
+                    NetworkMap.Entry(network: $0.network, location: $0.location)
+                }
+            } catch {
+                errors += error.errors
+            }
+        }
+        let engine = AuthorityEngine(zones: zones)
+        var seen: [DNSName: String] = [:]
+        for (i, pool) in geo.pools.enumerated() {
+            let line = i < geo.poolLines.count ? geo.poolLines[i] : 0
+            for name in pool.names {
+                func fail(_ m: String) {
+                    errors.append(ConfigError(file: file, line: line, field: "pools[\(i)].names", message: m))
+                }
+                if let other = seen[name] { fail("\(name) is already answered by pool \(other)") }
+                seen[name] = pool.name
+                guard let zone = engine.zone(for: name) else {
+                    fail("\(name) is not inside any served zone")
+                    continue
+                }
+                if let node = zone.nodes[name], node[.a] != nil || node[.aaaa] != nil || node[.cname] != nil {
+                    fail("\(name) also has static A/AAAA/CNAME records in zone \(zone.origin)")
+                }
+                if zone.delegation(covering: name) != nil { fail("\(name) is below a zone cut in \(zone.origin)") }
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        guard !geo.pools.isEmpty else { return nil }
+        return GeoContext(
+            pools: geo.pools, locator: ClientLocator(networkMap: NetworkMap(entries: entries), databases: databases))
+    }
+}

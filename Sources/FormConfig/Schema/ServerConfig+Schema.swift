@@ -1,0 +1,100 @@
+import DNSWire
+import FormAuthority
+
+extension ServerConfig {
+    /// The whole of form-dns.yaml.
+    public static let schema = ConfigSection<ServerConfig>(
+        path: "form-dns.yaml", summary: "The top level of the configuration file.", defaults: ServerConfig(),
+        rows: [
+            ConfigRow.value(
+                "listen", \.listen, type: .list(ConfigParse.listenType), applies: .restart,
+                "Addresses served over UDP and TCP (one address may be given without a list)."
+            ) { node, field, reader in
+                let items = node.list ?? [node]
+                guard !items.isEmpty else {
+                    reader.fail(node, field, "needs at least one address")
+                    return nil
+                }
+                let before = reader.errors.count
+                let addresses = items.compactMap { ConfigParse.listenAddress($0, field, &reader) }
+                return reader.errors.count == before ? addresses : nil
+            },
+            .section("server", \.self, serverSchema),
+            .sections("zones", \.zones, ZoneConfig.schema),
+            .section("geoip", \.geo, GeoConfig.schema),
+            .sections("pools", \.geo.pools, GeoPool.schema, lines: \ServerConfig.geo.poolLines),
+            .section("management", \.self, managementSchema),
+        ],
+        check: { config, context, reader in
+            if config.zones.isEmpty, !context.has("zones") { reader.fail(context.node, "zones", "no zones configured") }
+            var seen: Set<DNSName> = []
+            for (i, zone) in config.zones.enumerated() where !seen.insert(zone.origin).inserted {
+                reader.fail(zone.declaredAt.line, "zones[\(i)].origin", "zone \(zone.origin) is declared twice")
+            }
+        })
+
+    /// `server`: threads, sockets and TCP protections.
+    static let serverSchema = ConfigSection<ServerConfig>(
+        path: "server", summary: "Threads, sockets and the TCP protections.", defaults: ServerConfig(),
+        rows: [
+            .integer(
+                "workers", \.workers, 1...64, applies: .restart,
+                "UDP threads per address, each with its own SO_REUSEPORT socket."),
+            .choice(
+                "cpu_affinity", \.cpuAffinity, applies: .restart,
+                "auto: one worker pinned per CPU, datagrams steered to the worker on their CPU, when workers "
+                    + "equals the CPUs the process may use; off: the kernel's hash spreads them."),
+            .integer(
+                "udp_payload_size", \.udpPayloadSize, 512...4096,
+                "Our EDNS buffer size (RFC 6891) and the cap on UDP responses."),
+            .integer(
+                "tcp_idle_timeout_ms", \.tcpIdleTimeoutMilliseconds, 100...600_000, applies: .restart,
+                "A TCP connection with no query in progress is closed after this (RFC 7766 section 6.2.3)."),
+            .integer(
+                "tcp_max_connections", \.tcpMaxConnections, 1...1_000_000, applies: .restart,
+                "TCP connections held at once; more are refused."),
+            .integer(
+                "tcp_max_connections_per_client", \.tcpMaxConnectionsPerClient, 1...1_000_000, applies: .restart,
+                "TCP connections one client address may hold at once."),
+            .integer(
+                "tcp_message_timeout_ms", \.tcpMessageTimeoutMilliseconds, 100...600_000, applies: .restart,
+                "A query that has started arriving must be complete within this, however often bytes come."),
+        ])
+
+    /// `management`: the HTTP API's listener and bearer token.
+    static let managementSchema = ConfigSection<ServerConfig>(
+        path: "management", summary: "The management API: where it listens and the token it requires.",
+        defaults: ServerConfig(),
+        rows: [
+            ConfigRow.value(
+                "listen", \.managementListen, type: ConfigParse.listenType, applies: .restart,
+                "The API's address (not served when left out)."
+            ) { node, field, reader in ConfigParse.listenAddress(node, field, &reader).map(Optional.some) },
+            ConfigRow.value(
+                "token", \.managementToken, type: .text("secret, \(ManagementToken.minimumLength)+ characters"),
+                applies: .restart, "The bearer token (or $FORM_DNS_API_TOKEN).", show: { _ in nil }
+            ) { node, field, reader in
+                guard let t = node.scalar?.text, ManagementToken.isAcceptable(t) else {
+                    reader.fail(node, field, ManagementToken.rule)
+                    return nil
+                }
+                return t
+            },
+            ConfigRow(
+                name: "token_file", type: .path, summary: "A file holding the token (its first line).",
+                applies: .restart
+            ) { node, config, field, reader in
+                guard let path = reader.path(node, field) else { return }
+                switch ManagementToken.read(file: path) {
+                case .success(let t): config.managementToken = t
+                case .failure(let why): reader.fail(node, field, why.message)
+                }
+            },
+        ],
+        check: { _, context, reader in
+            if context.has("token"), context.has("token_file") {
+                reader.fail(
+                    context.line("token_file"), context.field("token_file"), "give token or token_file, not both")
+            }
+        })
+}
