@@ -30,10 +30,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // Layer 0: addresses, networks, endpoints, their text and sockaddr forms. No dependencies.
+        .target(name: "NetAddress"),
         // Layer 1: the DNS wire codec. Value types, bounds-checked reads, no I/O.
         .target(
             name: "DNSWire",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["NetAddress", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // libmaxminddb from Debian, linked as a system library.
         .systemLibrary(
@@ -42,19 +44,21 @@ let package = Package(
             providers: [.apt(["libmaxminddb-dev"])]
         ),
         // Layer 2: client location — MaxMind DB reading (libmaxminddb) and writing, network maps, distances.
-        .target(name: "GeoIP", dependencies: ["CMaxMindDB", "DNSWire"]),
+        .target(name: "GeoIP", dependencies: ["CMaxMindDB", "DNSWire", "NetAddress"]),
         // Layer 2a: zones — RFC 1035 master files parsed into an in-memory zone model.
         .target(name: "DNSZone", dependencies: ["DNSWire"]),
         // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, health.
         .target(
             name: "FormAuthority",
-            dependencies: ["DNSWire", "DNSZone", "GeoIP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["DNSWire", "DNSZone", "GeoIP", "NetAddress", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: hotPath
         ),
         // Layer 2c: configuration — documents, the declarative schema, loading files into the engine.
         .target(
             name: "FormConfig",
-            dependencies: ["DNSWire", "DNSZone", "GeoIP", "FormAuthority", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "DNSWire", "DNSZone", "GeoIP", "FormAuthority", "NetAddress", .product(name: "Yams", package: "Yams"),
+            ]
         ),
         // recvmmsg/sendmmsg (GNU extensions the Glibc module does not export).
         .target(name: "CFormSocket"),
@@ -62,7 +66,7 @@ let package = Package(
         .target(
             name: "FormDNSServer",
             dependencies: [
-                "FormAuthority", "FormConfig", "DNSWire", "GeoIP", "CFormSocket",
+                "FormAuthority", "FormConfig", "DNSWire", "GeoIP", "NetAddress", "CFormSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -74,11 +78,13 @@ let package = Package(
         // Layer 2d: the join client — own stub resolver, probing, fallback, peer set for formnet.
         .target(
             name: "FormJoin",
-            dependencies: ["DNSWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
             name: "form-join",
-            dependencies: ["FormJoin", "DNSWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "FormJoin", "DNSWire", "NetAddress", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // A fake entry node for the demo and tests: formnet ping and HTTP health with injected latency.
         .executableTarget(
@@ -93,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "form-dns",
             dependencies: [
-                "FormDNSServer", "FormAuthority", "FormConfig", "DNSZone", "DNSWire", "GeoIP",
+                "FormDNSServer", "FormAuthority", "FormConfig", "DNSZone", "DNSWire", "GeoIP", "NetAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -102,32 +108,36 @@ let package = Package(
         .testTarget(
             name: "DNSWireTests",
             dependencies: [
-                "DNSWire",
+                "DNSWire", "NetAddress",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
         // Where MaxMind's public test databases are, for the test targets that read them.
         .target(name: "GeoTestData", path: "Tests/GeoTestData"),
-        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "GeoTestData"]),
-        .testTarget(name: "FormJoinTests", dependencies: ["FormJoin", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "NetAddress", "GeoTestData"]),
+        .testTarget(
+            name: "FormJoinTests",
+            dependencies: ["FormJoin", "DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "FormAuthorityTests",
             dependencies: [
-                "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "GeoTestData",
+                "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "GeoTestData",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "FormConfigTests",
-            dependencies: ["FormConfig", "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "GeoTestData"]
+            dependencies: ["FormConfig", "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "GeoTestData"]
         ),
-        .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer"]),
+        .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "NetAddress"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "DNSWire", "form-dns", "form-join", "fake-entry-node",
+                "DNSWire", "NetAddress", "form-dns", "form-join", "fake-entry-node",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

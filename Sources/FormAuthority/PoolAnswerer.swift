@@ -1,5 +1,6 @@
 import DNSWire
 import GeoIP
+import NetAddress
 
 /// Answers GeoDNS pool names: where the client is (ECS when present and allowed, else the query's
 /// source), which nodes it gets, and the TTL, memoised per event loop in a `GeoAnswerCache`.

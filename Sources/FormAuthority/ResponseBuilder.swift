@@ -1,6 +1,7 @@
 import DNSWire
 import DNSZone
 import GeoIP
+import NetAddress
 import NIOCore
 
 /// The responder: turns one query datagram/frame into one response, between the socket and the

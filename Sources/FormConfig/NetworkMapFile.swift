@@ -1,5 +1,6 @@
 import DNSZone
 import GeoIP
+import NetAddress
 
 /// A list of networks with locations: the input of `form-dns geo compile` and of network maps.
 /// YAML (`networks:` list of {network, latitude, longitude, country, continent, region, city}) or

@@ -1,5 +1,6 @@
 import DNSWire
 import DNSZone
+import NetAddress
 
 /// `server.cpu_affinity`. `auto` pins one UDP worker per CPU and steers each datagram to the
 /// worker on the CPU processing it, when the worker count equals the CPUs the process may use;
@@ -13,7 +14,7 @@ public enum CPUAffinity: String, Sendable, CaseIterable {
 /// (and generated from it, Docs/configuration.md); the defaults are the initial values here.
 /// Unknown keys are errors: a typo must not be silently ignored.
 public struct ServerConfig: Sendable {
-    public var listen: [ListenAddress] = [ListenAddress(host: "127.0.0.1", port: 53)]
+    public var listen: [Endpoint] = [Endpoint(host: "127.0.0.1", port: 53)]
     public var workers: Int = 2
     /// Whether UDP workers are pinned to CPUs and datagrams steered to the worker on their CPU.
     public var cpuAffinity: CPUAffinity = .auto
@@ -29,7 +30,7 @@ public struct ServerConfig: Sendable {
     /// GeoIP databases, network maps and GeoDNS pools.
     public var geo = GeoConfig()
     /// The management API's address (nil: not served) and bearer token.
-    public var managementListen: ListenAddress? = nil
+    public var managementListen: Endpoint? = nil
     public var managementToken: String? = nil
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?

@@ -1,4 +1,5 @@
 import GeoIP
+import NetAddress
 import NIOConcurrencyHelpers
 import NIOCore
 

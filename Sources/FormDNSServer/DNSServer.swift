@@ -1,6 +1,7 @@
 import CFormSocket
 import FormAuthority
 import FormConfig
+import NetAddress
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -13,7 +14,7 @@ import NIOPosix
 /// loop; all answer from snapshots that `reload` swaps without locks on the per-query path.
 public final class DNSServer: Sendable {
     public struct Settings: Sendable {
-        public var listen: [ListenAddress]
+        public var listen: [Endpoint]
         public var workers: Int
         public var cpuAffinity: CPUAffinity
         public var tcpIdleTimeoutMilliseconds: Int
@@ -22,7 +23,7 @@ public final class DNSServer: Sendable {
         public var tcpMessageTimeoutMilliseconds: Int
 
         public init(
-            listen: [ListenAddress], workers: Int, cpuAffinity: CPUAffinity = .auto,
+            listen: [Endpoint], workers: Int, cpuAffinity: CPUAffinity = .auto,
             tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int, tcpMaxConnectionsPerClient: Int = 32,
             tcpMessageTimeoutMilliseconds: Int = 5_000
         ) {
@@ -102,8 +103,8 @@ public final class DNSServer: Sendable {
         }
     }
 
-    private func bind(_ address: ListenAddress) async throws {
-        var port = address.port
+    private func bind(_ address: Endpoint) async throws {
+        var port = Int(address.port)
         var workers: [UDPWorker] = []
         for _ in 0..<max(1, settings.workers) {
             let w = try UDPWorker(host: address.host, port: port, shared: shared)

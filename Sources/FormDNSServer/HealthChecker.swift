@@ -1,6 +1,7 @@
 import DNSWire
 import FormAuthority
 import Foundation
+import NetAddress
 import Synchronization
 #if canImport(Glibc)
     import Glibc

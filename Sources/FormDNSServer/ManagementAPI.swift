@@ -3,6 +3,7 @@ import FormAuthority
 import FormConfig
 import Foundation
 import GeoIP
+import NetAddress
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1

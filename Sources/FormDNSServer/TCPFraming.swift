@@ -1,5 +1,6 @@
 import FormAuthority
 import GeoIP
+import NetAddress
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -3,6 +3,7 @@ import DNSWire
 import FormAuthority
 import Foundation
 import GeoIP
+import NetAddress
 import NIOCore
 import Synchronization
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import NetAddress
 
 public struct JoinOptions: Sendable {
     public var name: DNSName

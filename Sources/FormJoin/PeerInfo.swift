@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import NetAddress
 
 /// What is known about an entry node before probing: from DNS (+ discovery TXT), a static
 /// bootstrap list or the last-known-good cache. Public keys only: no private key ever appears here.

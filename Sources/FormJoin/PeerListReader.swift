@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,35 +1,9 @@
 import DNSWire
 import Foundation
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// A socket address for IPv4 or IPv6 with a port, parsed from `127.0.0.1:53`, `[::1]:53` or a bare address.
-public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
-    public var host: String
-    public var port: UInt16
-
-    public init(host: String, port: UInt16) {
-        self.host = host
-        self.port = port
-    }
-
-    public init?(parsing text: String, defaultPort: UInt16) {
-        guard let (host, port) = HostPortText.parse(text, defaultPort: Int(defaultPort)) else { return nil }
-        self.init(host: host, port: UInt16(port))
-    }
-
-    public var isIPv6: Bool { IPAddressText.parseIPv6(host) != nil }
-    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-    /// Calls `body` with this endpoint as a C sockaddr; throws, without calling it, if `host` is
-    /// not a literal address (nothing is ever sent to 0.0.0.0 in its place).
-    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
-        do { return try SockaddrText.with(host: host, port: port, body) } catch {
-            throw SocketError.invalidAddress(host)
-        }
-    }
-}
 
 /// Monotonic time in seconds.
 public func monotonicNow() -> Double {

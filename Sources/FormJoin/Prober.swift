@@ -1,4 +1,5 @@
 import Foundation
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import NetAddress
 
 /// Which servers the stub asks and how patiently (resolv.conf(5) semantics).
 public struct ResolverConfiguration: Sendable {

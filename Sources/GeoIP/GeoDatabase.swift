@@ -1,4 +1,5 @@
 import CMaxMindDB
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import NetAddress
 
 /// A value in a MaxMind DB data section (MaxMind DB spec, "Output Data Section").
 public indirect enum MMDBValue: Hashable, Sendable {

@@ -1,3 +1,4 @@
+import NetAddress
 /// Operator-provided networks -> location (formnet's overlay, private ranges), looked up by longest
 /// prefix. These take precedence over GeoIP databases, which know nothing of private space.
 public struct NetworkMap: Sendable {

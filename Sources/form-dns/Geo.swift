@@ -4,6 +4,7 @@ import FormAuthority
 import FormConfig
 import Foundation
 import GeoIP
+import NetAddress
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(

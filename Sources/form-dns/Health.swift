@@ -1,8 +1,9 @@
-import DNSWire
 import ArgumentParser
+import DNSWire
 import FormAuthority
 import FormConfig
 import Foundation
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -28,7 +29,7 @@ struct APIOptions: ParsableArguments {
 
     /// One HTTP/1.0 request over a plain socket; returns status and body.
     func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, Data) {
-        guard let a = ListenAddress(parsing: api) else {
+        guard let a = Endpoint(parsing: api, defaultPort: 53) else {
             throw ValidationError("--api '\(api)' is not an address like 127.0.0.1:8053")
         }
         let fd = socket(a.host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Dispatch
-import Foundation
 import FormAuthority
 import FormConfig
 import FormDNSServer
+import Foundation
 import GeoIP
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -69,7 +70,7 @@ struct Serve: AsyncParsableCommand {
             }
             do {
                 api = try await ManagementAPI(
-                    host: m.host, port: m.port, token: token,
+                    host: m.host, port: Int(m.port), token: token,
                     current: { server.currentBuilder() }, audit: { log($0) })
             } catch {
                 printError("form-dns: cannot listen for the management API on \(m): \(error)")
@@ -130,9 +131,9 @@ struct Serve: AsyncParsableCommand {
     func effectiveConfig() throws(ConfigErrors) -> ServerConfig {
         var config = try source.load()
         if !listen.isEmpty {
-            var addresses: [ListenAddress] = []
+            var addresses: [Endpoint] = []
             for text in listen {
-                guard let a = ListenAddress(parsing: text) else {
+                guard let a = Endpoint(parsing: text, defaultPort: 53) else {
                     throw ConfigErrors([
                         ConfigError(
                             file: "command line", line: 0, field: "--listen",

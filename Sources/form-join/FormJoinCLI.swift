@@ -2,6 +2,7 @@ import ArgumentParser
 import DNSWire
 import FormJoin
 import Foundation
+import NetAddress
 
 @main
 struct FormJoinCLI: AsyncParsableCommand {

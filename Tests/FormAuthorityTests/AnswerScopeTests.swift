@@ -2,8 +2,9 @@ import DNSWire
 import FormAuthority
 import Foundation
 import GeoIP
-import NIOCore
 import GeoTestData
+import NetAddress
+import NIOCore
 import Testing
 
 /// The ECS scope is the widest block around the client over which the answer is the same

@@ -1,6 +1,7 @@
 import DNSWire
 import FormAuthority
 import GeoIP
+import NetAddress
 import Testing
 
 /// Entries made under an older health generation must not shadow the blocks answers use now: a

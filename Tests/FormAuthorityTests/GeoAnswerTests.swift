@@ -3,8 +3,9 @@ import DNSZone
 import FormAuthority
 import Foundation
 import GeoIP
-import NIOCore
 import GeoTestData
+import NetAddress
+import NIOCore
 import Testing
 
 /// GeoDNS answers end to end through the response builder, with MaxMind's public test database.

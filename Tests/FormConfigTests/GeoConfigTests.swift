@@ -4,6 +4,7 @@ import FormConfig
 import Foundation
 import GeoIP
 import GeoTestData
+import NetAddress
 import Testing
 
 @Suite struct GeoConfigTests {

@@ -3,6 +3,7 @@ import FormAuthority
 import FormConfig
 import Foundation
 import GeoIP
+import NetAddress
 import Testing
 
 /// A database record with only `registered_country` (no coordinates, no continent) must not place a

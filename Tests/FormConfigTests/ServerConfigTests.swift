@@ -2,6 +2,7 @@ import DNSWire
 import FormAuthority
 import FormConfig
 import Foundation
+import NetAddress
 import Testing
 
 @Suite struct ServerConfigTests {
@@ -54,12 +55,12 @@ import Testing
         next.udpPayloadSize = 1400
         next.zones = [ZoneConfig(origin: "x.", file: "x.zone")]
         #expect(next.restartOnlyChanges(from: running).isEmpty)
-        next.listen = [ListenAddress(host: "127.0.0.1", port: 5300)]
+        next.listen = [Endpoint(host: "127.0.0.1", port: 5300)]
         next.workers = 4
         next.cpuAffinity = .off
         next.tcpMaxConnections = 10
         next.tcpIdleTimeoutMilliseconds = 500
-        next.managementListen = ListenAddress(host: "127.0.0.1", port: 8053)
+        next.managementListen = Endpoint(host: "127.0.0.1", port: 8053)
         next.managementToken = "t"
         #expect(next.restartOnlyChanges(from: running) == ["listen", "server.workers", "server.cpu_affinity", "server.tcp_idle_timeout_ms",
                                                           "server.tcp_max_connections", "management.listen", "management.token"])
@@ -133,7 +134,7 @@ import Testing
 
     @Test(arguments: [("127.0.0.1:53", true), ("[::1]:5300", true), ("::1", true), ("10.0.0.1", true),
                       ("1.2.3.4:70000", false), ("host:53", false), ("[::1", false), ("", false)])
-    func parsesListenAddresses(text: String, ok: Bool) {
-        #expect((ListenAddress(parsing: text) != nil) == ok)
+    func parsesEndpointes(text: String, ok: Bool) {
+        #expect((Endpoint(parsing: text, defaultPort: 53) != nil) == ok)
     }
 }

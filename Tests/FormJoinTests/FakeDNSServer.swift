@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import NetAddress
 import NIOCore
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import DNSWire
+import NetAddress
 @testable import FormJoin
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 @testable import FormJoin
 import Foundation
+import NetAddress
 import Testing
 
 /// The whole probe round ends at its deadline, however slow the candidates are.

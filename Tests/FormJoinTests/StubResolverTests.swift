@@ -1,6 +1,7 @@
 import DNSWire
 import FormJoin
 import Foundation
+import NetAddress
 import Testing
 #if canImport(Glibc)
 import Glibc

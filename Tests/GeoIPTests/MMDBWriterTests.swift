@@ -1,4 +1,5 @@
 import Foundation
+import NetAddress
 @testable import GeoIP
 import GeoTestData
 import Testing

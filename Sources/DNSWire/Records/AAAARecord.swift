@@ -1,3 +1,4 @@
+import NetAddress
 /// AAAA — an IPv6 host address (RFC 3596 section 2.2).
 ///
 /// "A 128 bit IPv6 address is encoded in the data portion of an AAAA resource record in network

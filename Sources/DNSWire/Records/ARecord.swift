@@ -1,3 +1,4 @@
+import NetAddress
 /// A — a host address (RFC 1035 section 3.4.1).
 ///
 ///     +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+

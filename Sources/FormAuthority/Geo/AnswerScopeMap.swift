@@ -1,4 +1,5 @@
 import GeoIP
+import NetAddress
 
 /// For one pool and one GeoIP database: the widest block around an address over which the pool's
 /// answer is the same, so the ECS scope (RFC 7871 7.2.1) and the answer cache cover as much of the

@@ -1,4 +1,5 @@
 import GeoIP
+import NetAddress
 
 /// Finds where a client is: operator network maps first (they know private and overlay space),
 /// then each GeoIP database in order. Pure apart from reading the (immutable) databases.

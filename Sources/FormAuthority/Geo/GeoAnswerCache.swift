@@ -1,4 +1,5 @@
 import GeoIP
+import NetAddress
 
 /// Per-event-loop memo of pool answers by client network. Not shared between threads: each loop
 /// owns one (in `LoopState`), so lookups take no lock. A hit allocates nothing.

@@ -1,5 +1,6 @@
 import DNSWire
 import GeoIP
+import NetAddress
 
 /// Everything GeoDNS answers need that does not change between reloads: pools and the locator.
 public struct GeoContext: Sendable {

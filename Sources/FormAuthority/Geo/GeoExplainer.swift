@@ -1,6 +1,7 @@
 import DNSWire
-import GeoIP
 import Foundation
+import GeoIP
+import NetAddress
 
 /// Renders how a pool answer is chosen for one client: what operators read to debug GeoDNS.
 public enum GeoExplainer {

@@ -1,5 +1,6 @@
 import DNSWire
 import GeoIP
+import NetAddress
 #if canImport(Glibc)
     import Glibc
 #endif

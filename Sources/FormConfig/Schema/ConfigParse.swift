@@ -1,5 +1,6 @@
 import DNSWire
 import GeoIP
+import NetAddress
 
 /// Readers for the textual values the schemas share (names, addresses, networks), each with the
 /// example its error shows.
@@ -39,8 +40,8 @@ enum ConfigParse {
         return a
     }
 
-    static func listenAddress(_ node: ConfigNode, _ field: String, _ reader: inout ConfigReader) -> ListenAddress? {
-        guard let a = ListenAddress(parsing: node.scalar?.text ?? "") else {
+    static func listenAddress(_ node: ConfigNode, _ field: String, _ reader: inout ConfigReader) -> Endpoint? {
+        guard let a = Endpoint(parsing: node.scalar?.text ?? "", defaultPort: 53) else {
             reader.fail(node, field, "'\(node.shownText)' is not an address like 127.0.0.1:5300 or [::1]:5300")
             return nil
         }

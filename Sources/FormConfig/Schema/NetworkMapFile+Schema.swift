@@ -1,4 +1,5 @@
 import GeoIP
+import NetAddress
 
 extension NetworkMapFile {
     /// A network map file (YAML): database metadata and the located networks.

@@ -1,4 +1,4 @@
-import DNSWire
+import NetAddress
 #if canImport(Glibc)
 import Glibc
 #endif
