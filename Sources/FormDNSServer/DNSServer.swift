@@ -5,6 +5,7 @@ import NetAddress
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -190,11 +191,26 @@ public final class DNSServer: Sendable {
 
     /// Closes every listener and stops the event loops.
     public func shutdown() async throws {
+        stopUDPWorkers()
+        try await closeTCP()
+    }
+
+    /// Stops the UDP worker threads (each within about one receive timeout).
+    func stopUDPWorkers() {
         for w in udpWorkers.withLockedValue({ $0 }) { w.stop() }
+    }
+
+    /// Closes the TCP listeners and stops their event loop.
+    func closeTCP() async throws {
         let all = channels.withLockedValue { $0 }
         for channel in all { try? await channel.close() }
         try await group.shutdownGracefully()
     }
+
+    /// The server's parts as services for a `ServiceGroup`, in start order: the UDP workers, then
+    /// the TCP listeners. Both are bound and running once `start()` returns; the services hold them
+    /// until graceful shutdown and then stop them.
+    public var services: [any Service] { [UDPWorkersService(server: self), TCPListenerService(server: self)] }
 
     /// Resolves when any listener closes.
     public func waitUntilClosed() async throws {

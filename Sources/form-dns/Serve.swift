@@ -1,11 +1,12 @@
 import ArgumentParser
-import Dispatch
 import FormAuthority
 import FormConfig
 import FormDNSServer
 import Foundation
 import GeoIP
+import Logging
 import NetAddress
+import ServiceLifecycle
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -29,7 +30,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config: ServerConfig
-        var builder: ResponseBuilder
+        let builder: ResponseBuilder
         let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
             log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
         }
@@ -48,8 +49,6 @@ struct Serve: AsyncParsableCommand {
             try? await server.shutdown()
             throw ExitCode(1)
         }
-        // Signal handlers before the "listening" line: a SIGHUP sent as soon as it appears is not lost.
-        let signals = SignalWaiter()
         var api: ManagementAPI? = nil
         if let m = config.managementListen {
             let token = config.managementToken ?? ManagementToken.fromEnvironment()
@@ -78,54 +77,30 @@ struct Serve: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        // Pushed reports go stale with time: re-evaluate once a second.
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: 1_000_000_000)
-                for repo in server.currentBuilder().geo?.health ?? [] { repo?.tick() }
-            }
-        }
-        defer { ticker.cancel() }
         var addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
         if let api { addresses += " api://\(api.address.ipAddress ?? "?"):\(api.address.port ?? 0)" }
-        print("form-dns: \(server.udpPlacement.withLockedValue { $0 })")
-        print("form-dns: listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))")
-        fflush(nil)
+        let placement = server.udpPlacement.withLockedValue { $0 }
+        let listening = "listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))"
 
-        let checkerError: @Sendable (String) -> Void = { log(LogText.escape($0)) }
-        var checker = HealthChecker(builder: builder, onCheckerError: checkerError)
-        while true {
-            let signal = await signals.next()
-            if signal == SIGHUP {
-                let started = ContinuousClock.now
-                do {
-                    let next = try effectiveConfig()
-                    let fresh = try AuthorityLoader.build(next, previous: builder, onHealthTransition: logTransition)
-                    try await server.reload(fresh)
-                    checker.stop()
-                    checker = HealthChecker(builder: fresh, onCheckerError: checkerError)
-                    builder = fresh
-                    let ms =
-                        (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000
-                        + (ContinuousClock.now - started).components.seconds * 1000
-                    log("reloaded zones in \(ms) ms")
-                    let pending = next.restartOnlyChanges(from: config)
-                    if !pending.isEmpty {
-                        log("reload: \(pending.joined(separator: ", ")) changed; these take effect at the next restart")
-                    }
-                } catch let error as ConfigErrors {
-                    log("reload failed, still serving the previous zones:\n\(error)")
-                } catch {
-                    log("reload failed, still serving the previous zones: \(error)")
-                }
-            } else {
-                log("shutting down")
-                checker.stop()
-                await api?.close()
-                try await server.shutdown()
-                return
-            }
-        }
+        let checks = HealthCheckService(builder: builder, onCheckerError: { log(LogText.escape($0)) })
+        let options = self
+        let reload = ReloadService(
+            running: config, load: { () throws(ConfigErrors) -> ServerConfig in try options.effectiveConfig() },
+            server: server, checks: checks, onHealthTransition: logTransition,
+            onReady: {
+                print("form-dns: \(placement)")
+                print("form-dns: \(listening)")
+                fflush(nil)
+            })
+        // Start order; graceful shutdown runs in reverse: stop reloading, then checks, then the API,
+        // then TCP, then UDP.
+        var services: [any Service] = server.services
+        if let api { services.append(api) }
+        services += [checks, HealthTickService(current: { server.currentBuilder() }), reload] as [any Service]
+        var logger = Logger(label: "form-dns")
+        logger.logLevel = .warning
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 
     func effectiveConfig() throws(ConfigErrors) -> ServerConfig {
@@ -158,31 +133,4 @@ struct Serve: AsyncParsableCommand {
 
 func log(_ message: String) {
     printError("form-dns: \(message)")
-}
-
-/// Delivers SIGHUP, SIGINT and SIGTERM as values to async code.
-final class SignalWaiter {
-    private let queue = DispatchQueue(label: "form-dns.signals")
-    private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
-
-    init() {
-        var continuation: AsyncStream<Int32>.Continuation!
-        stream = AsyncStream { continuation = $0 }
-        let c = continuation!
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGHUP, SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { c.yield(sig) }
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = sources
-    }
-
-    func next() async -> Int32 {
-        for await sig in stream { return sig }
-        return SIGTERM
-    }
 }
