@@ -1,3 +1,6 @@
+// fake-entry-node: a stand-in formnet entry node for the demo and the tests only (never shipped
+// as part of the product): formnet ping and HTTP health with injected latency.
+
 import ArgumentParser
 import NIOCore
 import NIOPosix

@@ -1,3 +1,7 @@
+// form-dns: the authority's command line: serve, check, explain, geo, health, override,
+// config-reference. It parses arguments, loads the configuration (FormConfig), and runs the
+// server's services in one ServiceGroup (`serve`). Nothing here answers queries or checks health.
+
 import ArgumentParser
 import DNSWire
 import DNSZone

@@ -1,3 +1,6 @@
+// form-join: the join client's command line (peers, resolve) over FormJoin: arguments in, the
+// stable JSON or a table out, with the documented exit codes. No discovery logic lives here.
+
 import ArgumentParser
 import DNSWire
 import FormJoin
