@@ -68,7 +68,7 @@ public struct PoolAnswerer: Sendable {
         let generation = repository?.generation.load(ordering: .acquiring) ?? 0
         if let hit = cache?.lookup(pool: index, address: key, generation: generation) { return hit }
         let pool = geo.pools[index]
-        var placement = geo.place(pool: pool, source: from, clientSubnet: ecs)
+        var placement = geo.place(pool: index, source: from, clientSubnet: ecs)
         let ranked = Self.rank(pool, placement: &placement, health: repository)
         let entry = Self.entry(pool, placement: placement, ranked: ranked, health: repository, generation: generation)
         cache?.insert(pool: index, network: placement.network, entry: entry)

@@ -52,7 +52,7 @@ import Testing
         #expect(!order.isEmpty)
         // The record (or empty block) that placed the client is no wider than the scope.
         let deciding = GeoContext(pools: [GeoAnswerTests.pool()], locator: b.geo!.locator)
-            .place(pool: GeoAnswerTests.pool(), source: address, clientSubnet: nil).decidingNetwork.prefixLength
+            .place(pool: 0, source: address, clientSubnet: nil).decidingNetwork.prefixLength
         #expect(Int(scope) <= deciding, "scope /\(scope) is narrower than the deciding /\(deciding)")
         var rng = SplitMix(state: foldedNameHash(Array(client.utf8)))  // fixed per case: a failure repeats
         let block = IPNetwork(address: address, prefixLength: Int(scope))

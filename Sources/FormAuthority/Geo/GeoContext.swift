@@ -51,11 +51,12 @@ public struct GeoContext: Sendable {
         public var decidingNetwork: IPNetwork
     }
 
-    /// Places a client: ECS address when present and allowed, else the query's source address;
-    /// then network maps, databases, and finally the pool's default location.
-    public func place(pool: GeoPool, source: IPAddress, clientSubnet: (address: IPAddress, prefix: Int)?)
+    /// Places a client for `pools[index]`: ECS address when present and allowed, else the query's
+    /// source address; then network maps, databases, and finally the pool's default location.
+    public func place(pool index: Int, source: IPAddress, clientSubnet: (address: IPAddress, prefix: Int)?)
         -> ClientPlacement
     {
+        let pool = pools[index]
         var address = source
         var viaECS = false
         if let ecs = clientSubnet, ecs.prefix > 0, pool.acceptsClientSubnet(from: source) {
@@ -69,7 +70,7 @@ public struct GeoContext: Sendable {
         var prefix = deciding
         // The widest block around the address over which the first database gives the same answer
         // (never narrower than the map's empty block, never wider than where the map has entries).
-        if let scopes = answerScopes[pools.firstIndex { $0.name == pool.name } ?? 0],
+        if let scopes = answerScopes[index],
             found.databaseIndex == 0 || (found.source == .none && locator.databases.count == 1),
             let uniform = scopes.uniformPrefix(address)
         {

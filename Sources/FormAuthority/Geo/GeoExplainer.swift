@@ -20,7 +20,7 @@ public enum GeoExplainer {
         guard let index = geo.poolNames[name] else { throw .noPool(name) }
         let pool = geo.pools[index]
         let ecs = clientSubnet.map { ($0.address, $0.prefixLength) }
-        var placement = geo.place(pool: pool, source: source, clientSubnet: ecs)
+        var placement = geo.place(pool: index, source: source, clientSubnet: ecs)
         let repository = geo.health[index]
         let ranked = PoolAnswerer.rank(pool, placement: &placement, health: repository)
         let entry = PoolAnswerer.entry(pool, placement: placement, ranked: ranked, health: repository)
