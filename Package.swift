@@ -13,6 +13,7 @@ let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], 
 let package = Package(
     name: "formation-anycast",
     products: [
+        .library(name: "NetAddress", targets: ["NetAddress"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),
         .library(name: "FormAuthority", targets: ["FormAuthority"]),

@@ -2,7 +2,9 @@ import Benchmark
 import DNSWire
 import DNSZone
 import FormAuthority
+import FormConfig
 import GeoIP
+import NetAddress
 import NIOCore
 
 /// The per-query work of form-dns without the sockets: parse, select, encode. `mallocCountTotal`
