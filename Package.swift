@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DNSZone", targets: ["DNSZone"]),
         .library(name: "FormAuthority", targets: ["FormAuthority"]),
         .library(name: "FormConfig", targets: ["FormConfig"]),
+        .library(name: "FormStore", targets: ["FormStore"]),
         .library(name: "GeoIP", targets: ["GeoIP"]),
         .library(name: "FormJoin", targets: ["FormJoin"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -63,13 +66,22 @@ let package = Package(
                 "DNSWire", "DNSZone", "GeoIP", "FormAuthority", "NetAddress", .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Layer 2d: what survives a restart — config versions, the audit chain, overrides, health states.
+        .target(
+            name: "FormStore",
+            dependencies: [
+                "FormAuthority",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // recvmmsg/sendmmsg (GNU extensions the Glibc module does not export).
         .target(name: "CFormSocket"),
         // Layer 3: UDP/TCP servers, thin shells around the engine.
         .target(
             name: "FormDNSServer",
             dependencies: [
-                "FormAuthority", "FormConfig", "DNSWire", "GeoIP", "NetAddress", "CFormSocket",
+                "FormAuthority", "FormConfig", "FormStore", "DNSWire", "GeoIP", "NetAddress", "CFormSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,7 +91,7 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
-        // Layer 2d: the join client — own stub resolver, probing, fallback, peer set for formnet.
+        // Layer 2e: the join client — own stub resolver, probing, fallback, peer set for formnet.
         .target(
             name: "FormJoin",
             dependencies: ["DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
@@ -103,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "form-dns",
             dependencies: [
-                "FormDNSServer", "FormAuthority", "FormConfig", "DNSZone", "DNSWire", "GeoIP", "NetAddress",
+                "FormDNSServer", "FormAuthority", "FormConfig", "FormStore", "DNSZone", "DNSWire", "GeoIP", "NetAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -122,9 +134,9 @@ let package = Package(
         ),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
-        // Where MaxMind's public test databases are, for the test targets that read them.
-        .target(name: "GeoTestData", path: "Tests/GeoTestData"),
-        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "NetAddress", "GeoTestData"]),
+        // Test-only: where the fixtures and MaxMind's public test databases are, for the test targets.
+        .target(name: "TestFixtures", path: "Tests/TestFixtures"),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "NetAddress", "TestFixtures"]),
         .testTarget(
             name: "FormJoinTests",
             dependencies: ["FormJoin", "DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
@@ -132,13 +144,17 @@ let package = Package(
         .testTarget(
             name: "FormAuthorityTests",
             dependencies: [
-                "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "GeoTestData",
+                "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "TestFixtures",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "FormConfigTests",
-            dependencies: ["FormConfig", "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "GeoTestData"]
+            dependencies: ["FormConfig", "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "TestFixtures"]
+        ),
+        .testTarget(
+            name: "FormStoreTests",
+            dependencies: ["FormStore", "FormAuthority", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "NetAddress"]),
         .testTarget(

@@ -25,10 +25,12 @@ public enum AuthorityLoader {
     }
 
     /// Builds the answer path. Health repositories of `previous` are carried over by pool name, so
-    /// a reload does not forget what the checks know.
+    /// a reload does not forget what the checks know. `onCheckedState` hears every change of a
+    /// node's checked state (what a store keeps, so a restart is not a cold start).
     public static func build(
         _ config: ServerConfig, previous: ResponseBuilder? = nil,
-        onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }
+        onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in },
+        onCheckedState: @escaping @Sendable (_ pool: String, _ node: String, HealthState) -> Void = { _, _, _ in }
     ) throws(ConfigErrors) -> ResponseBuilder {
         var errors: [ConfigError] = []
         var zones: [Zone] = []
@@ -45,7 +47,8 @@ public enum AuthorityLoader {
                     old.flatMap { $0.policy == h.policy && $0.push == h.push ? $0 : nil }
                     ?? HealthRepository(
                         policy: h.policy, push: h.push, nodeIDs: pool.nodes.map(\.id),
-                        onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) })
+                        onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) },
+                        onCheckedState: { id, state in onCheckedState(pool.name, id, state) })
             }
             geo = g
         }

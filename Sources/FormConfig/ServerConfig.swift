@@ -32,6 +32,9 @@ public struct ServerConfig: Sendable {
     /// The management API's address (nil: not served) and bearer token.
     public var managementListen: Endpoint? = nil
     public var managementToken: String? = nil
+    /// Where form-dns keeps what survives a restart (config versions, the audit chain, overrides,
+    /// last health states); nil: nothing is kept.
+    public var stateDirectory: String? = nil
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
 

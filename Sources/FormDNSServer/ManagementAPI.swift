@@ -1,6 +1,7 @@
 import DNSWire
 import FormAuthority
 import FormConfig
+import FormStore
 import Foundation
 import GeoIP
 import NetAddress
@@ -36,7 +37,9 @@ public final class ManagementAPI: Sendable {
 
     public init(
         host: String, port: Int, token: String?, current: @escaping @Sendable () -> ResponseBuilder,
-        audit: @escaping @Sendable (String) -> Void
+        audit: @escaping @Sendable (String) -> Void,
+        record: @escaping @Sendable (AuditEvent) -> Void = { _ in },
+        overridden: @escaping @Sendable (NodeKey, HealthOverride?) -> Void = { _, _ in }
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let counter = NIOLockedValueBox(ConnectionLimiter.Counts())
@@ -58,7 +61,9 @@ public final class ManagementAPI: Sendable {
                         channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true)
                     }.flatMapThrowing {
                         try channel.pipeline.syncOperations.addHandler(
-                            APIHandler(token: token, current: current, audit: audit))
+                            APIHandler(
+                                token: token, current: current, audit: audit, record: record,
+                                overridden: overridden))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -84,17 +89,25 @@ final class APIHandler: ChannelInboundHandler {
     let token: String?
     let current: @Sendable () -> ResponseBuilder
     let audit: @Sendable (String) -> Void
+    /// The same, as an entry for the store's audit chain.
+    let record: @Sendable (AuditEvent) -> Void
+    /// A node's override changed (for the store, so it survives a restart).
+    let overridden: @Sendable (NodeKey, HealthOverride?) -> Void
     var head: HTTPRequestHead?
     var body = ByteBuffer()
     var bodyTooLarge = false
     var deadline: Scheduled<Void>?
 
     init(
-        token: String?, current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void
+        token: String?, current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void,
+        record: @escaping @Sendable (AuditEvent) -> Void = { _ in },
+        overridden: @escaping @Sendable (NodeKey, HealthOverride?) -> Void = { _, _ in }
     ) {
         self.token = token
         self.current = current
         self.audit = audit
+        self.record = record
+        self.overridden = overridden
     }
 
     /// Closes the connection unless a whole request arrives in time (headers dripped byte by byte
@@ -190,6 +203,10 @@ final class APIHandler: ChannelInboundHandler {
         if ManagementToken.matches(Array(presented.utf8), Array("Bearer \(token)".utf8)) { return nil }
         if head.method == .POST {
             audit("audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) -> 401 unauthorized")
+            record(
+                AuditEvent(
+                    actor: presented.isEmpty ? "anonymous" : "unknown token", remote: remote?.description ?? "?",
+                    action: "\(head.method) \(head.uri)", outcome: "401 unauthorized"))
         }
         return Self.errorBody(.unauthorized, "missing or wrong bearer token")
     }
@@ -277,12 +294,14 @@ final class APIHandler: ChannelInboundHandler {
                 }
                 if object["override"] is NSNull {
                     repo.setOverride(node: id, nil)
+                    overridden(NodeKey(pool: poolName, node: id), nil)
                 } else {
                     guard let o = (object["override"] as? String).flatMap(HealthOverride.init) else {
                         return logged(
                             error(.badRequest, "override must be drain, force-up, force-down or null"), head, remote)
                     }
                     repo.setOverride(node: id, o)
+                    overridden(NodeKey(pool: poolName, node: id), o)
                 }
             default:
                 return logged(error(.notFound, "unknown action \(parts[5])"), head, remote)
@@ -307,6 +326,14 @@ final class APIHandler: ChannelInboundHandler {
     ) {
         let uri = LogText.escape(head.uri), body = LogText.escape(String(decoding: r.1, as: UTF8.self))
         audit("audit: \(remote?.description ?? "?") \(head.method) \(uri) -> \(r.0.code) \(body)")
+        // One shared token so far: whoever holds it acts as the API's administrator.
+        record(
+            AuditEvent(
+                actor: token == nil ? "anonymous (loopback, no token)" : "api-token", role: "admin",
+                remote: remote?.description ?? "?", action: "\(head.method) \(head.uri)",
+                target: head.uri.split(separator: "?").first.map(String.init) ?? "",
+                change: String(decoding: self.body.readableBytesView, as: UTF8.self),
+                outcome: "\(r.0.code) \(String(decoding: r.1, as: UTF8.self))"))
         return r
     }
 

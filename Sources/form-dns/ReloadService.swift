@@ -1,6 +1,7 @@
 import FormAuthority
 import FormConfig
 import FormDNSServer
+import FormStore
 import ServiceLifecycle
 import UnixSignals
 
@@ -13,7 +14,10 @@ struct ReloadService: Service {
     let load: @Sendable () throws(ConfigErrors) -> ServerConfig
     let server: DNSServer
     let checks: HealthCheckService
+    let keeper: StateKeeper?
+    let configFile: String?
     let onHealthTransition: @Sendable (String, HealthTransition) -> Void
+    let onCheckedState: @Sendable (String, String, HealthState) -> Void
     let onReady: @Sendable () -> Void
 
     func run() async {
@@ -30,12 +34,14 @@ struct ReloadService: Service {
         let started = ContinuousClock.now
         do {
             let next = try load()
-            let fresh = try AuthorityLoader.build(next, previous: builder, onHealthTransition: onHealthTransition)
+            let fresh = try AuthorityLoader.build(
+                next, previous: builder, onHealthTransition: onHealthTransition, onCheckedState: onCheckedState)
             try await server.reload(fresh)
             checks.use(fresh)
             let elapsed = ContinuousClock.now - started
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             log("reloaded zones in \(ms) ms")
+            keeper?.recordConfigFile(configFile, reason: "reloaded on SIGHUP")
             let pending = next.restartOnlyChanges(from: running)
             if !pending.isEmpty {
                 log("reload: \(pending.joined(separator: ", ")) changed; these take effect at the next restart")
@@ -43,6 +49,10 @@ struct ReloadService: Service {
             return fresh
         } catch let error as ConfigErrors {
             log("reload failed, still serving the previous zones:\n\(error)")
+            keeper?.record(
+                AuditEvent(
+                    actor: "file", action: "config.reload", target: configFile ?? "",
+                    outcome: "refused: \(error.errors.count) error(s): \(error.errors.first?.description ?? "")"))
         } catch {
             log("reload failed, still serving the previous zones: \(error)")
         }

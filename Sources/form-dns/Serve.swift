@@ -1,6 +1,7 @@
 import ArgumentParser
 import FormAuthority
 import FormConfig
+import FormStore
 import FormDNSServer
 import Foundation
 import GeoIP
@@ -34,13 +35,33 @@ struct Serve: AsyncParsableCommand {
         let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
             log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
         }
+        let keeper: StateKeeper?
         do {
             config = try effectiveConfig()
-            builder = try AuthorityLoader.build(config, onHealthTransition: logTransition)
         } catch {
             printError(error.description)
             throw ExitCode(1)
         }
+        do {
+            keeper = try config.stateDirectory.map { dir throws(StoreError) in
+                StateKeeper(store: try SQLiteStore(directory: dir))
+            }
+        } catch {
+            printError("form-dns: \(error)")
+            throw ExitCode(1)
+        }
+        let saveCheckedState: @Sendable (String, String, HealthState) -> Void = { pool, node, state in
+            keeper?.saveCheckedState(pool: pool, node: node, state)
+        }
+        do {
+            builder = try AuthorityLoader.build(
+                config, onHealthTransition: logTransition, onCheckedState: saveCheckedState)
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        keeper?.restore(into: builder)
+        keeper?.recordConfigFile(source.config, reason: "loaded at start")
         let server = try DNSServer(settings: DNSServer.Settings(config: config), builder: builder)
         do {
             try await server.start()
@@ -70,7 +91,8 @@ struct Serve: AsyncParsableCommand {
             do {
                 api = try await ManagementAPI(
                     host: m.host, port: Int(m.port), token: token,
-                    current: { server.currentBuilder() }, audit: { log($0) })
+                    current: { server.currentBuilder() }, audit: { log($0) },
+                    record: { keeper?.record($0) }, overridden: { keeper?.saveOverride($0, $1) })
             } catch {
                 printError("form-dns: cannot listen for the management API on \(m): \(error)")
                 try? await server.shutdown()
@@ -86,7 +108,8 @@ struct Serve: AsyncParsableCommand {
         let options = self
         let reload = ReloadService(
             running: config, load: { () throws(ConfigErrors) -> ServerConfig in try options.effectiveConfig() },
-            server: server, checks: checks, onHealthTransition: logTransition,
+            server: server, checks: checks, keeper: keeper, configFile: source.config,
+            onHealthTransition: logTransition, onCheckedState: saveCheckedState,
             onReady: {
                 print("form-dns: \(placement)")
                 print("form-dns: \(listening)")

@@ -2,7 +2,7 @@ import DNSWire
 import FormAuthority
 import Foundation
 import GeoIP
-import GeoTestData
+import TestFixtures
 import NetAddress
 import NIOCore
 import Testing

@@ -2,17 +2,7 @@ import DNSWire
 import DNSZone
 import FormAuthority
 import NIOCore
-
-/// Paths inside the package, found from this file's location (tests run from any directory).
-enum FixturePaths {
-    static let packageRoot: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/FormAuthorityTests/Fixture.swift
-        return parts.joined(separator: "/")
-    }()
-    static let demoZone = packageRoot + "/Fixtures/demo/formation.test.zone"
-    static let demoConfig = packageRoot + "/Fixtures/demo/form-dns.yaml"
-}
+import TestFixtures
 
 let demoZone: Zone = try! Zone.load(origin: "formation.test.", file: FixturePaths.demoZone)
 let demoEngine = AuthorityEngine(zones: [demoZone])

@@ -3,7 +3,7 @@ import DNSZone
 import FormAuthority
 import Foundation
 import GeoIP
-import GeoTestData
+import TestFixtures
 import NetAddress
 import NIOCore
 import Testing

@@ -1,5 +1,6 @@
 import FormAuthority
 import GeoIP
+import Synchronization
 import Testing
 
 /// The health state machine and TTL function with an injected clock: no sleeping.
@@ -113,6 +114,25 @@ import Testing
         var closed = pool
         closed.policy.failOpen = false
         #expect(GeoSelector.select(GeoSelector.rank(closed, client: client, cellKey: 1) { _ in .unhealthy }, ipv6: false, maxAnswers: 2).isEmpty)
+    }
+
+    /// A node restored as unhealthy needs `rise` good checks (not one, as from unknown); a node
+    /// checked since is not overwritten; every change of the checked state is reported.
+    @Test func restoredStatesGoOnWithHysteresis() {
+        let seen = Mutex<[String]>([])
+        let repo = HealthRepository(
+            policy: HealthPolicy(rise: 2, fall: 3), nodeIDs: ["down", "checked"], clock: { 0 },
+            onCheckedState: { id, state in seen.withLock { $0.append("\(id) \(state.rawValue)") } })
+        repo.restore(node: "down", checked: .unhealthy)
+        #expect(repo.effective("down") == .unhealthy)
+        repo.record(node: "down", ok: true, at: 1, latencyMs: 1, detail: "ok")
+        #expect(repo.effective("down") == .unhealthy, "one good check after a restart is not enough")
+        repo.record(node: "down", ok: true, at: 2, latencyMs: 1, detail: "ok")
+        #expect(repo.effective("down") == .healthy)
+        repo.record(node: "checked", ok: false, at: 1, latencyMs: nil, detail: "x")
+        repo.restore(node: "checked", checked: .healthy)
+        #expect(repo.effective("checked") == .unhealthy)
+        #expect(seen.withLock { $0 } == ["down unhealthy", "down healthy", "checked unhealthy"])
     }
 
     @Test func repositoryBumpsItsGenerationOnTransitionsAndTTLChanges() {

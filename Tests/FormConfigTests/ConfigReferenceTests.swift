@@ -1,5 +1,6 @@
 import FormConfig
 import Foundation
+import TestFixtures
 import Testing
 
 /// Docs/configuration.md is the schema's reference: it must be exactly what the schema generates.

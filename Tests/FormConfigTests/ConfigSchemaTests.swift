@@ -1,6 +1,7 @@
 import DNSWire
 import FormAuthority
 import FormConfig
+import TestFixtures
 import Testing
 
 /// The schema reads any document, not only a file; its rules involve more than one key; its

@@ -3,7 +3,7 @@ import FormAuthority
 import FormConfig
 import Foundation
 import GeoIP
-import GeoTestData
+import TestFixtures
 import NetAddress
 import Testing
 

@@ -4,6 +4,7 @@ import FormConfig
 import Foundation
 import GeoIP
 import NetAddress
+import TestFixtures
 import Testing
 
 /// A database record with only `registered_country` (no coordinates, no continent) must not place a

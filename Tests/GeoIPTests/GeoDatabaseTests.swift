@@ -1,6 +1,6 @@
 import Foundation
 import GeoIP
-import GeoTestData
+import TestFixtures
 import NetAddress
 import Testing
 

@@ -1,4 +1,4 @@
-import GeoTestData
+import TestFixtures
 import Testing
 
 @Suite struct GeoTestDataTests {

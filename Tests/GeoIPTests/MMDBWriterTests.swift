@@ -1,7 +1,7 @@
 import Foundation
 import NetAddress
 @testable import GeoIP
-import GeoTestData
+import TestFixtures
 import Testing
 
 @Suite struct MMDBWriterTests {

@@ -20,11 +20,13 @@ public final class HealthRepository: Sendable {
     private let state:
         Mutex<(nodes: [String: NodeHealth], effective: [String: HealthState], history: [String: [HealthTransition]])>
     private let onTransition: @Sendable (String, HealthTransition) -> Void
+    private let onCheckedState: @Sendable (String, HealthState) -> Void
 
     public init(
         policy: HealthPolicy, push: PushPolicy = PushPolicy(), nodeIDs: [String],
         clock: @escaping @Sendable () -> Double = HealthRepository.monotonic,
-        onTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in }
+        onTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in },
+        onCheckedState: @escaping @Sendable (String, HealthState) -> Void = { _, _ in }
     ) {
         self.policy = policy
         self.push = push
@@ -32,6 +34,7 @@ public final class HealthRepository: Sendable {
         let nodes = Dictionary(uniqueKeysWithValues: nodeIDs.map { ($0, NodeHealth()) })
         self.state = Mutex((nodes, nodes.mapValues { $0.effective(policy: policy) }, [:]))
         self.onTransition = onTransition
+        self.onCheckedState = onCheckedState
     }
 
     public static let monotonic: @Sendable () -> Double = {
@@ -46,6 +49,7 @@ public final class HealthRepository: Sendable {
     private func mutate(_ id: String, reason: (NodeHealth) -> String, _ change: (inout NodeHealth) -> Void) {
         let now = clock()
         var ttlChanged = false
+        var checkedState: HealthState? = nil
         let transition = state.withLock { s -> HealthTransition? in
             var node = s.nodes[id] ?? NodeHealth()
             let lastBefore = node.transitions.last
@@ -59,6 +63,7 @@ public final class HealthRepository: Sendable {
             var t: HealthTransition? = nil
             if let checked = node.transitions.last, checked != lastBefore {
                 t = checked
+                checkedState = node.state
             }  // (the list is bounded: compare, don't count)
             else if before != after {
                 t = HealthTransition(at: now, from: before, to: after, reason: reason(node))
@@ -71,6 +76,7 @@ public final class HealthRepository: Sendable {
         }
         if transition != nil || ttlChanged { generation.add(1, ordering: .releasing) }
         if let transition { onTransition(id, transition) }
+        if let checkedState { onCheckedState(id, checkedState) }
     }
 
     /// An active check's result.
@@ -99,6 +105,12 @@ public final class HealthRepository: Sendable {
         ) {
             $0.report(PushedReport(at: now, state: reported, metrics: metrics), push: push)
         }
+    }
+
+    /// The checked state known before a restart (see `NodeHealth.restore`); ignored for a node
+    /// checked since.
+    public func restore(node id: String, checked: HealthState) {
+        mutate(id, reason: { _ in "restored" }) { [clock] in $0.restore(checked, at: clock()) }
     }
 
     public func setOverride(node id: String, _ o: HealthOverride?) {

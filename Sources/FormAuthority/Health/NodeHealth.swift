@@ -142,6 +142,19 @@ public struct NodeHealth: Sendable, Hashable {
         return t
     }
 
+    /// Takes the checked state known before a restart, for a node not checked since, so the
+    /// checks go on from it instead of from `unknown`: a node that was down is answered again only
+    /// after `rise` good checks, not after the first one.
+    @discardableResult
+    public mutating func restore(_ known: HealthState, at now: Double) -> HealthTransition? {
+        guard state == .unknown, known != .unknown else { return nil }
+        let t = HealthTransition(
+            at: now, from: state, to: known, reason: "restored: the last state known before the restart")
+        state = known
+        transitions.append(t)
+        return t
+    }
+
     /// Records a pushed report, tracking how long each threshold rule's condition has held.
     public mutating func report(_ r: PushedReport, push: PushPolicy) {
         pushed = r

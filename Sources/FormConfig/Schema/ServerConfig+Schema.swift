@@ -24,6 +24,11 @@ extension ServerConfig {
             .section("geoip", \.geo, GeoConfig.schema),
             .sections("pools", \.geo.pools, GeoPool.schema, lines: \ServerConfig.geo.poolLines),
             .section("management", \.self, managementSchema),
+            ConfigRow.value(
+                "state_dir", \.stateDirectory, type: .path, applies: .restart,
+                "Where configuration versions, the audit chain, overrides and last health states are kept "
+                    + "(an SQLite file; the folder is created, mode 0700). Left out: nothing is kept."
+            ) { node, field, reader in reader.path(node, field).map(Optional.some) },
         ],
         check: { config, context, reader in
             if config.zones.isEmpty, !context.has("zones") { reader.fail(context.node, "zones", "no zones configured") }

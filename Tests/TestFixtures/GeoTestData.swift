@@ -11,7 +11,7 @@ import Testing
 public enum GeoTestData {
     public static let packageRoot: String = {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/GeoTestData/GeoTestData.swift
+        parts.removeLast(3)  // Tests/TestFixtures/GeoTestData.swift
         return parts.joined(separator: "/")
     }()
 

@@ -1,0 +1,34 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, one migration per change, applied in order on open. A migration is never edited
+    /// once released: a change is a new one.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: config versions, audit chain, overrides, health states") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE config_version (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        created_us INTEGER NOT NULL,
+                        author TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        text TEXT NOT NULL);
+                    CREATE TABLE audit (
+                        sequence INTEGER PRIMARY KEY,
+                        time_us INTEGER NOT NULL,
+                        actor TEXT NOT NULL, role TEXT NOT NULL, remote TEXT NOT NULL, request_id TEXT NOT NULL,
+                        action TEXT NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL, outcome TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL);
+                    CREATE TABLE health_override (
+                        pool TEXT NOT NULL, node TEXT NOT NULL, override TEXT NOT NULL,
+                        PRIMARY KEY (pool, node));
+                    CREATE TABLE health_state (
+                        pool TEXT NOT NULL, node TEXT NOT NULL, state TEXT NOT NULL, updated_us INTEGER NOT NULL,
+                        PRIMARY KEY (pool, node));
+                    """)
+        }
+        return migrator
+    }()
+}

@@ -1,0 +1,62 @@
+import FormAuthority
+
+/// What form-dns persists. Every call is synchronous and short (one transaction); callers off the
+/// hot path only (the API, reloads, health transitions), never the query path.
+public protocol Store: Sendable {
+    /// The newest configuration version, if any.
+    func latestConfigVersion() throws(StoreError) -> ConfigVersion?
+    /// Versions newest first, without their text.
+    func configVersions(limit: Int) throws(StoreError) -> [ConfigVersion.Summary]
+    func configVersion(id: Int) throws(StoreError) -> ConfigVersion?
+    /// Stores `text` as the next version and returns it.
+    func addConfigVersion(text: String, author: String, message: String) throws(StoreError) -> ConfigVersion
+
+    /// Appends an event to the audit chain (hashing it onto the previous entry) and returns it.
+    func appendAudit(_ event: AuditEvent) throws(StoreError) -> AuditEntry
+    /// Entries in order, from sequence number `after + 1`, at most `limit`.
+    func auditEntries(after: Int, limit: Int) throws(StoreError) -> [AuditEntry]
+
+    /// Sets (or clears, with nil) the operator override of a node.
+    func saveOverride(_ override: HealthOverride?, for node: NodeKey) throws(StoreError)
+    func overrides() throws(StoreError) -> [NodeKey: HealthOverride]
+    /// Records a node's checked state (healthy, degraded, unhealthy) as last known.
+    func saveHealthState(_ state: HealthState, for node: NodeKey) throws(StoreError)
+    func healthStates() throws(StoreError) -> [NodeKey: HealthState]
+}
+
+extension Store {
+    /// Walks the whole audit chain; the first entry that does not fit, if any.
+    public func verifyAudit() throws(StoreError) -> AuditChain.Verification {
+        var checker = AuditChain.Verifier()
+        var after = 0
+        while true {
+            let page = try auditEntries(after: after, limit: 1000)
+            for entry in page {
+                if let problem = checker.check(entry) { return .broken(problem) }
+            }
+            guard let last = page.last else { break }
+            after = last.sequence
+        }
+        return .intact(entries: checker.count, head: checker.previousHash)
+    }
+}
+
+/// A pool's node, as overrides and health states are keyed.
+public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
+    public var pool: String
+    public var node: String
+
+    public init(pool: String, node: String) {
+        self.pool = pool
+        self.node = node
+    }
+
+    public var description: String { "\(pool)/\(node)" }
+}
+
+/// A store that could not be opened, read or written; the message says which file and why.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,57 @@
+import FormAuthority
+import FormConfig
+import FormStore
+import Foundation
+
+/// Connects the store (`state_dir`) to a running server: the configuration file's versions, the
+/// audit chain, overrides and last health states. Store errors are logged, never fatal once
+/// serving: answering goes on without persistence rather than stopping.
+struct StateKeeper: Sendable {
+    let store: any Store
+
+    /// Stores the configuration file's text as a new version when it differs from the newest one
+    /// (the file seeds the first version; an edited file and a SIGHUP add the next).
+    func recordConfigFile(_ path: String?, reason: String) {
+        guard let path, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        do {
+            if try store.latestConfigVersion()?.text == text { return }
+            let version = try store.addConfigVersion(text: text, author: "file", message: "\(reason): \(path)")
+            record(
+                AuditEvent(actor: "file", action: "config.version", target: path, outcome: "ok: version \(version.id)"))
+        } catch {
+            log("store: cannot record the configuration: \(error)")
+        }
+    }
+
+    /// Puts the stored overrides and last checked states back into the pools' health repositories.
+    func restore(into builder: ResponseBuilder) {
+        guard let geo = builder.geo else { return }
+        do {
+            let overrides = try store.overrides(), states = try store.healthStates()
+            for (i, pool) in geo.pools.enumerated() {
+                guard let repository = geo.health[i] else { continue }
+                for node in pool.nodes {
+                    let key = NodeKey(pool: pool.name, node: node.id)
+                    if let state = states[key] { repository.restore(node: node.id, checked: state) }
+                    if let o = overrides[key] { repository.setOverride(node: node.id, o) }
+                }
+            }
+        } catch {
+            log("store: cannot restore health state: \(error)")
+        }
+    }
+
+    func record(_ event: AuditEvent) {
+        do { _ = try store.appendAudit(event) } catch { log("store: audit entry not written: \(error)") }
+    }
+
+    func saveOverride(_ node: NodeKey, _ override: HealthOverride?) {
+        do { try store.saveOverride(override, for: node) } catch { log("store: override not saved: \(error)") }
+    }
+
+    func saveCheckedState(pool: String, node: String, _ state: HealthState) {
+        do { try store.saveHealthState(state, for: NodeKey(pool: pool, node: node)) } catch {
+            log("store: health state not saved: \(error)")
+        }
+    }
+}
