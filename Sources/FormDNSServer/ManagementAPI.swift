@@ -18,9 +18,11 @@ import NIOPosix
 ///     POST /v1/pools/{pool}/nodes/{id}/override         {"override": "drain" | "force-up" | "force-down" | null}
 ///     GET  /v1/explain?name=N&client=IP[&ecs=SUBNET]    how a pool answer is chosen (as `form-dns explain`)
 ///
-/// Every request needs `Authorization: Bearer <token>` when a token is set (compared in constant
-/// time). Without one the API may only listen on loopback (see `ManagementAPI.Access`). Each POST
-/// is written to the audit log with the caller's address and the outcome, untrusted text escaped.
+/// Every request needs `Authorization: Bearer <token>` unless the API is open (`APIAccess`: no
+/// token and no store, loopback only). The token decides the caller's role and pools: a known
+/// token without the right gets 403, the same whether or not the target exists. Each POST and
+/// each refusal is written to the audit log and the store's chain with the caller, its address and
+/// the outcome; untrusted text is escaped in the log line.
 ///
 /// The API has its own event loop (never the DNS loops), a connection cap, a deadline for each
 /// request to arrive whole, a 64 KiB body limit (413), and stops reading while its replies are not
@@ -36,7 +38,7 @@ public final class ManagementAPI: Sendable {
     public static let requestTimeout = TimeAmount.seconds(10)
 
     public init(
-        host: String, port: Int, token: String?, current: @escaping @Sendable () -> ResponseBuilder,
+        host: String, port: Int, access: APIAccess, current: @escaping @Sendable () -> ResponseBuilder,
         audit: @escaping @Sendable (String) -> Void,
         record: @escaping @Sendable (AuditEvent) -> Void = { _ in },
         overridden: @escaping @Sendable (NodeKey, HealthOverride?) -> Void = { _, _ in }
@@ -62,7 +64,7 @@ public final class ManagementAPI: Sendable {
                     }.flatMapThrowing {
                         try channel.pipeline.syncOperations.addHandler(
                             APIHandler(
-                                token: token, current: current, audit: audit, record: record,
+                                access: access, current: current, audit: audit, record: record,
                                 overridden: overridden))
                     }
                 }
@@ -86,7 +88,7 @@ final class APIHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    let token: String?
+    let access: APIAccess
     let current: @Sendable () -> ResponseBuilder
     let audit: @Sendable (String) -> Void
     /// The same, as an entry for the store's audit chain.
@@ -99,11 +101,12 @@ final class APIHandler: ChannelInboundHandler {
     var deadline: Scheduled<Void>?
 
     init(
-        token: String?, current: @escaping @Sendable () -> ResponseBuilder, audit: @escaping @Sendable (String) -> Void,
+        access: APIAccess, current: @escaping @Sendable () -> ResponseBuilder,
+        audit: @escaping @Sendable (String) -> Void,
         record: @escaping @Sendable (AuditEvent) -> Void = { _ in },
         overridden: @escaping @Sendable (NodeKey, HealthOverride?) -> Void = { _, _ in }
     ) {
-        self.token = token
+        self.access = access
         self.current = current
         self.audit = audit
         self.record = record
@@ -144,14 +147,16 @@ final class APIHandler: ChannelInboundHandler {
             guard let head else { return }
             deadline?.cancel()
             let (status, json): (HTTPResponseStatus, Data)
-            if let refusal = unauthorized(head, remote: context.remoteAddress) {
-                (status, json) = refusal  // the token first: no size or body details for strangers
-            } else if bodyTooLarge {
+            switch authenticate(head, remote: context.remoteAddress) {
+            case .failure(let refusal):
+                (status, json) = refusal.response  // the token first: no size or body details for strangers
+            case .success(let caller) where bodyTooLarge:
                 (status, json) = logged(
                     Self.errorBody(.payloadTooLarge, "body larger than \(ManagementAPI.maxBodyBytes) bytes"),
-                    head, context.remoteAddress)
-            } else {
-                (status, json) = route(head, body: Data(body.readableBytesView), remote: context.remoteAddress)
+                    head, context.remoteAddress, caller)
+            case .success(let caller):
+                (status, json) = route(
+                    head, body: Data(body.readableBytesView), remote: context.remoteAddress, caller: caller)
             }
             var out = context.channel.allocator.buffer(capacity: json.count)
             out.writeBytes(json)
@@ -174,8 +179,17 @@ final class APIHandler: ChannelInboundHandler {
         }
     }
 
+    /// `{"error": message, "code": stable code}`: the code is what a client tests for.
     static func errorBody(_ s: HTTPResponseStatus, _ m: String) -> (HTTPResponseStatus, Data) {
-        (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
+        let code =
+            switch s {
+            case .unauthorized: "unauthorized"
+            case .forbidden: "forbidden"
+            case .notFound: "not_found"
+            case .payloadTooLarge: "payload_too_large"
+            default: s.code >= 500 ? "internal" : "bad_request"
+            }
+        return (s, (try? JSONSerialization.data(withJSONObject: ["error": m, "code": code])) ?? Data())
     }
 
     /// The request body as a JSON object with only `allowed` keys, or the 400 that says why not.
@@ -196,11 +210,14 @@ final class APIHandler: ChannelInboundHandler {
         return .success(object)
     }
 
-    /// The 401 for a request without the right token (audited for POSTs), or nil to go on.
-    func unauthorized(_ head: HTTPRequestHead, remote: SocketAddress?) -> (HTTPResponseStatus, Data)? {
-        guard let token else { return nil }
+    struct Refusal: Error {
+        let response: (HTTPResponseStatus, Data)
+    }
+
+    /// The caller the request's token proves, or the 401 (audited for POSTs).
+    func authenticate(_ head: HTTPRequestHead, remote: SocketAddress?) -> Result<APICaller, Refusal> {
         let presented = head.headers.first(name: "Authorization") ?? ""
-        if ManagementToken.matches(Array(presented.utf8), Array("Bearer \(token)".utf8)) { return nil }
+        if let caller = access.caller(authorization: presented) { return .success(caller) }
         if head.method == .POST {
             audit("audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) -> 401 unauthorized")
             record(
@@ -208,26 +225,43 @@ final class APIHandler: ChannelInboundHandler {
                     actor: presented.isEmpty ? "anonymous" : "unknown token", remote: remote?.description ?? "?",
                     action: "\(head.method) \(head.uri)", outcome: "401 unauthorized"))
         }
-        return Self.errorBody(.unauthorized, "missing or wrong bearer token")
+        return .failure(Refusal(response: Self.errorBody(.unauthorized, "missing, unknown, expired or revoked token")))
     }
 
-    func route(_ head: HTTPRequestHead, body: Data, remote: SocketAddress?) -> (HTTPResponseStatus, Data) {
-        func error(_ s: HTTPResponseStatus, _ m: String) -> (HTTPResponseStatus, Data) {
-            (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
-        }
-        if let refusal = unauthorized(head, remote: remote) { return refusal }
+    /// The 403 for a caller without the right, audited; the same whether or not the target exists.
+    func forbidden(_ head: HTTPRequestHead, _ remote: SocketAddress?, _ caller: APICaller, _ why: String) -> (
+        HTTPResponseStatus, Data
+    ) {
+        logged(Self.errorBody(.forbidden, "token \(caller.id) (\(caller.role.rawValue)) \(why)"), head, remote, caller)
+    }
+
+    func route(_ head: HTTPRequestHead, body: Data, remote: SocketAddress?, caller: APICaller) -> (
+        HTTPResponseStatus, Data
+    ) {
+        func error(_ s: HTTPResponseStatus, _ m: String) -> (HTTPResponseStatus, Data) { Self.errorBody(s, m) }
+        func logged(_ r: (HTTPResponseStatus, Data), _ head: HTTPRequestHead, _ remote: SocketAddress?) -> (
+            HTTPResponseStatus, Data
+        ) { self.logged(r, head, remote, caller) }
+        if head.method == .GET, !caller.mayRead { return forbidden(head, remote, caller, "may only report its node") }
         let builder = current()
         guard let geo = builder.geo else { return error(.notFound, "no pools configured") }
         let (path, query) = splitURI(head.uri)
         let parts = path.split(separator: "/").map(String.init)
         switch (head.method, parts.count) {
         case (.GET, _) where path == "/v1/health":
-            return (.ok, HealthReport.make(geo).json())
+            var report = HealthReport.make(geo)
+            report.pools.removeAll { !caller.covers(pool: $0.name) }
+            return (.ok, report.json())
         case (.GET, _) where path == "/v1/explain":
             guard let name = query["name"], let client = query["client"].flatMap(IPAddress.init) else {
                 return error(.badRequest, "explain needs name and client")
             }
             let ecs = query["ecs"].flatMap(IPNetwork.init)
+            if let parsed = try? DNSName(parsing: name, origin: .root), let index = geo.poolNames[parsed],
+                !caller.covers(pool: geo.pools[index].name)
+            {
+                return forbidden(head, remote, caller, "may not see this pool")
+            }
             do {
                 let text = try GeoExplainer.explain(
                     geo, name: try DNSName(parsing: name, origin: .root), source: client, clientSubnet: ecs)
@@ -238,6 +272,12 @@ final class APIHandler: ChannelInboundHandler {
         case (.POST, 6) where parts[0] == "v1" && parts[1] == "pools" && parts[3] == "nodes":
             let poolName = parts[2].removingPercentEncoding ?? parts[2],
                 key = parts[4].removingPercentEncoding ?? parts[4]
+            // Rights first, before anything is looked up: a refusal says nothing about what exists.
+            let reporting = parts[5] == "report"
+            guard caller.covers(pool: poolName) else { return forbidden(head, remote, caller, "may not see this pool") }
+            guard caller.mayChange || (reporting && caller.role == .reporter) else {
+                return forbidden(head, remote, caller, "may not \(reporting ? "report health" : "set overrides")")
+            }
             guard let index = geo.pools.firstIndex(where: { $0.name == poolName }), let repo = geo.health[index] else {
                 return logged(error(.notFound, "no pool \(poolName) with health settings"), head, remote)
             }
@@ -246,7 +286,11 @@ final class APIHandler: ChannelInboundHandler {
                 IPAddress(key).map { ip in
                     geo.pools[index].nodes.first { n in [n.ipv4, n.ipv6].compactMap { $0 }.contains(ip.bytes) }
                 } ?? nil
-            guard let id = (geo.pools[index].nodes.first { $0.id == key } ?? byAddress)?.id else {
+            let found = (geo.pools[index].nodes.first { $0.id == key } ?? byAddress)?.id
+            if let node = caller.node, found != node.node {
+                return forbidden(head, remote, caller, "may only report node \(node.node)")
+            }
+            guard let id = found else {
                 return logged(error(.notFound, "no node \(key) in pool \(poolName)"), head, remote)
             }
             let allowed: Set<String> = parts[5] == "report" ? ["state", "metrics"] : ["override"]
@@ -318,19 +362,18 @@ final class APIHandler: ChannelInboundHandler {
     func error(_ s: HTTPResponseStatus, _ m: String, head: HTTPRequestHead, remote: SocketAddress?) -> (
         HTTPResponseStatus, Data
     ) {
-        (s, (try? JSONSerialization.data(withJSONObject: ["error": m])) ?? Data())
+        Self.errorBody(s, m)
     }
 
-    func logged(_ r: (HTTPResponseStatus, Data), _ head: HTTPRequestHead, _ remote: SocketAddress?) -> (
-        HTTPResponseStatus, Data
-    ) {
+    func logged(
+        _ r: (HTTPResponseStatus, Data), _ head: HTTPRequestHead, _ remote: SocketAddress?, _ caller: APICaller
+    ) -> (HTTPResponseStatus, Data) {
         let uri = LogText.escape(head.uri), body = LogText.escape(String(decoding: r.1, as: UTF8.self))
-        audit("audit: \(remote?.description ?? "?") \(head.method) \(uri) -> \(r.0.code) \(body)")
-        // One shared token so far: whoever holds it acts as the API's administrator.
+        audit("audit: \(remote?.description ?? "?") \(caller.id) \(head.method) \(uri) -> \(r.0.code) \(body)")
         record(
             AuditEvent(
-                actor: token == nil ? "anonymous (loopback, no token)" : "api-token", role: "admin",
-                remote: remote?.description ?? "?", action: "\(head.method) \(head.uri)",
+                actor: caller.id, role: caller.role.rawValue, remote: remote?.description ?? "?",
+                action: "\(head.method) \(head.uri)",
                 target: head.uri.split(separator: "?").first.map(String.init) ?? "",
                 change: String(decoding: self.body.readableBytesView, as: UTF8.self),
                 outcome: "\(r.0.code) \(String(decoding: r.1, as: UTF8.self))"))

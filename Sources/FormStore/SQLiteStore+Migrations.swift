@@ -29,6 +29,21 @@ extension SQLiteStore {
                         PRIMARY KEY (pool, node));
                     """)
         }
+        migrator.registerMigration("v2: API tokens with roles") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_token (
+                        id TEXT PRIMARY KEY,
+                        secret_hash TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        pools TEXT NOT NULL,
+                        node_pool TEXT, node_id TEXT,
+                        label TEXT NOT NULL,
+                        created_us INTEGER NOT NULL,
+                        expires_us INTEGER,
+                        revoked_us INTEGER);
+                    """)
+        }
         return migrator
     }()
 }

@@ -28,11 +28,11 @@ public final class SQLiteStore: Store {
     }
 
     /// Runs `body` in a transaction; any database error becomes a `StoreError` naming the file.
-    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try database.write(body) } catch { throw StoreError("store \(path): \(error)") }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try database.read(body) } catch { throw StoreError("store \(path): \(error)") }
     }
 

@@ -16,6 +16,14 @@ public protocol Store: Sendable {
     /// Entries in order, from sequence number `after + 1`, at most `limit`.
     func auditEntries(after: Int, limit: Int) throws(StoreError) -> [AuditEntry]
 
+    /// Stores a new API token (its secret's hash only).
+    func addToken(_ token: APIToken) throws(StoreError)
+    /// Every token, newest first (revoked and expired ones included, marked as such).
+    func tokens() throws(StoreError) -> [APIToken]
+    func token(id: String) throws(StoreError) -> APIToken?
+    /// Marks a token revoked; false if there is no such token.
+    func revokeToken(id: String) throws(StoreError) -> Bool
+
     /// Sets (or clears, with nil) the operator override of a node.
     func saveOverride(_ override: HealthOverride?, for node: NodeKey) throws(StoreError)
     func overrides() throws(StoreError) -> [NodeKey: HealthOverride]

@@ -16,7 +16,8 @@ struct FormDNS: AsyncParsableCommand {
         commandName: "form-dns",
         abstract: "The Formation GeoDNS authority: serves zones and the entry-node anycast name.",
         subcommands: [
-            Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self, Audit.self, Versions.self,
+            Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self, Token.self, Audit.self,
+            Versions.self,
             ConfigReferenceCommand.self,
         ]
     )

@@ -66,7 +66,7 @@ struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "List every node's health as the running authority sees it: state, check counters, last check, "
-                + "latency, overrides, pushed reports."
+            + "latency, overrides, pushed reports."
     )
 
     @OptionGroup var api: APIOptions
@@ -110,7 +110,7 @@ struct Override: ParsableCommand {
         let value = action == "clear" ? "null" : "\"\(action)\""
         let path =
             "/v1/pools/\(pool.addingPercentEncoding(withAllowedCharacters: Self.segment) ?? pool)"
-                + "/nodes/\(node.addingPercentEncoding(withAllowedCharacters: Self.segment) ?? node)/override"
+            + "/nodes/\(node.addingPercentEncoding(withAllowedCharacters: Self.segment) ?? node)/override"
         let (status, body) = try api.request("POST", path, body: "{\"override\": \(value)}")
         print(String(decoding: body, as: UTF8.self))
         if status != 200 { throw ExitCode(1) }

@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Event loops (one UDP socket each); overrides the config.")
     var workers: Int?
 
+    @Option(name: .long, help: "Keep config versions, the audit chain and health state here; overrides state_dir.")
+    var stateDir: String?
+
     func run() async throws {
         let config: ServerConfig
         let builder: ResponseBuilder
@@ -78,11 +81,15 @@ struct Serve: AsyncParsableCommand {
                 try? await server.shutdown()
                 throw ExitCode(1)
             }
-            if token == nil {
+            var lookup: (@Sendable (String) -> APIToken?)? = nil
+            if let keeper { lookup = { id in keeper.token(id: id) } }
+            let access = APIAccess(configuredToken: token, lookup: lookup)
+            if access.isOpen {
                 guard IPAddress(m.host)?.isLoopback == true else {
                     printError(
-                        "form-dns: the management API on \(m) needs a token (management.token, management.token_file "
-                            + "or FORM_DNS_API_TOKEN); without one it may only listen on loopback")
+                        "form-dns: the management API on \(m) needs a token (management.token, management.token_file, "
+                            + "FORM_DNS_API_TOKEN, or state_dir for tokens made by form-dns token create); without one "
+                            + "it may only listen on loopback")
                     try? await server.shutdown()
                     throw ExitCode(1)
                 }
@@ -90,7 +97,7 @@ struct Serve: AsyncParsableCommand {
             }
             do {
                 api = try await ManagementAPI(
-                    host: m.host, port: Int(m.port), token: token,
+                    host: m.host, port: Int(m.port), access: access,
                     current: { server.currentBuilder() }, audit: { log($0) },
                     record: { keeper?.record($0) }, overridden: { keeper?.saveOverride($0, $1) })
             } catch {
@@ -150,6 +157,7 @@ struct Serve: AsyncParsableCommand {
             }
             config.workers = workers
         }
+        if let stateDir { config.stateDirectory = stateDir }
         return config
     }
 }

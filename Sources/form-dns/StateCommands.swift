@@ -9,8 +9,9 @@ struct StateDirectoryOption: ParsableArguments {
     @Option(name: .long, help: "The state directory (state_dir in the configuration).")
     var stateDir: String
 
-    func open() throws -> SQLiteStore {
-        guard FileManager.default.fileExists(atPath: stateDir + "/form-dns.sqlite") else {
+    /// The store; with `create`, made if missing (the first token before the first start).
+    func open(create: Bool = false) throws -> SQLiteStore {
+        guard create || FileManager.default.fileExists(atPath: stateDir + "/form-dns.sqlite") else {
             printError("form-dns: no store in \(stateDir) (form-dns.sqlite not found)")
             throw ExitCode(1)
         }

@@ -41,6 +41,14 @@ struct StateKeeper: Sendable {
         }
     }
 
+    /// A store token by id; nil when unknown or the store cannot be read (the request is then refused).
+    func token(id: String) -> APIToken? {
+        do { return try store.token(id: id) } catch {
+            log("store: cannot read tokens: \(error)")
+            return nil
+        }
+    }
+
     func record(_ event: AuditEvent) {
         do { _ = try store.appendAudit(event) } catch { log("store: audit entry not written: \(error)") }
     }
