@@ -138,6 +138,17 @@ public struct Zone: Sendable {
         return Zone(origin: origin, soa: soa, soaTTL: soaTTL, nodes: nodes, delegations: delegations)
     }
 
+    /// The zone with generated RRsets added (e.g. discovery records made from a pool's nodes).
+    /// The caller has checked each owner: inside the zone, not below a cut, no data of that type
+    /// and no CNAME there.
+    public func addingRRSets(_ sets: [RRSet]) -> Zone {
+        var nodes = self.nodes
+        for set in sets where set.name.isSubdomain(of: origin) {
+            nodes[set.name, default: ZoneNode()].rrsets[set.type] = set
+        }
+        return Zone(origin: origin, soa: soa, soaTTL: soaTTL, nodes: nodes, delegations: delegations)
+    }
+
     /// Loads and validates a zone from a master file.
     public static func load(
         origin: DNSName, file: String,

@@ -37,6 +37,9 @@ public enum AuthorityLoader {
         do { zones = try loadZones(config) } catch { errors += error.errors }
         var geo: GeoContext? = nil
         do { geo = try loadGeo(config, zones: zones) } catch { errors += error.errors }
+        if errors.isEmpty {
+            do { zones = try publishDiscovery(config, zones: zones) } catch { errors += error.errors }
+        }
         if var g = geo {
             for (i, pool) in g.pools.enumerated() {
                 guard let h = pool.health else { continue }
@@ -54,6 +57,39 @@ public enum AuthorityLoader {
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo)
+    }
+
+    /// The zones with each pool name's `_formnet` TXT records made from its nodes' discovery data
+    /// (`wireguard_key`, ...). A pool whose nodes have none publishes nothing, and a zone file's own
+    /// `_formnet` records keep working; a zone file record where one is generated is an error.
+    public static func publishDiscovery(_ config: ServerConfig, zones: [Zone]) throws(ConfigErrors) -> [Zone] {
+        var zones = zones
+        var errors: [ConfigError] = []
+        let file = config.sourceFile ?? "command line"
+        let engine = AuthorityEngine(zones: zones)
+        for (i, pool) in config.geo.pools.enumerated() {
+            let records = pool.nodes.filter(\.enabled).compactMap(\.discoveryRecord).map(RData.txt)
+            guard !records.isEmpty else { continue }
+            let line = i < config.geo.poolLines.count ? config.geo.poolLines[i] : 0
+            for name in pool.names {
+                // A pool name outside every zone is reported by loadGeo.
+                guard let owner = try? name.prepending(label: Array("_formnet".utf8)),
+                    let zone = engine.zone(for: owner), let z = zones.firstIndex(where: { $0.origin == zone.origin })
+                else { continue }
+                let existing = zones[z].nodes[owner]
+                if existing?[.txt] != nil || existing?[.cname] != nil {
+                    errors.append(
+                        ConfigError(
+                            file: file, line: line, field: "pools[\(i)].nodes",
+                            message: "\(owner) is generated from the nodes' wireguard_key; remove its TXT/CNAME "
+                                + "records from zone \(zone.origin)"))
+                    continue
+                }
+                zones[z] = zones[z].addingRRSets([RRSet(name: owner, type: .txt, ttl: pool.ttl, records: records)])
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return zones
     }
 
     /// Opens the GeoIP databases and network maps and checks the pools against the zones.

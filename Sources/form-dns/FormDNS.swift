@@ -76,6 +76,7 @@ struct Check: ParsableCommand {
             var geo: GeoContext? = nil
             do { geo = try AuthorityLoader.loadGeo(config, zones: zones) } catch { errors += error.errors }
             if !errors.isEmpty { throw ConfigErrors(errors) }
+            zones = try AuthorityLoader.publishDiscovery(config, zones: zones)
             for zone in zones {
                 let records = zone.nodes.values.reduce(0) { $0 + $1.rrsets.values.reduce(0) { $0 + $1.records.count } }
                 print("ok: zone \(zone.origin) (\(records) records, serial \(zone.soa.serial))")

@@ -123,3 +123,31 @@ import Testing
         }
     }
 }
+
+@Suite struct DiscoverySchemaTests {
+    @Test func discoveryKeysAreCheckedAndNeedTheKey() {
+        let key = "Zm9ybWF0aW9uLWdlbmVyYXRlZC1rZXktb25lLTAwMDA="
+        func problems(_ node: String) -> [String] {
+            let yaml = """
+                \(ConfigSchemaTests.zones)
+                pools:
+                  - names: [gen.formation.test]
+                    nodes: [\(node)]
+                """
+            do {
+                _ = try ServerConfig.parse(yaml: yaml, file: "d.yaml")
+                return []
+            } catch { return error.errors.map(\.description) }
+        }
+        let base = "id: a, ipv4: 127.0.0.1, latitude: 1, longitude: 2"
+        #expect(problems("{\(base), wireguard_key: \"\(key)\", join_port: 51830}") == [])
+        #expect(problems("{\(base), wireguard_key: \"c2hvcnQ=\"}") == [
+            "d.yaml:4: pools[0].nodes[0].wireguard_key: 'c2hvcnQ=' is not base64 of a 32-octet WireGuard public key"
+        ])
+        #expect(problems("{\(base), join_port: 51830}") == ["d.yaml:4: pools[0].nodes[0].join_port: needs wireguard_key"])
+        #expect(problems("{id: a b, ipv4: 127.0.0.1, latitude: 1, longitude: 2, wireguard_key: \"\(key)\"}").first?
+            .contains("cannot be published in a _formnet TXT record") == true)
+        #expect(problems("{\(base), wireguard_key: \"\(key)\", internal_endpoint: nowhere}").first?
+            .contains("internal_endpoint: 'nowhere' is not an address") == true)
+    }
+}

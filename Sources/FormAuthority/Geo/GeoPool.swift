@@ -14,6 +14,9 @@ public struct PoolNode: Hashable, Sendable {
     /// Relative capacity: cost is divided by it, so a node of weight 2 competes as if half as far.
     public var weight: Double
     public var enabled: Bool
+    /// What a joining node needs besides the address, published as the `_formnet.<name>` TXT
+    /// record of each pool name (nil: the node publishes nothing; zone files may still carry it).
+    public var discovery: NodeDiscovery? = nil
 
     public init(
         id: String, ipv4: [UInt8]? = nil, ipv6: [UInt8]? = nil, location: GeoLocation, weight: Double = 1,
