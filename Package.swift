@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "FormAuthority", targets: ["FormAuthority"]),
         .library(name: "FormConfig", targets: ["FormConfig"]),
         .library(name: "FormStore", targets: ["FormStore"]),
+        .library(name: "FormPKI", targets: ["FormPKI"]),
         .library(name: "GeoIP", targets: ["GeoIP"]),
         .library(name: "FormJoin", targets: ["FormJoin"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -63,7 +66,17 @@ let package = Package(
         .target(
             name: "FormConfig",
             dependencies: [
-                "DNSWire", "DNSZone", "GeoIP", "FormAuthority", "NetAddress", .product(name: "Yams", package: "Yams"),
+                "DNSWire", "DNSZone", "GeoIP", "FormAuthority", "FormPKI", "NetAddress",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // A small CA for the management API's TLS (form-dns pki), and certificate checks.
+        .target(
+            name: "FormPKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         // Layer 2d: what survives a restart — config versions, the audit chain, overrides, health states.
@@ -115,13 +128,15 @@ let package = Package(
         .executableTarget(
             name: "form-dns",
             dependencies: [
-                "FormDNSServer", "FormAuthority", "FormConfig", "FormStore", "DNSZone", "DNSWire", "GeoIP", "NetAddress",
+                "FormDNSServer", "FormAuthority", "FormConfig", "FormStore", "FormPKI", "DNSZone", "DNSWire", "GeoIP",
+                "NetAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
@@ -156,6 +171,7 @@ let package = Package(
             name: "FormStoreTests",
             dependencies: ["FormStore", "FormAuthority", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "FormPKITests", dependencies: ["FormPKI"]),
         .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "NetAddress"]),
         .testTarget(
             name: "IntegrationTests",

@@ -32,6 +32,8 @@ public struct ServerConfig: Sendable {
     /// The management API's address (nil: not served) and bearer token.
     public var managementListen: Endpoint? = nil
     public var managementToken: String? = nil
+    /// TLS for the management API (nil: plain HTTP).
+    public var managementTLS: ManagementTLS? = nil
     /// Where form-dns keeps what survives a restart (config versions, the audit chain, overrides,
     /// last health states); nil: nothing is kept.
     public var stateDirectory: String? = nil

@@ -18,9 +18,13 @@ public struct APIAccess: Sendable {
 
     public var isOpen: Bool { configuredToken == nil && lookup == nil }
 
-    /// The caller an `Authorization` header proves, or nil (401).
-    func caller(authorization: String) -> APICaller? {
+    /// The caller an `Authorization` header proves, or nil (401). Without a header, a verified
+    /// client certificate naming a node (`clientNode`) is that node's reporter.
+    func caller(authorization: String, clientNode: NodeKey? = nil) -> APICaller? {
         if isOpen { return APICaller(id: "anonymous (loopback, no token)", role: .admin, pools: [], node: nil) }
+        if authorization.isEmpty, let clientNode {
+            return APICaller(id: "cert:\(clientNode)", role: .reporter, pools: [clientNode.pool], node: clientNode)
+        }
         let bearer = "Bearer "
         guard authorization.hasPrefix(bearer) else { return nil }
         let secret = String(authorization.dropFirst(bearer.count))

@@ -9,6 +9,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The management API (HTTP/1.1, JSON):
 ///
@@ -41,7 +42,8 @@ public final class ManagementAPI: Sendable {
         host: String, port: Int, access: APIAccess, current: @escaping @Sendable () -> ResponseBuilder,
         audit: @escaping @Sendable (String) -> Void,
         record: @escaping @Sendable (AuditEvent) -> Void = { _ in },
-        overridden: @escaping @Sendable (NodeKey, HealthOverride?) -> Void = { _, _ in }
+        overridden: @escaping @Sendable (NodeKey, HealthOverride?) -> Void = { _, _ in },
+        tls: NIOSSLContext? = nil
     ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let counter = NIOLockedValueBox(ConnectionLimiter.Counts())
@@ -58,6 +60,7 @@ public final class ManagementAPI: Sendable {
                 .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 * 1024, high: 64 * 1024))
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                         try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     }.flatMap {
                         channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true)
@@ -147,7 +150,7 @@ final class APIHandler: ChannelInboundHandler {
             guard let head else { return }
             deadline?.cancel()
             let (status, json): (HTTPResponseStatus, Data)
-            switch authenticate(head, remote: context.remoteAddress) {
+            switch authenticate(head, remote: context.remoteAddress, clientNode: Self.clientNode(context)) {
             case .failure(let refusal):
                 (status, json) = refusal.response  // the token first: no size or body details for strangers
             case .success(let caller) where bodyTooLarge:
@@ -214,10 +217,23 @@ final class APIHandler: ChannelInboundHandler {
         let response: (HTTPResponseStatus, Data)
     }
 
-    /// The caller the request's token proves, or the 401 (audited for POSTs).
-    func authenticate(_ head: HTTPRequestHead, remote: SocketAddress?) -> Result<APICaller, Refusal> {
+    /// The node a verified client certificate names (common name `POOL/NODE`), if any. NIOSSL has
+    /// verified the chain against `client_ca_file` before any request is read.
+    static func clientNode(_ context: ChannelHandlerContext) -> NodeKey? {
+        guard let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
+            let name = certificate.subjectName.first(where: { $0.type == .commonName })?.value
+        else { return nil }
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return NodeKey(pool: String(parts[0]), node: String(parts[1]))
+    }
+
+    /// The caller the request's token (or node certificate) proves, or the 401 (audited for POSTs).
+    func authenticate(_ head: HTTPRequestHead, remote: SocketAddress?, clientNode: NodeKey?) -> Result<
+        APICaller, Refusal
+    > {
         let presented = head.headers.first(name: "Authorization") ?? ""
-        if let caller = access.caller(authorization: presented) { return .success(caller) }
+        if let caller = access.caller(authorization: presented, clientNode: clientNode) { return .success(caller) }
         if head.method == .POST {
             audit("audit: \(remote?.description ?? "?") \(head.method) \(LogText.escape(head.uri)) -> 401 unauthorized")
             record(

@@ -18,6 +18,20 @@ struct APIOptions: ParsableArguments {
         help: "File holding the bearer token (default: $FORM_DNS_API_TOKEN). Never on the command line: ps shows it.")
     var tokenFile: String?
 
+    @Option(name: .long, help: "Speak TLS to the API and trust this CA (PEM), e.g. the ca.pem of form-dns pki.")
+    var caFile: String?
+
+    @Option(name: .long, help: "Client certificate (PEM) for mutual TLS, with --key-file.")
+    var certFile: String?
+
+    @Option(name: .long, help: "The client certificate's private key (PEM).")
+    var keyFile: String?
+
+    func validate() throws {
+        if (certFile == nil) != (keyFile == nil) { throw ValidationError("give --cert-file and --key-file together") }
+        if certFile != nil, caFile == nil { throw ValidationError("--cert-file needs --ca-file (TLS)") }
+    }
+
     /// The token from --token-file, else the environment; nil when neither is set.
     func token() throws -> String? {
         guard let tokenFile else { return ManagementToken.fromEnvironment() }
@@ -27,18 +41,10 @@ struct APIOptions: ParsableArguments {
         }
     }
 
-    /// One HTTP/1.0 request over a plain socket; returns status and body.
+    /// One HTTP/1.0 request (over TLS with --ca-file); returns status and body.
     func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, Data) {
         guard let a = Endpoint(parsing: api, defaultPort: 53) else {
             throw ValidationError("--api '\(api)' is not an address like 127.0.0.1:8053")
-        }
-        let fd = socket(a.host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let rc = try SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
-        guard rc == 0 else {
-            throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))")
         }
         var req = "\(method) \(path) HTTP/1.0\r\nHost: \(api)\r\n"
         if let t = try token() { req += "Authorization: Bearer \(t)\r\n" }
@@ -47,7 +53,34 @@ struct APIOptions: ParsableArguments {
         } else {
             req += "\r\n"
         }
-        _ = req.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        let response: [UInt8]
+        if let caFile {
+            do {
+                response = try TLSExchange(caFile: caFile, certFile: certFile, keyFile: keyFile).send(
+                    Array(req.utf8), to: a)
+            } catch let e as ValidationError { throw e } catch {
+                throw ValidationError("TLS to the management API at \(api) failed: \(error)")
+            }
+        } else {
+            response = try plainExchange(Array(req.utf8), to: a)
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard let split = text.range(of: "\r\n\r\n") else { throw ValidationError("bad response from \(api)") }
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        return (status, Data(text[split.upperBound...].utf8))
+    }
+
+    /// Sends `request` over a plain TCP socket and reads until the server closes (5 s at most per read).
+    func plainExchange(_ request: [UInt8], to a: Endpoint) throws -> [UInt8] {
+        let fd = socket(a.host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let rc = try SockaddrText.with(host: a.host, port: UInt16(a.port)) { connect(fd, $0, $1) }
+        guard rc == 0 else {
+            throw ValidationError("cannot connect to the management API at \(api): \(String(cString: strerror(errno)))")
+        }
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var response: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -55,10 +88,7 @@ struct APIOptions: ParsableArguments {
             if n <= 0 { break }
             response += buf[0..<n]
         }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw ValidationError("bad response from \(api)") }
-        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-        return (status, Data(text[split.upperBound...].utf8))
+        return response
     }
 }
 

@@ -6,6 +6,7 @@ import FormDNSServer
 import Foundation
 import GeoIP
 import Logging
+import NIOSSL
 import NetAddress
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -95,11 +96,20 @@ struct Serve: AsyncParsableCommand {
                 }
                 log("warning: the management API on \(m) has no token: any local user can change health and overrides")
             }
+            var tls: NIOSSLContext? = nil
+            if let files = config.managementTLS {
+                do { tls = try files.serverContext() } catch {
+                    printError(
+                        "form-dns: management.tls: cannot use \(files.certificateFile) and \(files.keyFile): \(error)")
+                    try? await server.shutdown()
+                    throw ExitCode(1)
+                }
+            }
             do {
                 api = try await ManagementAPI(
                     host: m.host, port: Int(m.port), access: access,
                     current: { server.currentBuilder() }, audit: { log($0) },
-                    record: { keeper?.record($0) }, overridden: { keeper?.saveOverride($0, $1) })
+                    record: { keeper?.record($0) }, overridden: { keeper?.saveOverride($0, $1) }, tls: tls)
             } catch {
                 printError("form-dns: cannot listen for the management API on \(m): \(error)")
                 try? await server.shutdown()
@@ -107,7 +117,10 @@ struct Serve: AsyncParsableCommand {
             }
         }
         var addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
-        if let api { addresses += " api://\(api.address.ipAddress ?? "?"):\(api.address.port ?? 0)" }
+        if let api {
+            let scheme = config.managementTLS == nil ? "api" : "apis"
+            addresses += " \(scheme)://\(api.address.ipAddress ?? "?"):\(api.address.port ?? 0)"
+        }
         let placement = server.udpPlacement.withLockedValue { $0 }
         let listening = "listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))"
 

@@ -85,6 +85,7 @@ extension ServerConfig {
                 }
                 return t
             },
+            .section("tls", ManagementTLS.schema) { config, tls in config.managementTLS = tls },
             ConfigRow(
                 name: "token_file", type: .path, summary: "A file holding the token (its first line).",
                 applies: .restart
