@@ -69,6 +69,18 @@ public struct ConfigReader: Sendable {
         return []
     }
 
+    /// A path that `problem` (nil: usable) finds nothing wrong with now; otherwise the problem,
+    /// at the key's line. Files are checked at load, so a typo is a config error and not a
+    /// failure at first use.
+    mutating func checkedPath(_ node: ConfigNode, _ field: String, _ problem: (String) -> String?) -> String? {
+        guard let path = path(node, field) else { return nil }
+        if let why = problem(path) {
+            fail(node, field, why)
+            return nil
+        }
+        return path
+    }
+
     /// A path as written, anchored to the document's folder when relative.
     public mutating func path(_ node: ConfigNode, _ field: String) -> String? {
         guard let p = string(node, field) else { return nil }

@@ -13,14 +13,7 @@ extension ManagementTLS {
             ) { node, field, reader in certificate(node, field, &reader) }.required(),
             ConfigRow.value(
                 "key_file", \.keyFile, type: .path, applies: .restart, "The server's private key (PEM)."
-            ) { node, field, reader in
-                guard let path = reader.path(node, field) else { return nil }
-                if let problem = ReadableFile.problem(path) {
-                    reader.fail(node, field, problem)
-                    return nil
-                }
-                return path
-            }.required(),
+            ) { node, field, reader in reader.checkedPath(node, field, ReadableFile.problem) }.required(),
             ConfigRow.value(
                 "client_ca_file", \.clientCAFile, type: .path, applies: .restart,
                 "Require client certificates issued by this CA (PEM); a node certificate (CN POOL/NODE) may "
@@ -30,11 +23,6 @@ extension ManagementTLS {
 
     /// A path to a certificate that can be used now; otherwise why not, at the key's line.
     @Sendable static func certificate(_ node: ConfigNode, _ field: String, _ reader: inout ConfigReader) -> String? {
-        guard let path = reader.path(node, field) else { return nil }
-        if let problem = PEMFile.problem(certificate: path) {
-            reader.fail(node, field, problem)
-            return nil
-        }
-        return path
+        reader.checkedPath(node, field) { PEMFile.problem(certificate: $0) }
     }
 }

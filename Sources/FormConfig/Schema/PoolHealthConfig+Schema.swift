@@ -24,13 +24,7 @@ extension PoolHealthConfig {
             ConfigRow.value(
                 "tls_ca_file", \.tlsCAFile, type: .path, "For https: PEM CA file to trust instead of the system's."
             ) { node, field, reader in
-                guard let path = reader.path(node, field) else { return nil }
-                // Checked here, so a typo is a config error and not a check that never runs.
-                if let problem = ReadableFile.problem(path) {
-                    reader.fail(node, field, problem)
-                    return nil
-                }
-                return path
+                reader.checkedPath(node, field, ReadableFile.problem)
             },
             .string(
                 "tls_server_name", \.tlsServerName,
