@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "FormConfig", targets: ["FormConfig"]),
         .library(name: "FormStore", targets: ["FormStore"]),
         .library(name: "FormPKI", targets: ["FormPKI"]),
+        .library(name: "FormControl", targets: ["FormControl"]),
         .library(name: "GeoIP", targets: ["GeoIP"]),
         .library(name: "FormJoin", targets: ["FormJoin"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
@@ -87,6 +88,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Layer 2f: changing the configuration while serving — edits, versions, approvals.
+        .target(
+            name: "FormControl",
+            dependencies: ["DNSWire", "DNSZone", "FormAuthority", "FormConfig", "FormStore", "GeoIP"]
         ),
         // recvmmsg/sendmmsg (GNU extensions the Glibc module does not export).
         .target(name: "CFormSocket"),
@@ -172,6 +178,10 @@ let package = Package(
             dependencies: ["FormStore", "FormAuthority", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "FormPKITests", dependencies: ["FormPKI"]),
+        .testTarget(
+            name: "FormControlTests",
+            dependencies: ["FormControl", "FormConfig", "FormStore", "FormAuthority", "DNSWire", "TestFixtures"]
+        ),
         .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "NetAddress"]),
         .testTarget(
             name: "IntegrationTests",

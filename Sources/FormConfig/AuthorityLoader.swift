@@ -13,7 +13,15 @@ public enum AuthorityLoader {
         var errors: [ConfigError] = []
         for z in config.zones {
             do {
-                zones.append(try Zone.load(origin: z.origin, file: z.file, readFile: readFile))
+                if let text = z.content {
+                    // $INCLUDE in inline text still reads files (anchored where the config is).
+                    let name = z.textName
+                    zones.append(
+                        try Zone.load(origin: z.origin, file: name) { path in path == name ? text : try readFile(path) }
+                    )
+                } else {
+                    zones.append(try Zone.load(origin: z.origin, file: z.file, readFile: readFile))
+                }
             } catch {
                 for e in error.errors {
                     errors.append(ConfigError(file: e.file, line: e.line, field: "", message: e.message))

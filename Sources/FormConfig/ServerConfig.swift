@@ -32,6 +32,9 @@ public struct ServerConfig: Sendable {
     /// The management API's address (nil: not served) and bearer token.
     public var managementListen: Endpoint? = nil
     public var managementToken: String? = nil
+    /// The changes that wait for a second administrator's approval, and how long they wait.
+    public var approvalRules: [ApprovalRule] = ApprovalRule.allCases
+    public var approvalExpirySeconds: Int = 86_400
     /// TLS for the management API (nil: plain HTTP).
     public var managementTLS: ManagementTLS? = nil
     /// Where form-dns keeps what survives a restart (config versions, the audit chain, overrides,

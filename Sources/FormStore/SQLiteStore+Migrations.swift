@@ -44,6 +44,24 @@ extension SQLiteStore {
                         revoked_us INTEGER);
                     """)
         }
+        migrator.registerMigration("v3: pending changes for approval") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE pending_change (
+                        id TEXT PRIMARY KEY,
+                        created_us INTEGER NOT NULL,
+                        expires_us INTEGER NOT NULL,
+                        author TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        base_version INTEGER,
+                        payload TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        decided_by TEXT,
+                        decided_us INTEGER);
+                    """)
+        }
         return migrator
     }()
 }

@@ -42,6 +42,14 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func latestConfigVersion(author: String) throws(StoreError) -> ConfigVersion? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM config_version WHERE author = ? ORDER BY id DESC LIMIT 1", arguments: [author]
+            ).map(Self.version)
+        }
+    }
+
     public func configVersions(limit: Int) throws(StoreError) -> [ConfigVersion.Summary] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM config_version ORDER BY id DESC LIMIT ?", arguments: [limit])

@@ -8,6 +8,8 @@ public protocol Store: Sendable {
     /// Versions newest first, without their text.
     func configVersions(limit: Int) throws(StoreError) -> [ConfigVersion.Summary]
     func configVersion(id: Int) throws(StoreError) -> ConfigVersion?
+    /// The newest version `author` made (the configuration file's last state is author "file").
+    func latestConfigVersion(author: String) throws(StoreError) -> ConfigVersion?
     /// Stores `text` as the next version and returns it.
     func addConfigVersion(text: String, author: String, message: String) throws(StoreError) -> ConfigVersion
 
@@ -23,6 +25,15 @@ public protocol Store: Sendable {
     func token(id: String) throws(StoreError) -> APIToken?
     /// Marks a token revoked; false if there is no such token.
     func revokeToken(id: String) throws(StoreError) -> Bool
+
+    /// Stores a change waiting for approval.
+    func addPendingChange(_ change: PendingChange) throws(StoreError)
+    /// Changes newest first, at most `limit`.
+    func pendingChanges(limit: Int) throws(StoreError) -> [PendingChange]
+    func pendingChange(id: String) throws(StoreError) -> PendingChange?
+    /// Records the decision on a change that is still pending; false if it no longer is (so two
+    /// approvals racing cannot both apply it).
+    func decidePendingChange(id: String, status: PendingChange.Status, by: String?) throws(StoreError) -> Bool
 
     /// Sets (or clears, with nil) the operator override of a node.
     func saveOverride(_ override: HealthOverride?, for node: NodeKey) throws(StoreError)

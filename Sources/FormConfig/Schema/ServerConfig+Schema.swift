@@ -86,6 +86,16 @@ extension ServerConfig {
                 return t
             },
             .section("tls", ManagementTLS.schema) { config, tls in config.managementTLS = tls },
+            ConfigRow.list(
+                "approvals", \.approvalRules,
+                of: .choice(ApprovalRule.allCases.map(\.rawValue)),
+                "Changes that wait for a second admin token's approval; [] applies every change at once."
+            ) { node, field, reader in
+                reader.choice(node, field, ApprovalRule.allCases.map(\.rawValue)).flatMap(ApprovalRule.init)
+            },
+            ConfigRow.integer(
+                "approval_expiry_s", \.approvalExpirySeconds, 60...604_800,
+                "A change waiting for approval is dropped after this many seconds."),
             ConfigRow(
                 name: "token_file", type: .path, summary: "A file holding the token (its first line).",
                 applies: .restart

@@ -1,0 +1,128 @@
+import Yams
+
+extension ConfigNode {
+    /// The node as block-style YAML that reads back to the same node (`ConfigDocument(parsing:)`):
+    /// what a stored configuration version and `versions export` hold. Scalars keep their
+    /// readings: a number stays plain, a string that would read as something else (`"2"`, `"yes"`,
+    /// `"::1"`) is double-quoted, and multi-line text (a zone's `content`) is a literal block.
+    public var yaml: String {
+        var out = ""
+        Self.emit(self, indent: 0, into: &out, inline: false)
+        return out
+    }
+
+    /// Writes `node`; `inline` when it follows a `- ` or `key: ` already on the current line.
+    private static func emit(_ node: ConfigNode, indent: Int, into out: inout String, inline: Bool) {
+        let pad = String(repeating: " ", count: indent)
+        switch node.content {
+        case .scalar(let s):
+            out += (inline ? " " : pad) + scalarText(s, indent: indent) + "\n"
+        case .list(let items) where items.isEmpty:
+            out += (inline ? " " : pad) + "[]\n"
+        case .mapping(let entries) where entries.isEmpty:
+            out += (inline ? " " : pad) + "{}\n"
+        case .list(let items):
+            if inline { out += "\n" }
+            for item in items {
+                out += pad + "-"
+                if case .mapping(let entries) = item.content, !entries.isEmpty {
+                    // "- first: x" then the other keys under it, two columns in.
+                    emitEntries(entries, indent: indent + 2, into: &out, firstInline: true)
+                } else {
+                    emit(item, indent: indent + 2, into: &out, inline: true)
+                }
+            }
+        case .mapping(let entries):
+            if inline { out += "\n" }
+            emitEntries(entries, indent: indent, into: &out, firstInline: false)
+        }
+    }
+
+    private static func emitEntries(_ entries: [ConfigEntry], indent: Int, into out: inout String, firstInline: Bool) {
+        let pad = String(repeating: " ", count: indent)
+        for (i, entry) in entries.enumerated() {
+            out += (i == 0 && firstInline ? " " : pad) + keyText(entry.key) + ":"
+            emit(entry.value, indent: indent + 2, into: &out, inline: true)
+        }
+    }
+
+    static func keyText(_ key: String) -> String {
+        isPlainString(key) ? key : quoted(key)
+    }
+
+    static func scalarText(_ s: ConfigScalar, indent: Int) -> String {
+        if s.isNull { return "null" }
+        if s.integer != nil || s.number != nil || s.boolean != nil { return s.text }
+        if s.text.contains("\n"), let block = literalBlock(s.text, indent: indent) { return block }
+        return isPlainString(s.text) ? s.text : quoted(s.text)
+    }
+
+    /// Text YAML reads back as this same string when written without quotes.
+    static func isPlainString(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first)
+        else { return false }
+        let allowed = text.unicodeScalars.allSatisfy { c in
+            c.properties.isAlphabetic || ("0"..."9").contains(c) || "._-/@+".unicodeScalars.contains(c)
+                || (c == ":" && !text.hasSuffix(":"))
+        }
+        guard allowed, !text.contains(": ") else { return false }
+        // "yes", "null", "1e3", "0x1f", ".inf": YAML would read these as something else.
+        let resolved = Node(text)
+        return resolved.int == nil && resolved.float == nil && resolved.bool == nil && resolved.null == nil
+    }
+
+    /// A double-quoted scalar: YAML's double-quoted escapes include JSON's.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for c in text.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if c.value < 0x20 || c.value == 0x7F || (0x80..<0xA0).contains(c.value) {
+                    out += "\\x" + String(c.value, radix: 16).leftPadded(to: 2)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// `|N` (with `-` or `+` chomping so the ending newlines are exact), or nil when the text has
+    /// characters a literal block cannot hold.
+    static func literalBlock(_ text: String, indent: Int) -> String? {
+        let printable = text.unicodeScalars.allSatisfy { c in
+            c == "\n" || c == "\t" || (c.value >= 0x20 && c.value != 0x7F)
+        }
+        guard printable, !text.contains("\r") else { return nil }
+        let chomp: String
+        var body = text
+        if text.hasSuffix("\n\n") || text == "\n" {
+            chomp = "+"
+            body.removeLast()
+        } else if text.hasSuffix("\n") {
+            chomp = ""
+            body.removeLast()
+        } else {
+            chomp = "-"
+        }
+        let pad = String(repeating: " ", count: indent)
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        // The indentation indicator: the first line may itself start with spaces.
+        var out = "|2\(chomp)"
+        for line in lines {
+            out += "\n" + (line.isEmpty ? "" : pad + line)
+        }
+        return out
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}

@@ -1,0 +1,365 @@
+import FormAuthority
+import FormConfig
+import FormStore
+import Foundation
+
+/// The running configuration as one document, and the one way to change it. Every change, from
+/// the API, the CLI, DNS UPDATE or an edited file, goes: edit the document, read it with the
+/// schema, build the answer path (zones, GeoIP, pools: everything `form-dns check` checks), then
+/// either stop (dry run), wait for a second admin (`management.approvals`), or swap it in and
+/// store it as the next version. Changes are made one at a time, in arrival order.
+public actor ControlPlane {
+    public struct Running: Sendable {
+        /// The stored version serving (nil without a state directory).
+        public var version: Int?
+        /// The document's text, zones inline: what `versions export` prints.
+        public var text: String
+        public var root: ConfigNode
+        public var config: ServerConfig
+        public var builder: ResponseBuilder
+
+        public init(version: Int?, text: String, root: ConfigNode, config: ServerConfig, builder: ResponseBuilder) {
+            self.version = version
+            self.text = text
+            self.root = root
+            self.config = config
+            self.builder = builder
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public enum Status: String, Sendable {
+            case applied
+            case pending
+            case dryRun = "dry-run"
+            case unchanged
+        }
+
+        public var status: Status
+        public var action: String
+        /// The version stored (applied).
+        public var version: Int?
+        /// The change waiting for approval (pending).
+        public var pending: PendingChange?
+        /// The rule that makes it critical, if any (also in a dry run).
+        public var approvalRule: ApprovalRule?
+        /// Unified-diff body lines, old text to new.
+        public var diff: [String]
+        public var answers: [AnswerPreview.Change]
+        /// Keys that changed but take effect only at the next restart.
+        public var restartOnly: [String]
+    }
+
+    public typealias Build = @Sendable (ServerConfig) throws(ConfigErrors) -> ResponseBuilder
+    public typealias Swap = @Sendable (ResponseBuilder) async throws -> Void
+
+    /// The configuration file: errors name it and relative paths are anchored to its folder.
+    public nonisolated let file: String
+    public nonisolated let store: (any Store)?
+    let build: Build
+    let swap: Swap
+    let overrides: @Sendable () -> [NodeKey: HealthOverride]
+    let setOverride: @Sendable (NodeKey, HealthOverride?) -> Bool
+    public private(set) var running: Running
+    /// One change at a time, in arrival order, across suspension points (an actor alone does not:
+    /// it is re-entered while a swap is awaited, and two changes would each edit the old text).
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// `running` is what serves now; `build` reads a configuration into an answer path (carrying
+    /// health over from the serving one), `swap` puts it in the servers. `overrides` reads the
+    /// operator overrides in force, `setOverride` sets one (false: no such node).
+    public init(
+        file: String, running: Running, store: (any Store)?, build: @escaping Build, swap: @escaping Swap,
+        overrides: @escaping @Sendable () -> [NodeKey: HealthOverride],
+        setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool
+    ) {
+        self.file = file
+        self.running = running
+        self.store = store
+        self.build = build
+        self.swap = swap
+        self.overrides = overrides
+        self.setOverride = setOverride
+    }
+
+    /// Makes `change` (or only shows what it would do, `dryRun`). `author` is the token id (or
+    /// "file", "update:KEY"); `message` says why.
+    public func propose(
+        _ change: ConfigChange, author: String, message: String, dryRun: Bool = false
+    ) async throws(ChangeError) -> Outcome {
+        await enter()
+        defer { leave() }
+        let root = try change.applied(to: running.root)
+        let isRollback: Bool
+        if case .replace(_, let action) = change {
+            isRollback = action.hasPrefix("rollback")
+        } else {
+            isRollback = false
+        }
+        return try await install(
+            text: root.yaml, action: change.action, author: author, message: message, dryRun: dryRun,
+            isRollback: isRollback, bypassApproval: false)
+    }
+
+    /// Goes back to stored version `id` (itself a new version, so it can be undone).
+    public func rollback(to id: Int, author: String, message: String, dryRun: Bool = false)
+        async throws(ChangeError) -> Outcome
+    {
+        guard let store else { throw ChangeError(.unavailable, "versions need state_dir") }
+        let version: ConfigVersion?
+        do { version = try store.configVersion(id: id) } catch { throw ChangeError(.unavailable, "\(error)") }
+        guard let version else { throw ChangeError(.notFound, "no version \(id)") }
+        return try await propose(
+            .replace(text: version.text, action: "rollback to version \(id)"), author: author,
+            message: message.isEmpty ? "rollback to version \(id)" : message, dryRun: dryRun)
+    }
+
+    /// Sets or clears a node's override, unless it needs approval (then it waits, as a config change).
+    public func override(
+        _ node: NodeKey, _ value: HealthOverride?, author: String, message: String, dryRun: Bool = false
+    ) async throws(ChangeError) -> Outcome {
+        await enter()
+        defer { leave() }
+        let action = "override \(node) \(value?.rawValue ?? "none")"
+        guard let pool = running.config.geo.pools.first(where: { $0.name == node.pool }),
+            pool.nodes.contains(where: { $0.id == node.node })
+        else { throw ChangeError(.notFound, "no node \(node)") }
+        let now = overrides()
+        var next = now
+        next[node] = value
+        let rule = ApprovalCheck.rule(
+            isRollback: false, old: running.config, new: running.config, overrides: now, newOverrides: next,
+            rules: running.config.approvalRules)
+        var outcome = Outcome(
+            status: .dryRun, action: action, version: running.version, pending: nil, approvalRule: rule, diff: [],
+            answers: [], restartOnly: [])
+        if dryRun { return outcome }
+        if let rule {
+            outcome.pending = try holdForApproval(
+                action: action, author: author, message: message, rule: rule, base: nil,
+                payload: "\(node.pool)/\(node.node)=\(value?.rawValue ?? "none")")
+            outcome.status = .pending
+            return outcome
+        }
+        guard setOverride(node, value) else { throw ChangeError(.notFound, "no node \(node) with health settings") }
+        outcome.status = .applied
+        return outcome
+    }
+
+    /// Applies a pending change for `approver`, who must not be its author.
+    public func approve(id: String, by approver: String) async throws(ChangeError) -> Outcome {
+        await enter()
+        defer { leave() }
+        let change = try pendingChange(id)
+        guard change.author != approver else {
+            throw ChangeError(.forbidden, "\(id) was proposed by \(approver): a second administrator must approve it")
+        }
+        let outcome: Outcome
+        if change.baseVersion == nil, let eq = change.payload.lastIndex(of: "=") {
+            let target = change.payload[..<eq].split(separator: "/", maxSplits: 1).map(String.init)
+            let value = HealthOverride(rawValue: String(change.payload[change.payload.index(after: eq)...]))
+            guard target.count == 2, setOverride(NodeKey(pool: target[0], node: target[1]), value) else {
+                throw ChangeError(.conflict, "the node of \(id) no longer exists")
+            }
+            outcome = Outcome(
+                status: .applied, action: change.action, version: running.version, pending: change, approvalRule: nil,
+                diff: [], answers: [], restartOnly: [])
+        } else {
+            guard change.baseVersion == running.version else {
+                throw ChangeError(
+                    .conflict,
+                    "\(id) was made against version \(change.baseVersion.map(String.init) ?? "?"), and version "
+                        + "\(running.version.map(String.init) ?? "?") is serving now: propose it again")
+            }
+            outcome = try await install(
+                text: change.payload, action: change.action, author: change.author,
+                message: "\(change.message) (approved by \(approver), \(id))", dryRun: false, isRollback: false,
+                bypassApproval: true)
+        }
+        try decide(id, .approved, by: approver)
+        return outcome
+    }
+
+    /// Drops a pending change (its author may withdraw it too).
+    public func reject(id: String, by who: String) throws(ChangeError) -> PendingChange {
+        var change = try pendingChange(id)
+        try decide(id, .rejected, by: who)
+        change.status = .rejected
+        change.decidedBy = who
+        return change
+    }
+
+    /// Pending and decided changes, newest first; expired ones are marked so.
+    public func changes(limit: Int = 100) throws(ChangeError) -> [PendingChange] {
+        guard let store else { return [] }
+        do {
+            return try store.pendingChanges(limit: limit).map { c in
+                var c = c
+                if c.hasExpired() {
+                    _ = try store.decidePendingChange(id: c.id, status: .expired, by: nil)
+                    c.status = .expired
+                }
+                return c
+            }
+        } catch { throw ChangeError(.unavailable, "\(error)") }
+    }
+
+    /// Re-reads the configuration file after a SIGHUP: a new version when the file changed since it
+    /// last made one (it then replaces what the API changed since), nothing when it did not.
+    public func reloadFile(dryRun: Bool = false) async throws(ChangeError) -> Outcome {
+        let text: String
+        do { text = try Self.fileText(file) } catch {
+            throw ChangeError(.invalid, "the configuration file has errors", errors: error.errors)
+        }
+        await enter()
+        defer { leave() }
+        if let store, (try? store.latestConfigVersion(author: "file"))??.text == text {
+            return Outcome(
+                status: .unchanged, action: "reload \(file)", version: running.version, pending: nil,
+                approvalRule: nil, diff: [], answers: [], restartOnly: [])
+        }
+        return try await install(
+            text: text, action: "reload \(file)", author: "file", message: "reloaded on SIGHUP: \(file)",
+            dryRun: dryRun, isRollback: false, bypassApproval: true)
+    }
+
+    // MARK: - Steps
+
+    private func enter() async {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    private func leave() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+
+    /// Reads, builds and (unless a dry run or held for approval) swaps in and stores `text`.
+    private func install(
+        text: String, action: String, author: String, message: String, dryRun: Bool, isRollback: Bool,
+        bypassApproval: Bool
+    ) async throws(ChangeError) -> Outcome {
+        let config = try Self.read(text, file: file)
+        let builder: ResponseBuilder
+        do { builder = try build(config) } catch {
+            throw ChangeError(.invalid, "the change leaves an invalid configuration", errors: error.errors)
+        }
+        let rule = ApprovalCheck.rule(
+            isRollback: isRollback, old: running.config, new: config, overrides: overrides(),
+            rules: running.config.approvalRules)
+        var outcome = Outcome(
+            status: .dryRun, action: action, version: running.version, pending: nil, approvalRule: rule,
+            diff: LineDiff.lines(from: running.text, to: text),
+            answers: AnswerPreview.changes(from: running.config.geo.pools, to: config.geo.pools),
+            restartOnly: config.restartOnlyChanges(from: running.config))
+        if dryRun { return outcome }
+        if text == running.text {
+            outcome.status = .unchanged
+            return outcome
+        }
+        if let rule, !bypassApproval {
+            outcome.pending = try holdForApproval(
+                action: action, author: author, message: message, rule: rule, base: running.version, payload: text)
+            outcome.status = .pending
+            return outcome
+        }
+        do { try await swap(builder) } catch { throw ChangeError(.unavailable, "the servers refused it: \(error)") }
+        var version: Int? = nil
+        if let store {
+            do { version = try store.addConfigVersion(text: text, author: author, message: message).id } catch {
+                // It serves; only its record is missing. Said, not hidden.
+                throw ChangeError(.unavailable, "applied, but not stored: \(error)")
+            }
+        }
+        running = Running(
+            version: version, text: text, root: try Self.root(text, file: file), config: config,
+            builder: builder)
+        outcome.status = .applied
+        outcome.version = version
+        return outcome
+    }
+
+    private func holdForApproval(
+        action: String, author: String, message: String, rule: ApprovalRule, base: Int?, payload: String
+    ) throws(ChangeError) -> PendingChange {
+        guard let store else {
+            throw ChangeError(
+                .unavailable, "\(action) needs approval (\(rule.rawValue)), which needs state_dir for the second token")
+        }
+        let change = PendingChange(
+            expires: Date().addingTimeInterval(Double(running.config.approvalExpirySeconds)), author: author,
+            action: action, message: message, reason: rule.rawValue, baseVersion: base, payload: payload)
+        do { try store.addPendingChange(change) } catch { throw ChangeError(.unavailable, "\(error)") }
+        return change
+    }
+
+    private func pendingChange(_ id: String) throws(ChangeError) -> PendingChange {
+        guard let store else { throw ChangeError(.notFound, "no change \(id)") }
+        let found: PendingChange?
+        do { found = try store.pendingChange(id: id) } catch { throw ChangeError(.unavailable, "\(error)") }
+        guard let change = found else { throw ChangeError(.notFound, "no change \(id)") }
+        if change.hasExpired() {
+            _ = try? store.decidePendingChange(id: id, status: .expired, by: nil)
+            throw ChangeError(.conflict, "\(id) expired at \(change.expires)")
+        }
+        guard change.status == .pending else {
+            throw ChangeError(.conflict, "\(id) is already \(change.status.rawValue)")
+        }
+        return change
+    }
+
+    private func decide(_ id: String, _ status: PendingChange.Status, by who: String) throws(ChangeError) {
+        guard let store else { return }
+        let decided: Bool
+        do { decided = try store.decidePendingChange(id: id, status: status, by: who) } catch {
+            throw ChangeError(.unavailable, "\(error)")
+        }
+        if !decided { throw ChangeError(.conflict, "\(id) was decided meanwhile") }
+    }
+
+    // MARK: - Reading texts
+
+    static func root(_ text: String, file: String) throws(ChangeError) -> ConfigNode {
+        do { return try ConfigDocument(parsing: text, source: file).root } catch {
+            throw ChangeError(.invalid, "the configuration is not valid YAML", errors: error.errors)
+        }
+    }
+
+    static func read(_ text: String, file: String) throws(ChangeError) -> ServerConfig {
+        do { return try ServerConfig.parse(ConfigDocument(parsing: text, source: file)) } catch {
+            throw ChangeError(.invalid, "the change leaves an invalid configuration", errors: error.errors)
+        }
+    }
+
+    /// The file's text with its zones inline: what the file contributes as a version.
+    public static func fileText(_ file: String) throws(ConfigErrors) -> String {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ConfigErrors([ConfigError(file: file, line: 0, field: "", message: "cannot read: \(error)")])
+        }
+        return try ConfigDocument(parsing: text, source: file).inliningZones().root.yaml
+    }
+
+    /// The text to serve at start: the file's, unless it is unchanged since it last made a version
+    /// and later versions exist (API changes then survive a restart). Stores the file's text as a
+    /// new version when it changed. Returns the text and its version.
+    public static func startingText(file: String, store: (any Store)?) throws(ConfigErrors) -> (String, Int?) {
+        let fromFile = try fileText(file)
+        guard let store else { return (fromFile, nil) }
+        do {
+            if let last = try store.latestConfigVersion(author: "file"), last.text == fromFile,
+                let newest = try store.latestConfigVersion()
+            {
+                return (newest.text, newest.id)
+            }
+            let v = try store.addConfigVersion(text: fromFile, author: "file", message: "loaded at start: \(file)")
+            return (fromFile, v.id)
+        } catch {
+            throw ConfigErrors([ConfigError(file: file, line: 0, field: "state_dir", message: "\(error)")])
+        }
+    }
+}
