@@ -33,6 +33,8 @@ public actor ControlPlane {
             case pending
             case dryRun = "dry-run"
             case unchanged
+            /// The same configuration built again: GeoIP databases and network maps re-read.
+            case refreshed
         }
 
         public var status: Status
@@ -60,7 +62,11 @@ public actor ControlPlane {
     let swap: Swap
     let overrides: @Sendable () -> [NodeKey: HealthOverride]
     let setOverride: @Sendable (NodeKey, HealthOverride?) -> Bool
+    /// Applied to every configuration read (the command line's --listen, --workers, ...).
+    let adjust: @Sendable (inout ServerConfig) -> Void
     public private(set) var running: Running
+    /// The configuration file's text as of the last reload.
+    private var lastFileText: String?
     /// One change at a time, in arrival order, across suspension points (an actor alone does not:
     /// it is re-entered while a swap is awaited, and two changes would each edit the old text).
     private var busy = false
@@ -72,8 +78,10 @@ public actor ControlPlane {
     public init(
         file: String, running: Running, store: (any Store)?, build: @escaping Build, swap: @escaping Swap,
         overrides: @escaping @Sendable () -> [NodeKey: HealthOverride],
-        setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool
+        setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool,
+        adjust: @escaping @Sendable (inout ServerConfig) -> Void = { _ in }
     ) {
+        self.adjust = adjust
         self.file = file
         self.running = running
         self.store = store
@@ -214,10 +222,29 @@ public actor ControlPlane {
         }
         await enter()
         defer { leave() }
-        if let store, (try? store.latestConfigVersion(author: "file"))??.text == text {
+        // What the file said last: remembered since start, or the store's, or (without a store,
+        // before any reload) the text that started serving.
+        let last = lastFileText ?? (store.flatMap { try? $0.latestConfigVersion(author: "file") }?.text ?? running.text)
+        if !dryRun { lastFileText = text }
+        if text == last {
+            // The document is as it was, but the databases and maps it names may not be.
+            var config = try Self.read(running.text, file: file)
+            adjust(&config)
+            let builder: ResponseBuilder
+            do { builder = try build(config) } catch {
+                throw ChangeError(.invalid, "the configuration no longer loads", errors: error.errors)
+            }
+            if !dryRun {
+                do { try await swap(builder) } catch {
+                    throw ChangeError(.unavailable, "the servers refused it: \(error)")
+                }
+                running.builder = builder
+            }
             return Outcome(
-                status: .unchanged, action: "reload \(file)", version: running.version, pending: nil,
-                approvalRule: nil, diff: [], answers: [], restartOnly: [])
+                status: dryRun ? .dryRun : .refreshed, action: "reload \(file)", version: running.version, pending: nil,
+                approvalRule: nil, diff: [],
+                answers: AnswerPreview.changes(from: running.config.geo.pools, to: config.geo.pools),
+                restartOnly: [])
         }
         return try await install(
             text: text, action: "reload \(file)", author: "file", message: "reloaded on SIGHUP: \(file)",
@@ -243,7 +270,8 @@ public actor ControlPlane {
         text: String, action: String, author: String, message: String, dryRun: Bool, isRollback: Bool,
         bypassApproval: Bool
     ) async throws(ChangeError) -> Outcome {
-        let config = try Self.read(text, file: file)
+        var config = try Self.read(text, file: file)
+        adjust(&config)
         let builder: ResponseBuilder
         do { builder = try build(config) } catch {
             throw ChangeError(.invalid, "the change leaves an invalid configuration", errors: error.errors)
@@ -344,20 +372,27 @@ public actor ControlPlane {
         return try ConfigDocument(parsing: text, source: file).inliningZones().root.yaml
     }
 
+    /// What serves at start: its text, its version, and whether the file just made that version.
+    public struct Start: Sendable {
+        public var text: String
+        public var version: Int?
+        public var storedFromFile: Bool
+    }
+
     /// The text to serve at start: the file's, unless it is unchanged since it last made a version
     /// and later versions exist (API changes then survive a restart). Stores the file's text as a
-    /// new version when it changed. Returns the text and its version.
-    public static func startingText(file: String, store: (any Store)?) throws(ConfigErrors) -> (String, Int?) {
+    /// new version when it changed.
+    public static func startingText(file: String, store: (any Store)?) throws(ConfigErrors) -> Start {
         let fromFile = try fileText(file)
-        guard let store else { return (fromFile, nil) }
+        guard let store else { return Start(text: fromFile, version: nil, storedFromFile: false) }
         do {
             if let last = try store.latestConfigVersion(author: "file"), last.text == fromFile,
                 let newest = try store.latestConfigVersion()
             {
-                return (newest.text, newest.id)
+                return Start(text: newest.text, version: newest.id, storedFromFile: false)
             }
             let v = try store.addConfigVersion(text: fromFile, author: "file", message: "loaded at start: \(file)")
-            return (fromFile, v.id)
+            return Start(text: fromFile, version: v.id, storedFromFile: true)
         } catch {
             throw ConfigErrors([ConfigError(file: file, line: 0, field: "state_dir", message: "\(error)")])
         }

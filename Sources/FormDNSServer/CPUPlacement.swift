@@ -47,7 +47,7 @@ public enum UDPPlacementOutcome: Sendable, Equatable, CustomStringConvertible {
         case .notApplicable(let w, let c):
             return
                 "UDP workers not pinned (\(w) worker(s) per address, \(c) CPU(s) allowed; "
-                    + "pinning needs one worker per CPU)"
+                + "pinning needs one worker per CPU)"
         case .steeringFailed(let reason):
             return "UDP workers not pinned: steering by CPU refused (\(reason))"
         }

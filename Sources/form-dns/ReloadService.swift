@@ -1,5 +1,6 @@
 import FormAuthority
 import FormConfig
+import FormControl
 import FormDNSServer
 import FormStore
 import ServiceLifecycle
@@ -15,14 +16,16 @@ struct ReloadService: Service {
     let server: DNSServer
     let checks: HealthCheckService
     let keeper: StateKeeper?
+    /// With a configuration file, a reload is a change like any other (validated, versioned).
+    let control: ControlPlane?
     let configFile: String?
     let onHealthTransition: @Sendable (String, HealthTransition) -> Void
     let onCheckedState: @Sendable (String, String, HealthState) -> Void
-    let onReady: @Sendable () -> Void
+    let onReady: @Sendable () async -> Void
 
     func run() async {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        onReady()
+        await onReady()
         var builder = server.currentBuilder()
         for await _ in hangups.cancelOnGracefulShutdown() {
             if let fresh = await reload(from: builder) { builder = fresh }
@@ -31,6 +34,10 @@ struct ReloadService: Service {
     }
 
     func reload(from builder: ResponseBuilder) async -> ResponseBuilder? {
+        if let control {
+            await reload(control)
+            return nil
+        }
         let started = ContinuousClock.now
         do {
             let next = try load()
@@ -41,7 +48,6 @@ struct ReloadService: Service {
             let elapsed = ContinuousClock.now - started
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             log("reloaded zones in \(ms) ms")
-            keeper?.recordConfigFile(configFile, reason: "reloaded on SIGHUP")
             let pending = next.restartOnlyChanges(from: running)
             if !pending.isEmpty {
                 log("reload: \(pending.joined(separator: ", ")) changed; these take effect at the next restart")
@@ -57,5 +63,40 @@ struct ReloadService: Service {
             log("reload failed, still serving the previous zones: \(error)")
         }
         return nil
+    }
+
+    /// Re-reads the file through the control plane: unchanged, a new version, or refused (the
+    /// running configuration keeps serving); audited either way.
+    func reload(_ control: ControlPlane) async {
+        let started = ContinuousClock.now
+        let target = configFile ?? ""
+        do {
+            let outcome = try await control.reloadFile()
+            let elapsed = ContinuousClock.now - started
+            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            let version = outcome.version.map(String.init) ?? "-"
+            switch outcome.status {
+            case .refreshed:
+                log("reloaded zones in \(ms) ms (\(target) unchanged since version \(version))")
+            default:
+                log("reloaded zones in \(ms) ms (version \(version))")
+                keeper?.record(
+                    AuditEvent(
+                        actor: "file", action: "config.reload", target: target,
+                        change: outcome.diff.filter { !$0.hasPrefix(" ") }.joined(separator: "\n"),
+                        outcome: "ok: version \(version)"))
+            }
+            if !outcome.restartOnly.isEmpty {
+                let keys = outcome.restartOnly.joined(separator: ", ")
+                log("reload: \(keys) changed; these take effect at the next restart")
+            }
+        } catch {
+            log("reload failed, still serving the previous zones:\n\(error)")
+            keeper?.record(
+                AuditEvent(
+                    actor: "file", action: "config.reload", target: target,
+                    outcome:
+                        "refused: \(error.errors.count) error(s): \(error.errors.first?.description ?? error.message)"))
+        }
     }
 }

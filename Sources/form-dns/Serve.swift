@@ -1,11 +1,13 @@
 import ArgumentParser
 import FormAuthority
 import FormConfig
+import FormControl
 import FormStore
 import FormDNSServer
 import Foundation
 import GeoIP
 import Logging
+import NIOCore
 import NIOSSL
 import NetAddress
 import ServiceLifecycle
@@ -34,7 +36,7 @@ struct Serve: AsyncParsableCommand {
     var stateDir: String?
 
     func run() async throws {
-        let config: ServerConfig
+        var config: ServerConfig
         let builder: ResponseBuilder
         let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
             log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
@@ -54,6 +56,25 @@ struct Serve: AsyncParsableCommand {
             printError("form-dns: \(error)")
             throw ExitCode(1)
         }
+        // With a configuration file, what serves is a document the API can change: the file's
+        // text with zones inline, or the newest stored version if the file has not changed since.
+        let file = source.zones.isEmpty ? source.config : nil
+        var startingText: ControlPlane.Start? = nil
+        if let file {
+            do {
+                let start = try ControlPlane.startingText(file: file, store: keeper?.store)
+                config = try ServerConfig.parse(ConfigDocument(parsing: start.text, source: file))
+                adjust(&config)
+                startingText = start
+                if start.storedFromFile, let v = start.version {
+                    keeper?.record(
+                        AuditEvent(actor: "file", action: "config.version", target: file, outcome: "ok: version \(v)"))
+                }
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
         let saveCheckedState: @Sendable (String, String, HealthState) -> Void = { pool, node, state in
             keeper?.saveCheckedState(pool: pool, node: node, state)
         }
@@ -65,8 +86,31 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         keeper?.restore(into: builder)
-        keeper?.recordConfigFile(source.config, reason: "loaded at start")
         let server = try DNSServer(settings: DNSServer.Settings(config: config), builder: builder)
+        let checks = HealthCheckService(builder: builder, onCheckerError: { log(LogText.escape($0)) })
+        let overrides = NodeOverrides(server: server, keeper: keeper)
+        let options = self
+        let serving = config
+        let control = startingText.map { start in
+            ControlPlane(
+                file: file!,
+                running: .init(
+                    version: start.version, text: start.text,
+                    root: (try? ConfigDocument(parsing: start.text, source: file!).root) ?? ConfigNode(.mapping([])),
+                    config: serving, builder: builder),
+                store: keeper?.store,
+                build: { next throws(ConfigErrors) in
+                    try AuthorityLoader.build(
+                        next, previous: server.currentBuilder(), onHealthTransition: logTransition,
+                        onCheckedState: saveCheckedState)
+                },
+                swap: { fresh in
+                    try await server.reload(fresh)
+                    checks.use(fresh)
+                },
+                overrides: { overrides.all() }, setOverride: { overrides.set($0, $1) },
+                adjust: { options.adjust(&$0) })
+        }
         do {
             try await server.start()
         } catch {
@@ -74,65 +118,37 @@ struct Serve: AsyncParsableCommand {
             try? await server.shutdown()
             throw ExitCode(1)
         }
-        var api: ManagementAPI? = nil
+        var api: (any Service)? = nil
+        let (apiBound, apiBoundContinuation) = AsyncStream.makeStream(of: String.self)
         if let m = config.managementListen {
-            let token = config.managementToken ?? ManagementToken.fromEnvironment()
-            if let token, !ManagementToken.isAcceptable(token) {
-                printError("form-dns: FORM_DNS_API_TOKEN \(ManagementToken.rule)")
-                try? await server.shutdown()
-                throw ExitCode(1)
-            }
-            var lookup: (@Sendable (String) -> APIToken?)? = nil
-            if let keeper { lookup = { id in keeper.token(id: id) } }
-            let access = APIAccess(configuredToken: token, lookup: lookup)
-            if access.isOpen {
-                guard IPAddress(m.host)?.isLoopback == true else {
-                    printError(
-                        "form-dns: the management API on \(m) needs a token (management.token, management.token_file, "
-                            + "FORM_DNS_API_TOKEN, or state_dir for tokens made by form-dns token create); without one "
-                            + "it may only listen on loopback")
-                    try? await server.shutdown()
-                    throw ExitCode(1)
-                }
-                log("warning: the management API on \(m) has no token: any local user can change health and overrides")
-            }
-            var tls: NIOSSLContext? = nil
-            if let files = config.managementTLS {
-                do { tls = try files.serverContext() } catch {
-                    printError(
-                        "form-dns: management.tls: cannot use \(files.certificateFile) and \(files.keyFile): \(error)")
-                    try? await server.shutdown()
-                    throw ExitCode(1)
-                }
-            }
-            do {
-                api = try await ManagementAPI(
-                    host: m.host, port: Int(m.port), access: access,
-                    current: { server.currentBuilder() }, audit: { log($0) },
-                    record: { keeper?.record($0) }, overridden: { keeper?.saveOverride($0, $1) }, tls: tls)
-            } catch {
-                printError("form-dns: cannot listen for the management API on \(m): \(error)")
-                try? await server.shutdown()
-                throw ExitCode(1)
-            }
-        }
-        var addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
-        if let api {
             let scheme = config.managementTLS == nil ? "api" : "apis"
-            addresses += " \(scheme)://\(api.address.ipAddress ?? "?"):\(api.address.port ?? 0)"
+            do {
+                api = try managementAPI(
+                    m, config: config, server: server, control: control, keeper: keeper, overrides: overrides,
+                    onListening: { address in
+                        apiBoundContinuation.yield("\(scheme)://\(address.ipAddress ?? "?"):\(address.port ?? 0)")
+                        apiBoundContinuation.finish()
+                    })
+            } catch {
+                printError("form-dns: \(error)")
+                try? await server.shutdown()
+                throw ExitCode(1)
+            }
+        } else {
+            apiBoundContinuation.finish()
         }
+        let addresses = server.bound.withLockedValue { $0 }.map(\.description).joined(separator: " ")
         let placement = server.udpPlacement.withLockedValue { $0 }
-        let listening = "listening on \(addresses) (\(config.zones.count) zone(s), \(config.workers) worker(s))"
-
-        let checks = HealthCheckService(builder: builder, onCheckerError: { log(LogText.escape($0)) })
-        let options = self
+        let summary = "(\(config.zones.count) zone(s), \(config.workers) worker(s))"
         let reload = ReloadService(
             running: config, load: { () throws(ConfigErrors) -> ServerConfig in try options.effectiveConfig() },
-            server: server, checks: checks, keeper: keeper, configFile: source.config,
+            server: server, checks: checks, keeper: keeper, control: control, configFile: source.config,
             onHealthTransition: logTransition, onCheckedState: saveCheckedState,
             onReady: {
+                var line = addresses
+                for await api in apiBound { line += " " + api }
                 print("form-dns: \(placement)")
-                print("form-dns: \(listening)")
+                print("form-dns: listening on \(line) \(summary)")
                 fflush(nil)
             })
         // Start order; graceful shutdown runs in reverse: stop reloading, then checks, then the API,
@@ -146,33 +162,82 @@ struct Serve: AsyncParsableCommand {
         try await group.run()
     }
 
+    /// The management API service, after the checks a start must make: a token unless on loopback,
+    /// readable TLS files.
+    func managementAPI(
+        _ m: Endpoint, config: ServerConfig, server: DNSServer, control: ControlPlane?, keeper: StateKeeper?,
+        overrides: NodeOverrides, onListening: @escaping @Sendable (SocketAddress) -> Void
+    ) throws(ServeError) -> any Service {
+        let token = config.managementToken ?? ManagementToken.fromEnvironment()
+        if let token, !ManagementToken.isAcceptable(token) {
+            throw ServeError("FORM_DNS_API_TOKEN \(ManagementToken.rule)")
+        }
+        var lookup: (@Sendable (String) -> APIToken?)? = nil
+        if let keeper { lookup = { id in keeper.token(id: id) } }
+        let access = APIAccess(configuredToken: token, lookup: lookup)
+        if access.isOpen {
+            guard IPAddress(m.host)?.isLoopback == true else {
+                throw ServeError(
+                    "the management API on \(m) needs a token (management.token, management.token_file, "
+                        + "FORM_DNS_API_TOKEN, or state_dir for tokens made by form-dns token create); without one "
+                        + "it may only listen on loopback")
+            }
+            log("warning: the management API on \(m) has no token: any local user can change health and overrides")
+        }
+        var tls: TLSConfiguration? = nil
+        if let files = config.managementTLS {
+            do {
+                _ = try files.serverContext()  // reads and checks the files now: a clear start-up error
+                tls = try files.serverConfiguration()
+            } catch {
+                throw ServeError("management.tls: cannot use \(files.certificateFile) and \(files.keyFile): \(error)")
+            }
+        }
+        let dependencies = ManagementAPI.Dependencies(
+            access: access, current: { server.currentBuilder() }, control: control, store: keeper?.store,
+            log: { log($0) }, record: { keeper?.record($0) }, setOverride: { overrides.set($0, $1) })
+        do {
+            return try ManagementAPI.service(
+                host: m.host, port: Int(m.port), tls: tls, dependencies: dependencies, onListening: onListening)
+        } catch {
+            throw ServeError("cannot set up the management API on \(m): \(error)")
+        }
+    }
+
     func effectiveConfig() throws(ConfigErrors) -> ServerConfig {
         var config = try source.load()
-        if !listen.isEmpty {
-            var addresses: [Endpoint] = []
-            for text in listen {
-                guard let a = Endpoint(parsing: text, defaultPort: 53) else {
-                    throw ConfigErrors([
-                        ConfigError(
-                            file: "command line", line: 0, field: "--listen",
-                            message: "'\(text)' is not an address like 127.0.0.1:5300 or [::1]:5300")
-                    ])
-                }
-                addresses.append(a)
-            }
-            config.listen = addresses
-        }
-        if let workers {
-            guard (1...64).contains(workers) else {
-                throw ConfigErrors([
-                    ConfigError(file: "command line", line: 0, field: "--workers", message: "must be in 1...64")
-                ])
-            }
-            config.workers = workers
-        }
-        if let stateDir { config.stateDirectory = stateDir }
+        try checkOptions()
+        adjust(&config)
         return config
     }
+
+    /// The command line's settings over a configuration's (they win over every version too).
+    func adjust(_ config: inout ServerConfig) {
+        if !listen.isEmpty { config.listen = listen.compactMap { Endpoint(parsing: $0, defaultPort: 53) } }
+        if let workers { config.workers = workers }
+        if let stateDir { config.stateDirectory = stateDir }
+    }
+
+    func checkOptions() throws(ConfigErrors) {
+        for text in listen where Endpoint(parsing: text, defaultPort: 53) == nil {
+            throw ConfigErrors([
+                ConfigError(
+                    file: "command line", line: 0, field: "--listen",
+                    message: "'\(text)' is not an address like 127.0.0.1:5300 or [::1]:5300")
+            ])
+        }
+        if let workers, !(1...64).contains(workers) {
+            throw ConfigErrors([
+                ConfigError(file: "command line", line: 0, field: "--workers", message: "must be in 1...64")
+            ])
+        }
+    }
+}
+
+/// A reason `serve` cannot start, printed as "form-dns: reason".
+struct ServeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 func log(_ message: String) {

@@ -9,20 +9,6 @@ import Foundation
 struct StateKeeper: Sendable {
     let store: any Store
 
-    /// Stores the configuration file's text as a new version when it differs from the newest one
-    /// (the file seeds the first version; an edited file and a SIGHUP add the next).
-    func recordConfigFile(_ path: String?, reason: String) {
-        guard let path, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
-        do {
-            if try store.latestConfigVersion()?.text == text { return }
-            let version = try store.addConfigVersion(text: text, author: "file", message: "\(reason): \(path)")
-            record(
-                AuditEvent(actor: "file", action: "config.version", target: path, outcome: "ok: version \(version.id)"))
-        } catch {
-            log("store: cannot record the configuration: \(error)")
-        }
-    }
-
     /// Puts the stored overrides and last checked states back into the pools' health repositories.
     func restore(into builder: ResponseBuilder) {
         guard let geo = builder.geo else { return }

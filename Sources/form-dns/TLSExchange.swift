@@ -1,3 +1,4 @@
+import Foundation
 import NetAddress
 import NIOCore
 import NIOPosix
@@ -49,7 +50,8 @@ struct TLSExchange {
     }
 }
 
-/// Gathers every byte until the server closes (HTTP/1.0 without keep-alive), or fails with its error.
+/// Gathers every byte until the server closes or half-closes (HTTP/1.0 without keep-alive; a
+/// server may close only its side, after TLS close_notify), or the whole Content-Length arrived.
 final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let done: EventLoopPromise<[UInt8]>
@@ -59,14 +61,41 @@ final class ResponseCollector: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         bytes += unwrapInboundIn(data).readableBytesView
+        if isComplete { finish(.success(bytes)) }
     }
 
-    func channelInactive(context: ChannelHandlerContext) { done.succeed(bytes) }
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { finish(.success(bytes)) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Headers ended and as many body bytes as Content-Length says.
+    var isComplete: Bool {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == separator })
+        else { return false }
+        let head = String(decoding: bytes[..<end], as: UTF8.self).lowercased()
+        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+            let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return false }
+        return bytes.count - end - 4 >= length
+    }
+
+    func channelInactive(context: ChannelHandlerContext) { finish(.success(bytes)) }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // A server that closes without close_notify after a whole response is common: keep what came.
         if case NIOSSLError.uncleanShutdown = error, !bytes.isEmpty { return }
-        done.fail(error)
+        finish(.failure(error))
         context.close(promise: nil)
+    }
+
+    private var finished = false
+
+    /// Completes the promise once (a whole response, then the close, must not complete it twice).
+    func finish(_ result: Result<[UInt8], Error>) {
+        guard !finished else { return }
+        finished = true
+        done.completeWith(result)
     }
 }

@@ -381,7 +381,7 @@ extension HealthIntegrationTests {
         let path = "/v1/pools/entry/nodes/near/report"
         #expect(try Self.curl(api, path, body: #"{"state": "degraded"}"#).status == 200)
         let big = dir + "/big.json"
-        try (#"{"metrics": {"x": 1}, "pad": ""# + String(repeating: "a", count: 70_000) + #""}"#)
+        try (#"{"metrics": {"x": 1}, "pad": ""# + String(repeating: "a", count: 1_100_000) + #""}"#)
             .write(toFile: big, atomically: true, encoding: .utf8)
         let cases: [(String?, String?, Int, String)] = [
             (#"{"state": "heal"#, nil, 400, "not valid JSON"),
