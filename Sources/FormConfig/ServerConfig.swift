@@ -42,14 +42,19 @@ public struct ServerConfig: Sendable {
     public var stateDirectory: String? = nil
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
+    /// Every file and folder it refers to, anchored.
+    public var paths: Set<String> = []
 
     public init() {}
 
     /// Reads a configuration document (a file's, or an API request's) against the schema.
-    public static func parse(_ document: ConfigDocument) throws(ConfigErrors) -> ServerConfig {
-        var reader = ConfigReader(document)
+    public static func parse(
+        _ document: ConfigDocument, pathPolicy: (@Sendable (String) -> String?)? = nil
+    ) throws(ConfigErrors) -> ServerConfig {
+        var reader = ConfigReader(document, pathPolicy: pathPolicy)
         var config = schema.read(document.root, field: "", reader: &reader)
         config.sourceFile = document.source
+        config.paths = reader.paths
         if !reader.errors.isEmpty { throw ConfigErrors(reader.errors.sortedByLine()) }
         return config
     }

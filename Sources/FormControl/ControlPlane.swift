@@ -99,15 +99,17 @@ public actor ControlPlane {
         await enter()
         defer { leave() }
         let root = try change.applied(to: running.root)
-        let isRollback: Bool
+        // A whole text (a rollback) is a stored version; anything else is new input, whose files
+        // must stay inside the configuration's folder.
+        let isRollback: Bool, confined: Bool
         if case .replace(_, let action) = change {
-            isRollback = action.hasPrefix("rollback")
+            (isRollback, confined) = (action.hasPrefix("rollback"), false)
         } else {
-            isRollback = false
+            (isRollback, confined) = (false, true)
         }
         return try await install(
             text: root.yaml, action: change.action, author: author, message: message, dryRun: dryRun,
-            isRollback: isRollback, bypassApproval: false)
+            isRollback: isRollback, bypassApproval: false, confined: confined)
     }
 
     /// Goes back to stored version `id` (itself a new version, so it can be undone).
@@ -268,9 +270,9 @@ public actor ControlPlane {
     /// Reads, builds and (unless a dry run or held for approval) swaps in and stores `text`.
     private func install(
         text: String, action: String, author: String, message: String, dryRun: Bool, isRollback: Bool,
-        bypassApproval: Bool
+        bypassApproval: Bool, confined: Bool = false
     ) async throws(ChangeError) -> Outcome {
-        var config = try Self.read(text, file: file)
+        var config = try Self.read(text, file: file, pathPolicy: confined ? confinement() : nil)
         adjust(&config)
         let builder: ResponseBuilder
         do { builder = try build(config) } catch {
@@ -357,8 +359,24 @@ public actor ControlPlane {
         }
     }
 
-    static func read(_ text: String, file: String) throws(ChangeError) -> ServerConfig {
-        do { return try ServerConfig.parse(ConfigDocument(parsing: text, source: file)) } catch {
+    /// For a change made through the API: a file the serving configuration does not already use
+    /// must be inside the configuration's folder (no `..`), so a caller cannot make form-dns read
+    /// (and report on) any file it can reach.
+    func confinement() -> @Sendable (String) -> String? {
+        let known = running.config.paths
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path + "/"
+        return { path in
+            if known.contains(path) { return nil }
+            let resolved = URL(fileURLWithPath: path).standardizedFileURL.path
+            return resolved.hasPrefix(folder) ? nil : "must be inside the configuration's folder \(folder)"
+        }
+    }
+
+    static func read(
+        _ text: String, file: String, pathPolicy: (@Sendable (String) -> String?)? = nil
+    ) throws(ChangeError) -> ServerConfig {
+        do { return try ServerConfig.parse(ConfigDocument(parsing: text, source: file), pathPolicy: pathPolicy) } catch
+        {
             throw ChangeError(.invalid, "the change leaves an invalid configuration", errors: error.errors)
         }
     }

@@ -24,7 +24,7 @@ public struct ZoneText: Sendable {
     func parse(_ text: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
         let name = self.name
         return try ZoneFileParser(origin: origin) { path in
-            guard path == name else { throw ZoneLoadErrors([]) }
+            guard path == name else { throw Self.noInclude(path) }
             return text
         }.parse(text: text, file: name)
     }
@@ -39,7 +39,7 @@ public struct ZoneText: Sendable {
             }
             let parsed: [SourcedRecord]
             do {
-                parsed = try ZoneFileParser(origin: origin) { _ in throw ZoneLoadErrors([]) }
+                parsed = try ZoneFileParser(origin: origin) { path in throw Self.noInclude(path) }
                     .parse(text: "$TTL \(defaultTTL)\n\(line)\n", file: "record")
             } catch {
                 throw ChangeError(.invalid, "'\(line)': \(error.errors.first?.message ?? "\(error)")")
@@ -92,6 +92,10 @@ public struct ZoneText: Sendable {
                 + all.filter { !matching($0.record) }.map { $0.record.description + "\n" }.joined()
         }
         return doomed.count
+    }
+
+    static func noInclude(_ path: String) -> ZoneLoadErrors {
+        ZoneLoadErrors([ZoneFileError(file: path, line: 0, message: "$INCLUDE is not allowed in zone text given here")])
     }
 
     /// What makes two records the same record (RFC 2181 5: TTL is not part of it).

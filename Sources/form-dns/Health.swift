@@ -10,24 +10,42 @@ import NetAddress
 
 /// Options to reach a running form-dns's management API.
 struct APIOptions: ParsableArguments {
-    @Option(name: .long, help: "Management API address, e.g. 127.0.0.1:8053.")
-    var api: String
+    @Option(name: .long, help: "Management API address, e.g. 127.0.0.1:8053 (default: $FORM_DNS_API).")
+    var api: String?
 
     @Option(
         name: .long,
         help: "File holding the bearer token (default: $FORM_DNS_API_TOKEN). Never on the command line: ps shows it.")
     var tokenFile: String?
 
-    @Option(name: .long, help: "Speak TLS to the API and trust this CA (PEM), e.g. the ca.pem of form-dns pki.")
-    var caFile: String?
+    @Option(
+        name: .customLong("ca-file"),
+        help:
+            "Speak TLS to the API and trust this CA (PEM), e.g. the ca.pem of form-dns pki (default: $FORM_DNS_API_CA)."
+    )
+    var caFileOption: String?
 
-    @Option(name: .long, help: "Client certificate (PEM) for mutual TLS, with --key-file.")
-    var certFile: String?
+    @Option(
+        name: .customLong("cert-file"),
+        help: "Client certificate (PEM) for mutual TLS, with --key-file (default: $FORM_DNS_API_CERT).")
+    var certFileOption: String?
 
-    @Option(name: .long, help: "The client certificate's private key (PEM).")
-    var keyFile: String?
+    @Option(
+        name: .customLong("key-file"), help: "The client certificate's private key (PEM) (default: $FORM_DNS_API_KEY).")
+    var keyFileOption: String?
+
+    var caFile: String? { caFileOption ?? Self.environment("FORM_DNS_API_CA") }
+    var certFile: String? { certFileOption ?? Self.environment("FORM_DNS_API_CERT") }
+    var keyFile: String? { keyFileOption ?? Self.environment("FORM_DNS_API_KEY") }
+
+    static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     func validate() throws {
+        if api == nil, Self.environment("FORM_DNS_API") == nil {
+            throw ValidationError("give --api HOST:PORT or set FORM_DNS_API")
+        }
         if (certFile == nil) != (keyFile == nil) { throw ValidationError("give --cert-file and --key-file together") }
         if certFile != nil, caFile == nil { throw ValidationError("--cert-file needs --ca-file (TLS)") }
     }
@@ -43,6 +61,7 @@ struct APIOptions: ParsableArguments {
 
     /// One HTTP/1.0 request (over TLS with --ca-file); returns status and body.
     func request(_ method: String, _ path: String, body: String? = nil) throws -> (Int, Data) {
+        let api = self.api ?? Self.environment("FORM_DNS_API") ?? ""
         guard let a = Endpoint(parsing: api, defaultPort: 53) else {
             throw ValidationError("--api '\(api)' is not an address like 127.0.0.1:8053")
         }
@@ -72,6 +91,7 @@ struct APIOptions: ParsableArguments {
 
     /// Sends `request` over a plain TCP socket and reads until the server closes (5 s at most per read).
     func plainExchange(_ request: [UInt8], to a: Endpoint) throws -> [UInt8] {
+        let api = "\(a)"
         let fd = socket(a.host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var tv = timeval(tv_sec: 5, tv_usec: 0)

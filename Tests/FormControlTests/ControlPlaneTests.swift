@@ -198,6 +198,33 @@ import TestFixtures
         } catch { #expect(error.kind == .conflict) }
     }
 
+    @Test func anExpiredChangeCannotBeApprovedAndIsListedAsExpired() async throws {
+        let store = try Self.store()
+        let (plane, swaps, _) = try Self.make(store: store)
+        let old = PendingChange(
+            created: Date().addingTimeInterval(-7200), expires: Date().addingTimeInterval(-3600), author: "alice",
+            action: "remove pool entry", message: "", reason: "remove_pool", baseVersion: 1, payload: "pools: []\n")
+        try store.addPendingChange(old)
+        do {
+            _ = try await plane.approve(id: old.id, by: "bob")
+            Issue.record("an expired change was applied")
+        } catch { #expect(error.kind == .conflict && error.message.contains("expired")) }
+        #expect(try await plane.changes().first { $0.id == old.id }?.status == .expired)
+        #expect(swaps.builders.withLock { $0.isEmpty })
+    }
+
+    @Test func aChangeMadeAgainstAnOlderVersionIsNotApplied() async throws {
+        let store = try Self.store()
+        let (plane, _, _) = try Self.make(store: store)
+        let removal = try await plane.propose(.removePool(name: "entry"), author: "alice", message: "")
+        _ = try await plane.propose(.addRecords(zone: "example.test", records: ["n IN A 192.0.2.9"]), author: "c", message: "")
+        let id = try #require(removal.pending?.id)
+        do {
+            _ = try await plane.approve(id: id, by: "bob")
+            Issue.record("a stale change overwrote a newer version")
+        } catch { #expect(error.kind == .conflict && error.message.contains("propose it again")) }
+    }
+
     @Test func drainingMostOfARegionWaitsButOneNodeDoesNot() async throws {
         let store = try Self.store()
         let (plane, swaps, _) = try Self.make(store: store)

@@ -5,14 +5,20 @@ public struct ConfigReader: Sendable {
     /// Relative paths are anchored here (the document's folder).
     public let directory: String
     public private(set) var errors: [ConfigError] = []
+    /// Every path read, anchored (what the configuration refers to on disk).
+    public private(set) var paths: Set<String> = []
+    /// Says why a path may not be used (nil: it may), before anything reads it: a change from the
+    /// API may not point form-dns at files outside the configuration's folder.
+    let pathPolicy: (@Sendable (String) -> String?)?
 
-    public init(source: String, directory: String) {
+    public init(source: String, directory: String, pathPolicy: (@Sendable (String) -> String?)? = nil) {
         self.source = source
         self.directory = directory
+        self.pathPolicy = pathPolicy
     }
 
-    public init(_ document: ConfigDocument) {
-        self.init(source: document.source, directory: document.directory)
+    public init(_ document: ConfigDocument, pathPolicy: (@Sendable (String) -> String?)? = nil) {
+        self.init(source: document.source, directory: document.directory, pathPolicy: pathPolicy)
     }
 
     public mutating func fail(_ line: Int, _ field: String, _ message: String) {
@@ -84,6 +90,12 @@ public struct ConfigReader: Sendable {
     /// A path as written, anchored to the document's folder when relative.
     public mutating func path(_ node: ConfigNode, _ field: String) -> String? {
         guard let p = string(node, field) else { return nil }
-        return p.hasPrefix("/") ? p : directory + p
+        let anchored = p.hasPrefix("/") ? p : directory + p
+        if let why = pathPolicy?(anchored) {
+            fail(node, field, why)
+            return nil
+        }
+        paths.insert(anchored)
+        return anchored
     }
 }

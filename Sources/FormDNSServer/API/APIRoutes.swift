@@ -140,11 +140,13 @@ struct APIRoutes: Sendable {
     /// as a document so the schema's errors name its fields.
     static func document(_ request: Request) async throws -> ConfigNode {
         let text = try await APIJSON.text(request)
-        guard !text.isEmpty, let data = text.data(using: .utf8),
-            (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
-        else { throw APIError(.badRequest, "the body must be a JSON object") }
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+            throw APIError(.badRequest, text.isEmpty ? "the body must be a JSON object" : "the body is not valid JSON")
+        }
+        guard parsed is [String: Any] else { throw APIError(.badRequest, "the body must be a JSON object") }
         do { return try ConfigDocument(parsing: text, source: "request body").root } catch {
             throw APIError(.badRequest, "the body is not valid JSON: \(error)")
         }
     }
+
 }
