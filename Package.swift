@@ -95,7 +95,10 @@ let package = Package(
         // Layer 2f: changing the configuration while serving — edits, versions, approvals.
         .target(
             name: "FormControl",
-            dependencies: ["DNSWire", "DNSZone", "FormAuthority", "FormConfig", "FormStore", "GeoIP"]
+            dependencies: [
+                "DNSWire", "DNSZone", "FormAuthority", "FormConfig", "FormStore", "GeoIP",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // recvmmsg/sendmmsg (GNU extensions the Glibc module does not export).
         .target(name: "CFormSocket"),
@@ -190,7 +193,9 @@ let package = Package(
         .testTarget(name: "FormPKITests", dependencies: ["FormPKI"]),
         .testTarget(
             name: "FormControlTests",
-            dependencies: ["FormControl", "FormConfig", "FormStore", "FormAuthority", "DNSWire", "TestFixtures"]
+            dependencies: ["FormControl", "FormConfig", "FormStore", "FormAuthority", "DNSWire", "TestFixtures",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "NetAddress"]),
         .testTarget(

@@ -29,6 +29,12 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let nxDomain = ResponseCode(rawValue: 3)
     public static let notImp = ResponseCode(rawValue: 4)
     public static let refused = ResponseCode(rawValue: 5)
+    /// RFC 2136 2.2: the UPDATE codes.
+    public static let yxDomain = ResponseCode(rawValue: 6)
+    public static let yxRRSet = ResponseCode(rawValue: 7)
+    public static let nxRRSet = ResponseCode(rawValue: 8)
+    public static let notAuth = ResponseCode(rawValue: 9)
+    public static let notZone = ResponseCode(rawValue: 10)
     public static let badVers = ResponseCode(rawValue: 16)
     public var description: String {
         switch rawValue {

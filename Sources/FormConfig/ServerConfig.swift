@@ -35,6 +35,8 @@ public struct ServerConfig: Sendable {
     /// The changes that wait for a second administrator's approval, and how long they wait.
     public var approvalRules: [ApprovalRule] = ApprovalRule.allCases
     public var approvalExpirySeconds: Int = 86_400
+    /// TSIG keys that may send DNS UPDATEs, and what each may change.
+    public var updateKeys: [UpdateKey] = []
     /// TLS for the management API (nil: plain HTTP).
     public var managementTLS: ManagementTLS? = nil
     /// Where form-dns keeps what survives a restart (config versions, the audit chain, overrides,

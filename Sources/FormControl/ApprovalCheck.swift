@@ -64,7 +64,14 @@ enum ApprovalCheck {
         return records.map { list in
             Set(
                 list.map(\.record).filter { $0.name == zone.origin && ($0.type == .ns || $0.type == .soa) }
-                    .map(\.description))
+                    .map { r in
+                        // A new serial alone (every UPDATE raises it) is not a change of the SOA.
+                        guard case .soa(var soa) = r.data else { return r.description }
+                        soa.serial = 0
+                        var unserialled = r
+                        unserialled.data = .soa(soa)
+                        return unserialled.description
+                    })
         }
     }
 }

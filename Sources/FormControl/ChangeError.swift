@@ -1,3 +1,4 @@
+import DNSWire
 import FormConfig
 
 /// Why a change was not made. `kind` maps to an HTTP status (and a DNS RCODE for UPDATE); the
@@ -20,6 +21,8 @@ public struct ChangeError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The configuration errors behind an `invalid` change, by field.
     public var errors: [ConfigError]
+    /// For a DNS UPDATE: the RCODE that says it (a failed prerequisite: YXDOMAIN, NXRRSET, ...).
+    public var rcode: ResponseCode?
 
     public init(_ kind: Kind, _ message: String, errors: [ConfigError] = []) {
         self.kind = kind

@@ -104,6 +104,12 @@ extension ConfigChange {
                 }
                 guard removed > 0 else { throw ChangeError(.notFound, "no such record in \(zone.origin)") }
             }
+        case .update(let zoneName, let prerequisites, let operations, _):
+            try Self.editZone(zoneName, in: &root) { zone throws(ChangeError) in
+                let records = try zone.records().map(\.record)
+                try UpdatePrerequisites.check(prerequisites, against: records, zone: zone.origin)
+                try zone.apply(operations)
+            }
         case .replace(let text, _):
             do { return try ConfigDocument(parsing: text, source: "replacement").root } catch {
                 throw ChangeError(.invalid, "the configuration is not valid YAML", errors: error.errors)

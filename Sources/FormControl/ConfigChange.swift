@@ -1,3 +1,4 @@
+import DNSWire
 import FormConfig
 
 /// One change to the configuration, as the API, the CLI and DNS UPDATE ask for it. Pools, nodes,
@@ -20,6 +21,9 @@ public enum ConfigChange: Sendable {
     case addRecords(zone: String, records: [String])
     /// Every record of `name` (of `type`, and with `data`, when given).
     case removeRecords(zone: String, name: String, type: String?, data: String?)
+    /// An RFC 2136 UPDATE: prerequisites checked against the zone as it is when the change is
+    /// made, then the operations in order, then the SOA serial goes up by one.
+    case update(zone: String, prerequisites: [UpdateMessage.Record], operations: [ZoneUpdate], by: String)
     /// A whole configuration text (a rollback, an import, an edited file).
     case replace(text: String, action: String)
 
@@ -36,6 +40,8 @@ public enum ConfigChange: Sendable {
         case .removeZone(let origin): "remove zone \(origin)"
         case .addRecords(let zone, let records): "add \(records.count) record(s) to \(zone)"
         case .removeRecords(let zone, let name, let type, _): "remove \(name) \(type ?? "*") from \(zone)"
+        case .update(let zone, _, let operations, let by):
+            "DNS UPDATE of \(zone) (\(operations.count) operation(s)) by \(by)"
         case .replace(_, let action): action
         }
     }
@@ -49,4 +55,14 @@ public enum ConfigChange: Sendable {
         default: nil
         }
     }
+}
+
+/// One operation of an UPDATE's update section (RFC 2136 2.5).
+public enum ZoneUpdate: Sendable {
+    /// Add to an RRset (class IN).
+    case add(DNSResourceRecord)
+    /// Delete an RRset (class ANY, a type), or every RRset of a name (type ANY: nil).
+    case deleteRRSet(DNSName, RecordType?)
+    /// Delete one record (class NONE).
+    case deleteRecord(DNSName, RData)
 }

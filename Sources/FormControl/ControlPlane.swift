@@ -93,8 +93,10 @@ public actor ControlPlane {
 
     /// Makes `change` (or only shows what it would do, `dryRun`). `author` is the token id (or
     /// "file", "update:KEY"); `message` says why.
+    /// `holdForApproval` false (DNS UPDATE, which has no way to wait): a change that needs approval
+    /// is refused instead of held.
     public func propose(
-        _ change: ConfigChange, author: String, message: String, dryRun: Bool = false
+        _ change: ConfigChange, author: String, message: String, dryRun: Bool = false, holdForApproval: Bool = true
     ) async throws(ChangeError) -> Outcome {
         await enter()
         defer { leave() }
@@ -109,7 +111,7 @@ public actor ControlPlane {
         }
         return try await install(
             text: root.yaml, action: change.action, author: author, message: message, dryRun: dryRun,
-            isRollback: isRollback, bypassApproval: false, confined: confined)
+            isRollback: isRollback, bypassApproval: false, confined: confined, holdForApproval: holdForApproval)
     }
 
     /// Goes back to stored version `id` (itself a new version, so it can be undone).
@@ -146,7 +148,7 @@ public actor ControlPlane {
             answers: [], restartOnly: [])
         if dryRun { return outcome }
         if let rule {
-            outcome.pending = try holdForApproval(
+            outcome.pending = try self.holdForApproval(
                 action: action, author: author, message: message, rule: rule, base: nil,
                 payload: "\(node.pool)/\(node.node)=\(value?.rawValue ?? "none")")
             outcome.status = .pending
@@ -270,7 +272,7 @@ public actor ControlPlane {
     /// Reads, builds and (unless a dry run or held for approval) swaps in and stores `text`.
     private func install(
         text: String, action: String, author: String, message: String, dryRun: Bool, isRollback: Bool,
-        bypassApproval: Bool, confined: Bool = false
+        bypassApproval: Bool, confined: Bool = false, holdForApproval: Bool = true
     ) async throws(ChangeError) -> Outcome {
         var config = try Self.read(text, file: file, pathPolicy: confined ? confinement() : nil)
         adjust(&config)
@@ -291,8 +293,11 @@ public actor ControlPlane {
             outcome.status = .unchanged
             return outcome
         }
+        if let rule, !bypassApproval, !holdForApproval {
+            throw ChangeError(.forbidden, "\(action) needs approval (\(rule.rawValue)): make it through the API")
+        }
         if let rule, !bypassApproval {
-            outcome.pending = try holdForApproval(
+            outcome.pending = try self.holdForApproval(
                 action: action, author: author, message: message, rule: rule, base: running.version, payload: text)
             outcome.status = .pending
             return outcome

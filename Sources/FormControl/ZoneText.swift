@@ -7,7 +7,7 @@ import DNSZone
 /// rewritten one record per line. Either way the result is parsed and loaded like any zone.
 public struct ZoneText: Sendable {
     public let origin: DNSName
-    public private(set) var text: String
+    public internal(set) var text: String
     /// What zone errors name.
     let name: String
 

@@ -82,6 +82,11 @@ public final class DNSServer: Sendable {
         self.loops = loops
     }
 
+    /// Sends UPDATE messages (UDP and TCP) to `responder` from now on.
+    public func handleUpdates(with responder: @escaping DNSUpdateResponder) {
+        shared.updates.withLock { $0 = responder }
+    }
+
     private func state(for loop: EventLoop) -> LoopState {
         loops.first { $0.0 === loop }!.1.value
     }
@@ -136,7 +141,8 @@ public final class DNSServer: Sendable {
                     try sync.addHandler(BackPressureHandler())
                     try sync.addHandler(IdleStateHandler(allTimeout: idle))
                     try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder(messageTimeout: messageTimeout)))
-                    try sync.addHandler(TCPQueryHandler(state: self.state(for: channel.eventLoop)))
+                    try sync.addHandler(
+                        TCPQueryHandler(state: self.state(for: channel.eventLoop), shared: self.shared))
                 }
             }
             .bind(to: try SocketAddress(ipAddress: address.host, port: port)).get()

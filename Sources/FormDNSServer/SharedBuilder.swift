@@ -7,6 +7,8 @@ import Synchronization
 final class SharedBuilder: Sendable {
     let generation = Atomic<Int>(0)
     private let current: Mutex<ResponseBuilder>
+    /// Where UPDATE messages go (nil: they get NOTIMP like any other opcode but QUERY).
+    let updates = Mutex<DNSUpdateResponder?>(nil)
 
     init(_ builder: ResponseBuilder) { current = Mutex(builder) }
 

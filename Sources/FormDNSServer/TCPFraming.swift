@@ -63,11 +63,15 @@ final class TCPQueryHandler: ChannelInboundHandler {
     static let writeTimeout = TimeAmount.seconds(10)
 
     private let state: LoopState
+    private let shared: SharedBuilder
     private var pendingFlush = false
     private var queued: [ByteBuffer] = []
     private var stalled: Scheduled<Void>?
 
-    init(state: LoopState) { self.state = state }
+    init(state: LoopState, shared: SharedBuilder) {
+        self.state = state
+        self.shared = shared
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let query = unwrapInboundIn(data)
@@ -83,6 +87,20 @@ final class TCPQueryHandler: ChannelInboundHandler {
     }
 
     private func answer(_ query: ByteBuffer, context: ChannelHandlerContext) {
+        let isUpdate = query.withUnsafeReadableBytes(DNSUpdateHandoff.isUpdate)
+        if isUpdate, let responder = shared.updates.withLock({ $0 }) {
+            // Answered when the change is made (RFC 7766 6.2.1.1: replies may come out of order).
+            let message = Array(query.readableBytesView), channel = context.channel
+            let source = IPAddress(channel.remoteAddress)
+            Task {
+                guard let reply = await responder(message, source) else { return }
+                var out = channel.allocator.buffer(capacity: reply.count + 2)
+                out.writeInteger(UInt16(reply.count))
+                out.writeBytes(reply)
+                channel.writeAndFlush(out, promise: nil)
+            }
+            return
+        }
         var out = context.channel.allocator.buffer(capacity: 514)
         out.writeInteger(UInt16(0))
         guard

@@ -153,6 +153,12 @@ final class UDPWorker: @unchecked Sendable {
                 let length = Int(recvMsgs[i].msg_len)
                 let query = UnsafeRawBufferPointer(start: recvArea + i * Self.slot, count: length)
                 let source = Self.address(addrs + i)
+                if DNSUpdateHandoff.isUpdate(query), let responder = shared.updates.withLock({ $0 }) {
+                    handOff(
+                        query, source: source, address: addrs + i, length: recvMsgs[i].msg_hdr.msg_namelen,
+                        to: responder)
+                    continue
+                }
                 scratch.clear()
                 guard builder.respond(to: query, source: source, transport: .udp, cache: cache, into: &scratch) else {
                     continue
@@ -175,6 +181,27 @@ final class UDPWorker: @unchecked Sendable {
                 }
                 if errno == EINTR { continue }
                 break  // e.g. a full send buffer: drop the rest (UDP is lossy; the client retries)
+            }
+        }
+    }
+
+    /// Gives an UPDATE to `responder` in a task and sends its reply from there (sendto on this
+    /// socket is safe from any thread); the worker goes on with the batch.
+    private func handOff(
+        _ query: UnsafeRawBufferPointer, source: IPAddress?, address: UnsafeMutablePointer<sockaddr_storage>,
+        length: socklen_t, to responder: @escaping DNSUpdateResponder
+    ) {
+        let message = Array(query)
+        let peer = Array(UnsafeRawBufferPointer(start: address, count: Int(length)))
+        let fd = self.fd
+        Task {
+            guard let reply = await responder(message, source) else { return }
+            reply.withUnsafeBytes { bytes in
+                peer.withUnsafeBytes { to in
+                    _ = sendto(
+                        fd, bytes.baseAddress, bytes.count, 0, to.baseAddress!.assumingMemoryBound(to: sockaddr.self),
+                        socklen_t(to.count))
+                }
             }
         }
     }

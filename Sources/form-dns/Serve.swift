@@ -111,6 +111,13 @@ struct Serve: AsyncParsableCommand {
                 overrides: { overrides.all() }, setOverride: { overrides.set($0, $1) },
                 adjust: { options.adjust(&$0) })
         }
+        if let control {
+            // DNS UPDATE (RFC 2136) with TSIG, through the same control plane as the API.
+            let updates = DNSUpdateProcessor(control: control, signer: TSIGSigner(), audit: { keeper?.record($0) })
+            server.handleUpdates { message, source in
+                await updates.respond(to: message, from: source?.description ?? "?")
+            }
+        }
         do {
             try await server.start()
         } catch {

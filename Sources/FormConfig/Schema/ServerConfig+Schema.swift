@@ -24,6 +24,7 @@ extension ServerConfig {
             .section("geoip", \.geo, GeoConfig.schema),
             .sections("pools", \.geo.pools, GeoPool.schema, lines: \ServerConfig.geo.poolLines),
             .section("management", \.self, managementSchema),
+            .sections("update_keys", \.updateKeys, UpdateKey.schema),
             ConfigRow.value(
                 "state_dir", \.stateDirectory, type: .path, applies: .restart,
                 "Where configuration versions, the audit chain, overrides and last health states are kept "
@@ -35,6 +36,10 @@ extension ServerConfig {
             var seen: Set<DNSName> = []
             for (i, zone) in config.zones.enumerated() where !seen.insert(zone.origin).inserted {
                 reader.fail(zone.declaredAt.line, "zones[\(i)].origin", "zone \(zone.origin) is declared twice")
+            }
+            var keys: Set<DNSName> = []
+            for (i, key) in config.updateKeys.enumerated() where !keys.insert(key.name).inserted {
+                reader.fail(context.line("update_keys"), "update_keys[\(i)].name", "key \(key.name) is given twice")
             }
         })
 

@@ -1,0 +1,15 @@
+import NetAddress
+
+/// Answers an RFC 2136 UPDATE (the whole message as received, and its source): the reply, or nil
+/// to send none. It runs off the query path, in a task: a change is validated, stored and swapped
+/// in before the reply goes out.
+public typealias DNSUpdateResponder = @Sendable (_ message: [UInt8], _ source: IPAddress?) async -> [UInt8]?
+
+enum DNSUpdateHandoff {
+    /// OPCODE 5 (UPDATE): bits 3-6 of the third header byte. One compare per query: an UPDATE
+    /// leaves the query path before any parsing.
+    @inline(__always)
+    static func isUpdate(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 12 && bytes[2] & 0x78 == 0x28
+    }
+}
