@@ -120,6 +120,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The API's OpenAPI document, compiled in (served at /v1/openapi.json; Docs/openapi.json is a copy).
+            resources: [.embedInCode("API/openapi.json")],
             swiftSettings: hotPath
         ),
         // Layer 2e: the join client — own stub resolver, probing, fallback, peer set for formnet.

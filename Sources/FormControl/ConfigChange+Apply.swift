@@ -8,9 +8,9 @@ extension ConfigChange {
         var root = root
         switch self {
         case .addPool(let pool):
-            guard let name = pool["name"]?.scalar?.text else { throw ChangeError(.invalid, "a pool needs a name") }
+            guard let name = Self.poolName(pool) else { throw ChangeError(.invalid, "a pool needs a name or names") }
             var pools = root["pools"]?.list ?? []
-            guard Self.index(of: name, key: "name", in: pools) == nil else {
+            guard Self.poolIndex(name, in: pools) == nil else {
                 throw ChangeError(.conflict, "pool \(name) exists")
             }
             pools.append(pool)
@@ -24,9 +24,7 @@ extension ConfigChange {
             }
         case .removePool(let name):
             var pools = root["pools"]?.list ?? []
-            guard let i = Self.index(of: name, key: "name", in: pools) else {
-                throw ChangeError(.notFound, "no pool \(name)")
-            }
+            guard let i = Self.poolIndex(name, in: pools) else { throw ChangeError(.notFound, "no pool \(name)") }
             pools.remove(at: i)
             root.set("pools", ConfigNode(.list(pools)))
         case .addNode(let poolName, let node):
@@ -118,6 +116,17 @@ extension ConfigChange {
         return root
     }
 
+    /// A pool's name as the API and the loaded configuration know it: `name`, else its first name
+    /// (as `pools[].name` defaults).
+    public static func poolName(_ pool: ConfigNode) -> String? {
+        if let name = pool["name"]?.scalar?.text, !name.isEmpty { return name }
+        return pool["names"]?.list?.first?.scalar.flatMap { try? DNSName(parsing: $0.text, origin: .root) }?.description
+    }
+
+    static func poolIndex(_ name: String, in pools: [ConfigNode]) -> Int? {
+        pools.firstIndex { poolName($0) == name }
+    }
+
     static func index(of value: String, key: String, in list: [ConfigNode]) -> Int? {
         list.firstIndex { $0[key]?.scalar?.text == value }
     }
@@ -138,7 +147,7 @@ extension ConfigChange {
         _ name: String, in root: inout ConfigNode, _ edit: (inout ConfigNode) throws(ChangeError) -> Void
     ) throws(ChangeError) {
         var pools = root["pools"]?.list ?? []
-        guard let i = index(of: name, key: "name", in: pools) else { throw ChangeError(.notFound, "no pool \(name)") }
+        guard let i = poolIndex(name, in: pools) else { throw ChangeError(.notFound, "no pool \(name)") }
         try edit(&pools[i])
         root.set("pools", ConfigNode(.list(pools)))
     }

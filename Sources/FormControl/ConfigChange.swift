@@ -30,7 +30,7 @@ public enum ConfigChange: Sendable {
     /// In words, for the audit and approvals.
     public var action: String {
         switch self {
-        case .addPool(let node): "add pool \(node["name"]?.scalar?.text ?? "?")"
+        case .addPool(let node): "add pool \(Self.poolName(node) ?? "?")"
         case .updatePool(let name, _): "update pool \(name)"
         case .removePool(let name): "remove pool \(name)"
         case .addNode(let pool, let node): "add node \(pool)/\(node["id"]?.scalar?.text ?? "?")"
@@ -49,7 +49,7 @@ public enum ConfigChange: Sendable {
     /// The pool it concerns, for pool-scoped tokens (nil: not one pool's).
     public var pool: String? {
         switch self {
-        case .addPool(let node): node["name"]?.scalar?.text
+        case .addPool(let node): Self.poolName(node)
         case .updatePool(let name, _), .removePool(let name): name
         case .addNode(let pool, _), .updateNode(let pool, _, _), .removeNode(let pool, _): pool
         default: nil

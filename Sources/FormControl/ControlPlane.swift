@@ -190,7 +190,13 @@ public actor ControlPlane {
                 bypassApproval: true)
         }
         try decide(id, .approved, by: approver)
-        return outcome
+        var decided = change
+        decided.status = .approved
+        decided.decidedBy = approver
+        decided.decided = Date()
+        var approved = outcome
+        approved.pending = decided
+        return approved
     }
 
     /// Drops a pending change (its author may withdraw it too).
@@ -199,6 +205,7 @@ public actor ControlPlane {
         try decide(id, .rejected, by: who)
         change.status = .rejected
         change.decidedBy = who
+        change.decided = Date()
         return change
     }
 

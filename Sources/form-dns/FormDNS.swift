@@ -18,7 +18,7 @@ struct FormDNS: AsyncParsableCommand {
         subcommands: [
             Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self, Token.self, Audit.self,
             Versions.self, PKI.self, Ctl.self,
-            ConfigReferenceCommand.self,
+            ConfigReferenceCommand.self, OpenAPICommand.self,
         ]
     )
 }

@@ -49,6 +49,7 @@ extension APIRoutes {
             try await report(request, context)
         }
         v1.post("pools/:pool/nodes/:node/override") { request, context in
+            try Self.mayOverride(context)
             let object = try await APIJSON.object(request, allowed: ["override"])
             guard object.keys.contains("override") else {
                 throw APIError(.badRequest, "body needs {\"override\": ...}")
@@ -128,11 +129,20 @@ extension APIRoutes {
         return APIJSON.response(["node": target.id, "state": repository.effective(target.id).rawValue])
     }
 
-    func override(_ value: HealthOverride?, _ request: Request, _ context: APIRequestContext) async throws -> Response {
+    /// Rights to set an override on the path's pool, checked before the body is read.
+    @discardableResult
+    static func mayOverride(_ context: APIRequestContext) throws -> APICaller {
         let caller = try context.who
         let poolName = try context.parameters.require("pool")
         guard caller.covers(pool: poolName) else { throw Self.forbidden(caller, "may not see this pool") }
         guard caller.mayChange else { throw Self.forbidden(caller, "may not set overrides") }
+        return caller
+    }
+
+    func override(_ value: HealthOverride?, _ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let caller = try Self.mayOverride(context)
+        let poolName = try context.parameters.require("pool")
+        let (dryRun, message) = try Self.options(request)
         let target = try node(context)
         guard let repository = target.repository else {
             throw APIError(.notFound, "pool \(poolName) has no health settings")
@@ -140,12 +150,14 @@ extension APIRoutes {
         let key = NodeKey(pool: poolName, node: target.id)
         context.note.record(target: key.description, change: "override \(value?.rawValue ?? "none")")
         if let control = deps.control {
-            let (dryRun, message) = try Self.options(request)
             let outcome: ControlPlane.Outcome
             do {
                 outcome = try await control.override(key, value, author: caller.id, message: message, dryRun: dryRun)
             } catch { throw APIError(error) }
             if outcome.status != .applied { return Self.respond(outcome, context) }
+        } else if dryRun {
+            return APIJSON.response(
+                ["node": target.id, "state": repository.effective(target.id).rawValue, "status": "dry-run"])
         } else {
             guard deps.setOverride(key, value) else { throw APIError(.notFound, "no node \(key)") }
         }

@@ -7,12 +7,15 @@ extension APIRoutes {
     func registerPools(_ v1: RouterGroup<APIRequestContext>) {
         v1.get("pools") { _, context in
             let caller = try Self.readable(context)
-            let pools = try await documentPools().filter { caller.covers(pool: $0["name"]?.scalar?.text ?? "") }
+            let pools = try await documentPools().filter { caller.covers(pool: ConfigChange.poolName($0) ?? "") }
             return APIJSON.response(["pools": pools.map(\.jsonValue)])
         }
         v1.post("pools") { request, context in
+            guard try context.who.mayChange else {
+                throw Self.forbidden(try context.who, "may not change the configuration")
+            }
             let pool = try await Self.document(request)
-            let caller = try Self.mayChange(context, pool: pool["name"]?.scalar?.text ?? "")
+            let caller = try Self.mayChange(context, pool: ConfigChange.poolName(pool) ?? "")
             return try await change(.addPool(pool), request, context, caller: caller)
         }
         v1.get("pools/:pool") { _, context in
@@ -55,7 +58,7 @@ extension APIRoutes {
             let pool = try await readablePool(context)
             let id = try context.parameters.require("node")
             guard let node = pool["nodes"]?.list?.first(where: { $0["id"]?.scalar?.text == id }) else {
-                throw APIError(.notFound, "no node \(id) in pool \(pool["name"]?.scalar?.text ?? "")")
+                throw APIError(.notFound, "no node \(id) in pool \(ConfigChange.poolName(pool) ?? "")")
             }
             return APIJSON.response(node.jsonValue)
         }
@@ -82,7 +85,7 @@ extension APIRoutes {
         let caller = try Self.readable(context)
         let name = try context.parameters.require("pool")
         guard caller.covers(pool: name) else { throw Self.forbidden(caller, "may not see this pool") }
-        guard let pool = try await documentPools().first(where: { $0["name"]?.scalar?.text == name }) else {
+        guard let pool = try await documentPools().first(where: { ConfigChange.poolName($0) == name }) else {
             throw APIError(.notFound, "no pool \(name)")
         }
         return pool

@@ -7,21 +7,21 @@ extension APIRoutes {
     /// Configuration versions: list, show, diff, roll back, and the running configuration.
     func registerVersions(_ v1: RouterGroup<APIRequestContext>) {
         v1.get("versions") { request, context in
-            _ = try Self.readable(context)
+            _ = try Self.readable(context, whole: true)
             let limit = try Self.limit(request)
             let store = try store
             let list = try stored { () throws(StoreError) in try store.configVersions(limit: limit) }
             return APIJSON.response(["versions": list.map(Self.versionJSON)])
         }
         v1.get("versions/:id") { _, context in
-            _ = try Self.readable(context)
+            _ = try Self.readable(context, whole: true)
             let version = try version(context)
             var body = Self.versionJSON(version.summary)
             body["text"] = version.text
             return APIJSON.response(body)
         }
         v1.get("versions/:id/diff") { request, context in
-            _ = try Self.readable(context)
+            _ = try Self.readable(context, whole: true)
             let from = try version(context)
             let toText: String, toID: Int?
             if let other = request.uri.queryParameters.get("to") {
@@ -52,7 +52,7 @@ extension APIRoutes {
             } catch let error as ChangeError { throw APIError(error) }
         }
         v1.get("config") { _, context in
-            _ = try Self.readable(context)
+            _ = try Self.readable(context, whole: true)
             let running = await try control.running
             var body: [String: Any] = ["text": running.text]
             if let v = running.version { body["version"] = v }

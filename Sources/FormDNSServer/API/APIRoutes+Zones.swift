@@ -9,7 +9,7 @@ extension APIRoutes {
     /// operator's too (unless limited to pools).
     func registerZones(_ v1: RouterGroup<APIRequestContext>) {
         v1.get("zones") { _, context in
-            _ = try Self.readable(context)
+            _ = try Self.readable(context, whole: true)
             let zones = try await runningZones().map { z -> [String: Any] in
                 ["origin": z.origin.description, "records": (try? records(of: z).count) ?? 0]
             }
@@ -28,9 +28,14 @@ extension APIRoutes {
                 .removeZone(origin: try context.parameters.require("zone")), request, context, caller: caller)
         }
         v1.get("zones/:zone/records") { request, context in
-            _ = try Self.readable(context)
+            _ = try Self.readable(context, whole: true)
             let zone = try await runningZone(context)
-            let name = try request.uri.queryParameters.get("name").map { try DNSName(parsing: $0, origin: zone.origin) }
+            let name = try request.uri.queryParameters.get("name").map { text in
+                guard let n = try? DNSName(parsing: text, origin: zone.origin) else {
+                    throw APIError(.badRequest, "name is not a domain name")
+                }
+                return n
+            }
             let list = try records(of: zone).filter { name == nil || $0.name == name }.map { r -> [String: Any] in
                 ["name": r.name.description, "ttl": Int(r.ttl), "type": r.type.description, "data": r.data.description]
             }

@@ -54,9 +54,12 @@ struct APIRoutes: Sendable {
 
     // MARK: - Rights
 
-    static func readable(_ context: APIRequestContext) throws -> APICaller {
+    /// A caller who may read; `whole`: what is read spans the whole configuration (zones,
+    /// versions, the export), which a token limited to pools may not see.
+    static func readable(_ context: APIRequestContext, whole: Bool = false) throws -> APICaller {
         let caller = try context.who
         guard caller.mayRead else { throw forbidden(caller, "may only report its node") }
+        if whole, !caller.pools.isEmpty { throw forbidden(caller, "is limited to pools \(caller.pools)") }
         return caller
     }
 

@@ -11,5 +11,6 @@ public enum OpenAPIDocument {
             body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 
-    public static let json = "{}"
+    /// `openapi.json` beside this file, as the binary carries it.
+    public static let json = String(decoding: PackageResources.openapi_json, as: UTF8.self)
 }
