@@ -292,7 +292,7 @@ public actor ControlPlane {
             rules: running.config.approvalRules)
         var outcome = Outcome(
             status: .dryRun, action: action, version: running.version, pending: nil, approvalRule: rule,
-            diff: LineDiff.lines(from: running.text, to: text),
+            diff: LineDiff.lines(from: running.text, to: text).map(ConfigRedaction.redact(line:)),
             answers: AnswerPreview.changes(from: running.config.geo.pools, to: config.geo.pools),
             restartOnly: config.restartOnlyChanges(from: running.config))
         if dryRun { return outcome }

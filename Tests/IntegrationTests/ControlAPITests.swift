@@ -17,11 +17,12 @@ import Testing
     static func start(_ dir: String = Harness.tempDirectory(), extra: String = "") throws -> Server {
         try FileManager.default.copyItem(
             atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone", toPath: dir + "/formation.test.zone")
+        try admin.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
         try """
         listen: ["127.0.0.1:0"]
         state_dir: state
         zones: [{origin: formation.test, file: formation.test.zone}]
-        management: {listen: "127.0.0.1:0", token: \(admin)}
+        management: {listen: "127.0.0.1:0", token_file: api-token}
         pools:
           - name: entry
             names: [entry.formation.test]

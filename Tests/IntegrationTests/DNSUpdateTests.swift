@@ -62,6 +62,12 @@ import Testing
         let versions = ControlAPITests.json(try ControlAPITests.call(s, "GET", "/v1/versions").body)["versions"]
             as? [[String: Any]] ?? []
         #expect(versions.count == 5 && versions.first?["author"] as? String == "tsig:ddns.")
+        // The key's secret never leaves the server: not in the export, a version or a diff.
+        for path in ["/v1/config", "/v1/versions/1", "/v1/versions/1/diff?to=5"] {
+            let body = try ControlAPITests.call(s, "GET", path).body
+            #expect(!body.contains(Self.secret) && !body.isEmpty, "\(path)")
+        }
+        #expect(try ControlAPITests.call(s, "GET", "/v1/config").body.contains("secret: <redacted>"))
     }
 
     @Test func unsignedBadlySignedAndDisallowedUpdatesChangeNothing() throws {

@@ -24,6 +24,7 @@ extension APIRoutes {
                 var body = Self.pendingJSON(change)
                 if change.baseVersion != nil {
                     body["diff"] = LineDiff.lines(from: await try control.running.text, to: change.payload)
+                        .map(ConfigRedaction.redact(line:))
                 }
                 return APIJSON.response(body)
             } catch let error as ChangeError { throw APIError(error) }

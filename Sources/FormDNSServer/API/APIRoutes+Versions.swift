@@ -17,7 +17,7 @@ extension APIRoutes {
             _ = try Self.readable(context, whole: true)
             let version = try version(context)
             var body = Self.versionJSON(version.summary)
-            body["text"] = version.text
+            body["text"] = ConfigRedaction.redact(version.text)
             return APIJSON.response(body)
         }
         v1.get("versions/:id/diff") { request, context in
@@ -35,7 +35,8 @@ extension APIRoutes {
                 let running = await try control.running
                 (toText, toID) = (running.text, running.version)
             }
-            var body: [String: Any] = ["from": from.id, "diff": LineDiff.lines(from: from.text, to: toText)]
+            let diff = LineDiff.lines(from: from.text, to: toText).map(ConfigRedaction.redact(line:))
+            var body: [String: Any] = ["from": from.id, "diff": diff]
             if let toID { body["to"] = toID }
             return APIJSON.response(body)
         }
@@ -54,7 +55,7 @@ extension APIRoutes {
         v1.get("config") { _, context in
             _ = try Self.readable(context, whole: true)
             let running = await try control.running
-            var body: [String: Any] = ["text": running.text]
+            var body: [String: Any] = ["text": ConfigRedaction.redact(running.text)]
             if let v = running.version { body["version"] = v }
             return APIJSON.response(body)
         }
