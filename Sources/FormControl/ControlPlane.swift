@@ -110,7 +110,7 @@ public actor ControlPlane {
             (isRollback, confined) = (false, true)
         }
         return try await install(
-            text: root.yaml, action: change.action, author: author, message: message, dryRun: dryRun,
+            text: root.yaml, root: root, action: change.action, author: author, message: message, dryRun: dryRun,
             isRollback: isRollback, bypassApproval: false, confined: confined, holdForApproval: holdForApproval)
     }
 
@@ -276,12 +276,20 @@ public actor ControlPlane {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    /// Reads, builds and (unless a dry run or held for approval) swaps in and stores `text`.
+    /// Reads, builds and (unless a dry run or held for approval) swaps in and stores `text`. With
+    /// `root` (the edited document `text` was written from) the text is not parsed again: the
+    /// writer's output reads back as the same nodes.
     private func install(
-        text: String, action: String, author: String, message: String, dryRun: Bool, isRollback: Bool,
-        bypassApproval: Bool, confined: Bool = false, holdForApproval: Bool = true
+        text: String, root: ConfigNode? = nil, action: String, author: String, message: String, dryRun: Bool,
+        isRollback: Bool, bypassApproval: Bool, confined: Bool = false, holdForApproval: Bool = true
     ) async throws(ChangeError) -> Outcome {
-        var config = try Self.read(text, file: file, pathPolicy: confined ? confinement() : nil)
+        let document: ConfigDocument
+        if let root {
+            document = ConfigDocument(root: root, source: file)
+        } else {
+            document = try Self.document(text, file: file)
+        }
+        var config = try Self.read(document, pathPolicy: confined ? confinement() : nil)
         adjust(&config)
         let builder: ResponseBuilder
         do { builder = try build(config) } catch {
@@ -292,7 +300,7 @@ public actor ControlPlane {
             rules: running.config.approvalRules)
         var outcome = Outcome(
             status: .dryRun, action: action, version: running.version, pending: nil, approvalRule: rule,
-            diff: LineDiff.lines(from: running.text, to: text).map(ConfigRedaction.redact(line:)),
+            diff: LineDiff.unified(from: running.text, to: text).map(ConfigRedaction.redact(line:)),
             answers: AnswerPreview.changes(from: running.config.geo.pools, to: config.geo.pools),
             restartOnly: config.restartOnlyChanges(from: running.config))
         if dryRun { return outcome }
@@ -318,7 +326,7 @@ public actor ControlPlane {
             }
         }
         running = Running(
-            version: version, text: text, root: try Self.root(text, file: file), config: config,
+            version: version, text: text, root: document.root, config: config,
             builder: builder)
         outcome.status = .applied
         outcome.version = version
@@ -365,12 +373,6 @@ public actor ControlPlane {
 
     // MARK: - Reading texts
 
-    static func root(_ text: String, file: String) throws(ChangeError) -> ConfigNode {
-        do { return try ConfigDocument(parsing: text, source: file).root } catch {
-            throw ChangeError(.invalid, "the configuration is not valid YAML", errors: error.errors)
-        }
-    }
-
     /// For a change made through the API: a file the serving configuration does not already use
     /// must be inside the configuration's folder (no `..`), so a caller cannot make form-dns read
     /// (and report on) any file it can reach.
@@ -387,8 +389,19 @@ public actor ControlPlane {
     static func read(
         _ text: String, file: String, pathPolicy: (@Sendable (String) -> String?)? = nil
     ) throws(ChangeError) -> ServerConfig {
-        do { return try ServerConfig.parse(ConfigDocument(parsing: text, source: file), pathPolicy: pathPolicy) } catch
-        {
+        try read(try document(text, file: file), pathPolicy: pathPolicy)
+    }
+
+    static func document(_ text: String, file: String) throws(ChangeError) -> ConfigDocument {
+        do { return try ConfigDocument(parsing: text, source: file) } catch {
+            throw ChangeError(.invalid, "the configuration is not valid YAML", errors: error.errors)
+        }
+    }
+
+    static func read(
+        _ document: ConfigDocument, pathPolicy: (@Sendable (String) -> String?)? = nil
+    ) throws(ChangeError) -> ServerConfig {
+        do { return try ServerConfig.parse(document, pathPolicy: pathPolicy) } catch {
             throw ChangeError(.invalid, "the change leaves an invalid configuration", errors: error.errors)
         }
     }

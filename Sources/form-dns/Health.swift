@@ -103,7 +103,9 @@ struct APIOptions: ParsableArguments {
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var response: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
+        // Until the server closes, or the whole Content-Length is here (a server may keep the
+        // connection open after an HTTP/1.0 answer).
+        while !ResponseCollector.isComplete(response) {
             let n = recv(fd, &buf, buf.count, 0)
             if n <= 0 { break }
             response += buf[0..<n]

@@ -69,8 +69,10 @@ final class ResponseCollector: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    var isComplete: Bool { Self.isComplete(bytes) }
+
     /// Headers ended and as many body bytes as Content-Length says.
-    var isComplete: Bool {
+    static func isComplete(_ bytes: [UInt8]) -> Bool {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == separator })
         else { return false }

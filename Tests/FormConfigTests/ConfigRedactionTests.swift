@@ -1,3 +1,4 @@
+import Foundation
 import FormConfig
 import Testing
 
@@ -24,5 +25,33 @@ import Testing
         #expect(!redacted.contains("abcdefghij") && !redacted.contains("c2VjcmV0"))
         #expect(redacted.split(separator: "\n").count == text.split(separator: "\n").count)
         _ = try ConfigDocument(parsing: redacted, source: "x.yaml")
+    }
+}
+
+@Suite struct UnifiedDiffTests {
+    @Test func unifiedHunksAreThoseDiffUPrints() throws {
+        let old = (1...20).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        let new = old.replacingOccurrences(of: "line 10\n", with: "line ten\n")
+            .replacingOccurrences(of: "line 19\n", with: "line 19\nline 19.5\n")
+        let hunks = LineDiff.unified(from: old, to: new)
+        #expect(hunks.filter { $0.hasPrefix("@@") } == ["@@ -7,7 +7,7 @@", "@@ -17,4 +17,5 @@"])
+        #expect(hunks.contains("-line 10") && hunks.contains("+line ten") && hunks.contains("+line 19.5"))
+        #expect(!hunks.contains(" line 1") && !hunks.contains(" line 14"))
+        #expect(LineDiff.unified(from: old, to: old).isEmpty)
+        // Against the real tool.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("linediff-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try old.write(toFile: dir + "/a", atomically: true, encoding: .utf8)
+        try new.write(toFile: dir + "/b", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+        p.arguments = ["-u", dir + "/a", dir + "/b"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        p.waitUntilExit()
+        let tool = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").dropFirst(2).map(String.init)
+        #expect(hunks == tool)
     }
 }

@@ -66,7 +66,10 @@ extension ConfigNode {
                 || (c == ":" && !text.hasSuffix(":"))
         }
         guard allowed, !text.contains(": ") else { return false }
-        // "yes", "null", "1e3", "0x1f", ".inf": YAML would read these as something else.
+        // "yes", "null", "1e3", "0x1f", ".inf": YAML would read these as something else. Only text
+        // that starts like a number or is one of YAML 1.1's words can; the rest is surely a string.
+        let words: Set<String> = ["y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf"]
+        guard ("0"..."9").contains(first) || words.contains(text.lowercased()) else { return true }
         let resolved = Node(text)
         return resolved.int == nil && resolved.float == nil && resolved.bool == nil && resolved.null == nil
     }
