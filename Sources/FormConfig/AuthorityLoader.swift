@@ -109,7 +109,8 @@ public enum AuthorityLoader {
         var databases: [GeoDatabase] = []
         for (i, db) in geo.databases.enumerated() {
             do {
-                databases.append(try GeoDatabase(path: db.path, useRegisteredCountry: geo.useRegisteredCountry))
+                databases.append(
+                    try LoadedFiles.shared.database(path: db.path, useRegisteredCountry: geo.useRegisteredCountry))
             } catch {
                 errors.append(
                     ConfigError(file: file, line: db.line, field: "geoip.databases[\(i)]", message: error.description))
@@ -118,9 +119,7 @@ public enum AuthorityLoader {
         var entries: [NetworkMap.Entry] = []
         for m in geo.networkMaps {
             do {
-                entries += try NetworkMapFile.load(path: m.path).rows.map {
-                    NetworkMap.Entry(network: $0.network, location: $0.location)
-                }
+                entries += try LoadedFiles.shared.networkMap(path: m.path)
             } catch {
                 errors += error.errors
             }

@@ -20,6 +20,13 @@ public final class SQLiteStore: Store {
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
+            // WAL with synchronous=NORMAL: a commit is one append to the log, with no fsync of its
+            // own. It survives the process being killed (kill -9: the log is in the kernel's page
+            // cache); only a power loss may take the last commits, never corrupt the file.
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
