@@ -18,16 +18,28 @@ public enum LineDiff {
 
     /// The changed lines with `context` kept lines around them, in hunks headed
     /// `@@ -start,count +start,count @@` as `diff -u` prints them; empty when nothing changed.
+    /// Only the changed part and its context are ever written out, however long the texts.
     public static func unified(from old: String, to new: String, context: Int = 3) -> [String] {
         // A final newline ends the last line; it does not start an empty one.
         func body(_ s: String) -> String { s.hasSuffix("\n") ? String(s.dropLast()) : s }
-        let all = lines(from: body(old), to: body(new))
+        func split(_ s: String) -> [Substring] {
+            s.isEmpty ? [] : body(s).split(separator: "\n", omittingEmptySubsequences: false)
+        }
+        let a = split(old), b = split(new)
+        var head = 0
+        while head < a.count, head < b.count, a[head] == b[head] { head += 1 }
+        guard head < a.count || head < b.count else { return [] }
+        var tail = 0
+        while tail < a.count - head, tail < b.count - head, a[a.count - 1 - tail] == b[b.count - 1 - tail] { tail += 1 }
+        let before = max(0, head - context)
+        var all = a[before..<head].map { " " + $0 }
+        all += middle(Array(a[head..<(a.count - tail)]), Array(b[head..<(b.count - tail)]))
+        all += a[(a.count - tail)..<min(a.count, a.count - tail + context)].map { " " + $0 }
         let changed = all.indices.filter { !all[$0].hasPrefix(" ") }
-        guard !changed.isEmpty else { return [] }
         var keep = Set<Int>()
         for i in changed { for j in max(0, i - context)...min(all.count - 1, i + context) { keep.insert(j) } }
         var out: [String] = []
-        var oldLine = 1, newLine = 1
+        var oldLine = before + 1, newLine = before + 1
         var i = 0
         while i < all.count {
             guard keep.contains(i) else {
@@ -40,7 +52,9 @@ public enum LineDiff {
             while end < all.count, keep.contains(end) { end += 1 }
             let hunk = all[i..<end]
             let oldCount = hunk.filter { !$0.hasPrefix("+") }.count, newCount = hunk.filter { !$0.hasPrefix("-") }.count
-            out.append("@@ -\(oldLine),\(oldCount) +\(newLine),\(newCount) @@")
+            // An empty side is numbered from the line before it, as diff -u does.
+            let oldStart = oldCount == 0 ? oldLine - 1 : oldLine, newStart = newCount == 0 ? newLine - 1 : newLine
+            out.append("@@ -\(oldStart),\(oldCount) +\(newStart),\(newCount) @@")
             out += hunk
             oldLine += oldCount
             newLine += newCount

@@ -53,5 +53,27 @@ import Testing
         let tool = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .split(separator: "\n").dropFirst(2).map(String.init)
         #expect(hunks == tool)
+        // Edges: the first line, the last, an addition at the end, a removal of everything.
+        let edits: [(String) -> String] = [
+            { $0.replacingOccurrences(of: "line 1\n", with: "line one\n") },
+            { $0.replacingOccurrences(of: "line 20\n", with: "line twenty\n") },
+            { $0 + "line 21\nline 22\n" },
+            { _ in "" },
+            { $0.replacingOccurrences(of: "line 5\n", with: "").replacingOccurrences(of: "line 6\n", with: "") },
+        ]
+        for edit in edits {
+            let changed = edit(old)
+            try changed.write(toFile: dir + "/b", atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+            p.arguments = ["-u", dir + "/a", dir + "/b"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            p.waitUntilExit()
+            let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").dropFirst(2).map(String.init)
+            #expect(LineDiff.unified(from: old, to: changed) == expected)
+        }
     }
 }
