@@ -29,6 +29,24 @@ import Testing
 }
 
 @Suite struct UnifiedDiffTests {
+    /// What `diff -u` prints for the two texts, without its two file header lines.
+    static func diffU(_ a: String, _ b: String) throws -> [String] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("linediff-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try a.write(toFile: dir + "/a", atomically: true, encoding: .utf8)
+        try b.write(toFile: dir + "/b", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+        p.arguments = ["-u", dir + "/a", dir + "/b"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").dropFirst(2).map(String.init)
+    }
+
     @Test func unifiedHunksAreThoseDiffUPrints() throws {
         let old = (1...20).map { "line \($0)" }.joined(separator: "\n") + "\n"
         let new = old.replacingOccurrences(of: "line 10\n", with: "line ten\n")
@@ -38,21 +56,7 @@ import Testing
         #expect(hunks.contains("-line 10") && hunks.contains("+line ten") && hunks.contains("+line 19.5"))
         #expect(!hunks.contains(" line 1") && !hunks.contains(" line 14"))
         #expect(LineDiff.unified(from: old, to: old).isEmpty)
-        // Against the real tool.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("linediff-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try old.write(toFile: dir + "/a", atomically: true, encoding: .utf8)
-        try new.write(toFile: dir + "/b", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-        p.arguments = ["-u", dir + "/a", dir + "/b"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        p.waitUntilExit()
-        let tool = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").dropFirst(2).map(String.init)
-        #expect(hunks == tool)
+        #expect(hunks == (try Self.diffU(old, new)))
         // Edges: the first line, the last, an addition at the end, a removal of everything.
         let edits: [(String) -> String] = [
             { $0.replacingOccurrences(of: "line 1\n", with: "line one\n") },
@@ -63,17 +67,7 @@ import Testing
         ]
         for edit in edits {
             let changed = edit(old)
-            try changed.write(toFile: dir + "/b", atomically: true, encoding: .utf8)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-            p.arguments = ["-u", dir + "/a", dir + "/b"]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            try p.run()
-            p.waitUntilExit()
-            let expected = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .split(separator: "\n").dropFirst(2).map(String.init)
-            #expect(LineDiff.unified(from: old, to: changed) == expected)
+            #expect(LineDiff.unified(from: old, to: changed) == (try Self.diffU(old, changed)))
         }
     }
 }
