@@ -44,6 +44,11 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
         case 3: return "NXDOMAIN"
         case 4: return "NOTIMP"
         case 5: return "REFUSED"
+        case 6: return "YXDOMAIN"
+        case 7: return "YXRRSET"
+        case 8: return "NXRRSET"
+        case 9: return "NOTAUTH"
+        case 10: return "NOTZONE"
         case 16: return "BADVERS"
         default: return "RCODE\(rawValue)"
         }

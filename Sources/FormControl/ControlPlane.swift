@@ -239,16 +239,10 @@ public actor ControlPlane {
         if !dryRun { lastFileText = text }
         if text == last {
             // The document is as it was, but the databases and maps it names may not be.
-            var config = try Self.read(running.text, file: file)
-            adjust(&config)
-            let builder: ResponseBuilder
-            do { builder = try build(config) } catch {
-                throw ChangeError(.invalid, "the configuration no longer loads", errors: error.errors)
-            }
+            let (config, builder) = try load(
+                ConfigDocument(root: running.root, source: file), problem: "the configuration no longer loads")
             if !dryRun {
-                do { try await swap(builder) } catch {
-                    throw ChangeError(.unavailable, "the servers refused it: \(error)")
-                }
+                try await swapIn(builder)
                 running.builder = builder
             }
             return Outcome(
@@ -289,12 +283,8 @@ public actor ControlPlane {
         } else {
             document = try Self.document(text, file: file)
         }
-        var config = try Self.read(document, pathPolicy: confined ? confinement() : nil)
-        adjust(&config)
-        let builder: ResponseBuilder
-        do { builder = try build(config) } catch {
-            throw ChangeError(.invalid, "the change leaves an invalid configuration", errors: error.errors)
-        }
+        let (config, builder) = try load(
+            document, confined: confined, problem: "the change leaves an invalid configuration")
         let rule = ApprovalCheck.rule(
             isRollback: isRollback, old: running.config, new: config, overrides: overrides(),
             rules: running.config.approvalRules)
@@ -317,7 +307,7 @@ public actor ControlPlane {
             outcome.status = .pending
             return outcome
         }
-        do { try await swap(builder) } catch { throw ChangeError(.unavailable, "the servers refused it: \(error)") }
+        try await swapIn(builder)
         var version: Int? = nil
         if let store {
             do { version = try store.addConfigVersion(text: text, author: author, message: message).id } catch {
@@ -331,6 +321,21 @@ public actor ControlPlane {
         outcome.status = .applied
         outcome.version = version
         return outcome
+    }
+
+    /// Reads `document` with the command line's settings over it and builds its answer path.
+    private func load(
+        _ document: ConfigDocument, confined: Bool = false, problem: String
+    ) throws(ChangeError) -> (ServerConfig, ResponseBuilder) {
+        var config = try Self.read(document, pathPolicy: confined ? confinement() : nil)
+        adjust(&config)
+        do { return (config, try build(config)) } catch {
+            throw ChangeError(.invalid, problem, errors: error.errors)
+        }
+    }
+
+    private func swapIn(_ builder: ResponseBuilder) async throws(ChangeError) {
+        do { try await swap(builder) } catch { throw ChangeError(.unavailable, "the servers refused it: \(error)") }
     }
 
     private func holdForApproval(

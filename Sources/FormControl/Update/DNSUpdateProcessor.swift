@@ -46,7 +46,7 @@ public struct DNSUpdateProcessor: Sendable {
         let tsig = message.tsig!
         let actor = "tsig:\(key.name)"
         func answer(_ rcode: ResponseCode, _ outcome: String, change: String = "") -> [UInt8] {
-            record(remote, actor: actor, "\(message.zone)", change: change, outcome: "\(Self.name(rcode)): \(outcome)")
+            record(remote, actor: actor, "\(message.zone)", change: change, outcome: "\(rcode): \(outcome)")
             return signer.sign(Self.reply(to: bytes, zone: zoneSection, rcode: rcode), request: tsig, key: key)
         }
         guard message.zoneType == RecordType.soa.rawValue, message.zoneClass == RecordClass.internet.rawValue else {
@@ -151,21 +151,5 @@ public struct DNSUpdateProcessor: Sendable {
             out += name.wire + TSIGRecord.uint16(type) + TSIGRecord.uint16(rclass)
         }
         return out
-    }
-
-    static func name(_ rcode: ResponseCode) -> String {
-        switch rcode.rawValue {
-        case 0: "NOERROR"
-        case 1: "FORMERR"
-        case 2: "SERVFAIL"
-        case 3: "NXDOMAIN"
-        case 5: "REFUSED"
-        case 6: "YXDOMAIN"
-        case 7: "YXRRSET"
-        case 8: "NXRRSET"
-        case 9: "NOTAUTH"
-        case 10: "NOTZONE"
-        default: "RCODE \(rcode.rawValue)"
-        }
     }
 }

@@ -34,7 +34,7 @@ public final class TSIGSigner: Sendable {
         }
         guard tsig.mac.count == 32 else { return .refused(.badSig, "MAC of \(tsig.mac.count) bytes", key: nil) }
         let expected = Self.mac(key, Self.requestInput(message, tsig))
-        guard Self.constantTimeEqual(expected, tsig.mac) else {
+        guard ManagementToken.matches(expected, tsig.mac) else {
             return .refused(.badSig, "the MAC does not match key \(key.name)", key: nil)
         }
         let now = clock()
@@ -96,10 +96,5 @@ public final class TSIGSigner: Sendable {
 
     static func mac(_ key: UpdateKey, _ input: [UInt8]) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: key.secret)))
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -26,11 +26,7 @@ extension APIRoutes {
             let toText: String, toID: Int?
             if let other = request.uri.queryParameters.get("to") {
                 guard let id = Int(other) else { throw APIError(.badRequest, "to must be a version number") }
-                let store = try store
-                guard let v = try stored({ () throws(StoreError) in try store.configVersion(id: id) }) else {
-                    throw APIError(.notFound, "no version \(id)")
-                }
-                (toText, toID) = (v.text, id)
+                (toText, toID) = (try version(id: id).text, id)
             } else {
                 let running = await try control.running
                 (toText, toID) = (running.text, running.version)
@@ -61,10 +57,16 @@ extension APIRoutes {
         }
     }
 
+    /// The version the path names.
     func version(_ context: APIRequestContext) throws -> ConfigVersion {
         guard let id = Int(try context.parameters.require("id")) else {
             throw APIError(.badRequest, "a version is a number")
         }
+        return try version(id: id)
+    }
+
+    /// A stored version, or 404.
+    func version(id: Int) throws -> ConfigVersion {
         let store = try store
         guard let v = try stored({ () throws(StoreError) in try store.configVersion(id: id) }) else {
             throw APIError(.notFound, "no version \(id)")
