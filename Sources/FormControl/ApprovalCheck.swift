@@ -1,4 +1,5 @@
 import DNSWire
+import DNSZone
 import FormAuthority
 import FormConfig
 import FormStore
@@ -7,11 +8,13 @@ import FormStore
 /// before and after (so a rollback or a replaced file is judged by what it does, not how it is
 /// asked for) plus the operator overrides in force.
 enum ApprovalCheck {
+    /// `oldZones` and `newZones` are the zones as loaded for each configuration.
     static func rule(
-        isRollback: Bool, old: ServerConfig, new: ServerConfig, overrides: [NodeKey: HealthOverride],
-        newOverrides: [NodeKey: HealthOverride]? = nil, rules: [ApprovalRule]
+        isRollback: Bool, old: ServerConfig, new: ServerConfig, oldZones: [Zone], newZones: [Zone],
+        overrides: [NodeKey: HealthOverride], newOverrides: [NodeKey: HealthOverride]? = nil, rules: [ApprovalRule]
     ) -> ApprovalRule? {
-        for rule in rules where applies(rule, isRollback, old, new, overrides, newOverrides ?? overrides) {
+        for rule in rules
+        where applies(rule, isRollback, old, new, (oldZones, newZones), overrides, newOverrides ?? overrides) {
             return rule
         }
         return nil
@@ -19,7 +22,8 @@ enum ApprovalCheck {
 
     static func applies(
         _ rule: ApprovalRule, _ isRollback: Bool, _ old: ServerConfig, _ new: ServerConfig,
-        _ overrides: [NodeKey: HealthOverride], _ newOverrides: [NodeKey: HealthOverride]
+        _ zones: (old: [Zone], new: [Zone]), _ overrides: [NodeKey: HealthOverride],
+        _ newOverrides: [NodeKey: HealthOverride]
     ) -> Bool {
         switch rule {
         case .rollback:
@@ -29,8 +33,8 @@ enum ApprovalCheck {
         case .removeZone:
             return !Set(old.zones.map(\.origin)).subtracting(new.zones.map(\.origin)).isEmpty
         case .nsSOA:
-            return old.zones.contains { zone in
-                guard let next = new.zones.first(where: { $0.origin == zone.origin }) else { return false }
+            return zones.old.contains { zone in
+                guard let next = zones.new.first(where: { $0.origin == zone.origin }) else { return false }
                 return apexNSAndSOA(zone) != apexNSAndSOA(next)
             }
         case .drainHalfRegion:
@@ -56,22 +60,14 @@ enum ApprovalCheck {
         }.count
     }
 
-    /// The apex NS and SOA records of an inline zone, as text (nil when the zone is read from a file
-    /// or does not parse: the loader reports that).
-    static func apexNSAndSOA(_ zone: ZoneConfig) -> Set<String>? {
-        guard let text = zone.content else { return nil }
-        let records = try? ZoneText(origin: zone.origin, text: text, name: zone.textName).records()
-        return records.map { list in
-            Set(
-                list.map(\.record).filter { $0.name == zone.origin && ($0.type == .ns || $0.type == .soa) }
-                    .map { r in
-                        // A new serial alone (every UPDATE raises it) is not a change of the SOA.
-                        guard case .soa(var soa) = r.data else { return r.description }
-                        soa.serial = 0
-                        var unserialled = r
-                        unserialled.data = .soa(soa)
-                        return unserialled.description
-                    })
-        }
+    /// A zone's apex NS and SOA records as text, the SOA serial left out (every UPDATE raises it:
+    /// a new serial alone is no change of the SOA). Read from the loaded zone, which the build
+    /// has parsed already.
+    static func apexNSAndSOA(_ zone: Zone) -> Set<String> {
+        var soa = zone.soa
+        soa.serial = 0
+        var out: Set<String> = ["\(zone.soaTTL) \(RData.soa(soa))"]
+        for ns in zone.nodes[zone.origin]?[.ns]?.records ?? [] { out.insert("NS \(ns)") }
+        return out
     }
 }

@@ -141,7 +141,8 @@ public actor ControlPlane {
         var next = now
         next[node] = value
         let rule = ApprovalCheck.rule(
-            isRollback: false, old: running.config, new: running.config, overrides: now, newOverrides: next,
+            isRollback: false, old: running.config, new: running.config, oldZones: running.builder.engine.zones,
+            newZones: running.builder.engine.zones, overrides: now, newOverrides: next,
             rules: running.config.approvalRules)
         var outcome = Outcome(
             status: .dryRun, action: action, version: running.version, pending: nil, approvalRule: rule, diff: [],
@@ -286,8 +287,8 @@ public actor ControlPlane {
         let (config, builder) = try load(
             document, confined: confined, problem: "the change leaves an invalid configuration")
         let rule = ApprovalCheck.rule(
-            isRollback: isRollback, old: running.config, new: config, overrides: overrides(),
-            rules: running.config.approvalRules)
+            isRollback: isRollback, old: running.config, new: config, oldZones: running.builder.engine.zones,
+            newZones: builder.engine.zones, overrides: overrides(), rules: running.config.approvalRules)
         var outcome = Outcome(
             status: .dryRun, action: action, version: running.version, pending: nil, approvalRule: rule,
             diff: LineDiff.unified(from: running.text, to: text).map(ConfigRedaction.redact(line:)),

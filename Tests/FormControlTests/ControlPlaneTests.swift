@@ -198,6 +198,17 @@ import TestFixtures
         } catch { #expect(error.kind == .conflict) }
     }
 
+    @Test func aNewApexNameServerWaitsButOtherRecordsDoNot() async throws {
+        let store = try Self.store()
+        let (plane, _, _) = try Self.make(store: store)
+        let ns = try await plane.propose(
+            .addRecords(zone: "example.test", records: ["@ IN NS ns2.example.net."]), author: "alice", message: "")
+        #expect(ns.status == .pending && ns.approvalRule == .nsSOA)
+        let host = try await plane.propose(
+            .addRecords(zone: "example.test", records: ["ns2 IN A 192.0.2.54"]), author: "alice", message: "")
+        #expect(host.status == .applied && host.approvalRule == nil)
+    }
+
     @Test func anExpiredChangeCannotBeApprovedAndIsListedAsExpired() async throws {
         let store = try Self.store()
         let (plane, swaps, _) = try Self.make(store: store)
