@@ -392,12 +392,6 @@ public actor ControlPlane {
         }
     }
 
-    static func read(
-        _ text: String, file: String, pathPolicy: (@Sendable (String) -> String?)? = nil
-    ) throws(ChangeError) -> ServerConfig {
-        try read(try document(text, file: file), pathPolicy: pathPolicy)
-    }
-
     static func document(_ text: String, file: String) throws(ChangeError) -> ConfigDocument {
         do { return try ConfigDocument(parsing: text, source: file) } catch {
             throw ChangeError(.invalid, "the configuration is not valid YAML", errors: error.errors)

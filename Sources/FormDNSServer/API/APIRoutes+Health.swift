@@ -14,9 +14,7 @@ extension APIRoutes {
             guard let geo = deps.current().geo else { return APIJSON.response(["pools": [Any]()]) }
             var report = HealthReport.make(geo)
             report.pools.removeAll { !caller.covers(pool: $0.name) }
-            return Response(
-                status: .ok, headers: [.contentType: APIJSON.contentType],
-                body: .init(byteBuffer: .init(bytes: report.json())))
+            return APIJSON.response(json: report.json())
         }
         v1.get("explain") { request, context in
             let caller = try Self.readable(context)
