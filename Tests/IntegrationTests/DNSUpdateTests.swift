@@ -87,6 +87,10 @@ import Testing
         #expect(type.status != 0 && type.output.contains("REFUSED"), "\(type.output)")
         let name = try Self.nsupdate(s, ["update add mail.formation.test. 60 A 192.0.2.2"], key: "only-www")
         #expect(name.status != 0 && name.output.contains("REFUSED"), "\(name.output)")
+        // Deleting every RRset of www needs the right to each type there (it has A and AAAA).
+        let all = try Self.nsupdate(s, ["update delete www.formation.test."], key: "only-www")
+        #expect(all.status != 0 && all.output.contains("REFUSED"), "\(all.output)")
+        #expect(try ControlAPITests.answers(s, "www.formation.test.", .aaaa) == ["2001:db8::10"])
         let apex = try Self.nsupdate(s, ["update delete formation.test. NS"])
         #expect(apex.status != 0 && apex.output.contains("REFUSED"), "\(apex.output)")
         let outside = try Self.nsupdate(s, ["update add x.example.org. 60 A 192.0.2.1"])

@@ -60,9 +60,9 @@ public struct DNSUpdateProcessor: Sendable {
         do { operations = try Self.operations(message.updates, zone: zone.origin) } catch {
             return answer(error.rcode ?? .formErr, error.message)
         }
-        let current =
-            (try? ZoneText(origin: zone.origin, text: zone.content ?? "", name: zone.textName).records()) ?? []
-        if let denied = Self.denied(operations, key: key, records: current.map(\.record)) {
+        // The zone as loaded (already parsed) says which types a name has.
+        let loaded = await control.running.builder.engine.zones.first { $0.origin == zone.origin }
+        if let denied = Self.denied(operations, key: key, typesAt: { loaded?.nodes[$0]?.types ?? [] }) {
             return answer(.refused, "key \(key.name) may not change \(denied)")
         }
         let change = ConfigChange.update(
@@ -118,15 +118,16 @@ public struct DNSUpdateProcessor: Sendable {
 
     /// The first operation the key may not make, in words (nil: it may make them all). Deleting
     /// every RRset of a name needs the right to each type there.
-    static func denied(_ operations: [ZoneUpdate], key: UpdateKey, records: [DNSResourceRecord]) -> String? {
+    static func denied(
+        _ operations: [ZoneUpdate], key: UpdateKey, typesAt: (DNSName) -> [RecordType]
+    ) -> String? {
         for op in operations {
             switch op {
             case .add(let r) where !key.allows(r.name, r.type): return "\(r.name) \(r.type)"
             case .deleteRecord(let name, let data) where !key.allows(name, data.type): return "\(name) \(data.type)"
             case .deleteRRSet(let name, let type?) where !key.allows(name, type): return "\(name) \(type)"
             case .deleteRRSet(let name, nil):
-                let types = Set(records.filter { $0.name == name }.map(\.type))
-                if let t = types.first(where: { !key.allows(name, $0) }) ?? (key.names.isEmpty ? .any : nil) {
+                if let t = typesAt(name).first(where: { !key.allows(name, $0) }) ?? (key.names.isEmpty ? .any : nil) {
                     return "\(name) \(t)"
                 }
             default: continue
