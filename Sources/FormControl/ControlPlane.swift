@@ -213,16 +213,24 @@ public actor ControlPlane {
     /// Pending and decided changes, newest first; expired ones are marked so.
     public func changes(limit: Int = 100) throws(ChangeError) -> [PendingChange] {
         guard let store else { return [] }
-        do {
-            return try store.pendingChanges(limit: limit).map { c in
-                var c = c
-                if c.hasExpired() {
-                    _ = try store.decidePendingChange(id: c.id, status: .expired, by: nil)
-                    c.status = .expired
-                }
-                return c
-            }
-        } catch { throw ChangeError(.unavailable, "\(error)") }
+        do { return try store.pendingChanges(limit: limit).map { c throws(StoreError) in try Self.expiring(c, store) } }
+        catch { throw ChangeError(.unavailable, "\(error)") }
+    }
+
+    /// One change, pending or decided (nil: no such change).
+    public func change(id: String) throws(ChangeError) -> PendingChange? {
+        guard let store else { return nil }
+        do { return try store.pendingChange(id: id).map { c throws(StoreError) in try Self.expiring(c, store) } }
+        catch { throw ChangeError(.unavailable, "\(error)") }
+    }
+
+    /// `change`, marked expired (in the store too) if it is pending past its expiry.
+    static func expiring(_ change: PendingChange, _ store: any Store) throws(StoreError) -> PendingChange {
+        guard change.hasExpired() else { return change }
+        _ = try store.decidePendingChange(id: change.id, status: .expired, by: nil)
+        var expired = change
+        expired.status = .expired
+        return expired
     }
 
     /// Re-reads the configuration file after a SIGHUP: a new version when the file changed since it

@@ -59,13 +59,14 @@ struct Serve: AsyncParsableCommand {
         // With a configuration file, what serves is a document the API can change: the file's
         // text with zones inline, or the newest stored version if the file has not changed since.
         let file = source.zones.isEmpty ? source.config : nil
-        var startingText: ControlPlane.Start? = nil
+        var startingText: (start: ControlPlane.Start, root: ConfigNode)? = nil
         if let file {
             do {
                 let start = try ControlPlane.startingText(file: file, store: keeper?.store)
-                config = try ServerConfig.parse(ConfigDocument(parsing: start.text, source: file))
+                let document = try ConfigDocument(parsing: start.text, source: file)
+                config = try ServerConfig.parse(document)
                 adjust(&config)
-                startingText = start
+                startingText = (start, document.root)
                 if start.storedFromFile, let v = start.version {
                     keeper?.record(
                         AuditEvent(actor: "file", action: "config.version", target: file, outcome: "ok: version \(v)"))
@@ -91,13 +92,10 @@ struct Serve: AsyncParsableCommand {
         let overrides = NodeOverrides(server: server, keeper: keeper)
         let options = self
         let serving = config
-        let control = startingText.map { start in
+        let control = startingText.map { start, root in
             ControlPlane(
                 file: file!,
-                running: .init(
-                    version: start.version, text: start.text,
-                    root: (try? ConfigDocument(parsing: start.text, source: file!).root) ?? ConfigNode(.mapping([])),
-                    config: serving, builder: builder),
+                running: .init(version: start.version, text: start.text, root: root, config: serving, builder: builder),
                 store: keeper?.store,
                 build: { next throws(ConfigErrors) in
                     try AuthorityLoader.build(

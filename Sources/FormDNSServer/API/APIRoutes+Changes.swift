@@ -18,7 +18,7 @@ extension APIRoutes {
             _ = try Self.admin(context)
             let id = try context.parameters.require("id")
             do {
-                guard let change = try await control.changes(limit: 1000).first(where: { $0.id == id }) else {
+                guard let change = try await control.change(id: id) else {
                     throw APIError(.notFound, "no change \(id)")
                 }
                 var body = Self.pendingJSON(change)
