@@ -7,7 +7,7 @@ public struct DNSWireWriter {
     /// Absolute writer index at which the message starts.
     public let base: Int
     /// Lowercased wire suffix -> offset where it was written. Pointers can only reach 0x3FFF.
-    private var suffixOffsets: [ArraySlice<UInt8>: UInt16] = [:]
+    private var suffixOffsets: [WireSuffix: UInt16] = [:]
     /// When false, names are always written in full: the output is position independent and can
     /// be copied after a question of any length.
     public var compressionEnabled = true
@@ -45,13 +45,14 @@ public struct DNSWireWriter {
         let folded = wire.map(asciiLower)
         var i = 0
         while wire[i] != 0 {
-            let suffix = folded[i...]
-            if compress, let target = suffixOffsets[suffix] {
-                buffer.writeInteger(0xC000 | target)
+            let suffix = WireSuffix(bytes: folded[i...])
+            let known = suffixOffsets[suffix]
+            if compress, let known {
+                buffer.writeInteger(0xC000 | known)
                 return
             }
             let here = count
-            if here <= 0x3FFF, suffixOffsets[suffix] == nil { suffixOffsets[suffix] = UInt16(here) }
+            if here <= 0x3FFF, known == nil { suffixOffsets[suffix] = UInt16(here) }
             let len = Int(wire[i])
             buffer.writeBytes(wire[i...(i + len)])
             i += 1 + len
@@ -66,7 +67,8 @@ public struct DNSWireWriter {
         var i = 0
         while folded[i] != 0 {
             let at = relativeOffset + i
-            if at <= 0x3FFF, suffixOffsets[folded[i...]] == nil { suffixOffsets[folded[i...]] = UInt16(at) }
+            let suffix = WireSuffix(bytes: folded[i...])
+            if at <= 0x3FFF, suffixOffsets[suffix] == nil { suffixOffsets[suffix] = UInt16(at) }
             i += 1 + Int(folded[i])
         }
     }
@@ -75,5 +77,15 @@ public struct DNSWireWriter {
     public mutating func truncate(to relativeOffset: Int) {
         buffer.moveWriterIndex(to: base + relativeOffset)
         suffixOffsets = suffixOffsets.filter { Int($0.value) < relativeOffset }
+    }
+}
+
+/// A name's wire suffix as a compression key, hashed as one run of bytes: `ArraySlice`'s own hash
+/// feeds the hasher a byte at a time, which was most of the cost of writing a name.
+struct WireSuffix: Hashable {
+    var bytes: ArraySlice<UInt8>
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

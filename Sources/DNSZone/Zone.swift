@@ -21,7 +21,7 @@ public struct RRSet: Hashable, Sendable {
 }
 
 /// All RRsets at one owner name.
-public struct ZoneNode: Sendable {
+public struct ZoneNode: Equatable, Sendable {
     public var rrsets: [RecordType: RRSet] = [:]
     public init() {}
     public subscript(type: RecordType) -> RRSet? { rrsets[type] }
@@ -31,7 +31,7 @@ public struct ZoneNode: Sendable {
 
 /// One authoritative zone, validated: an SOA and NS at the apex, no CNAME beside other data,
 /// every name inside the zone. Immutable once built, so it can be shared across event loops.
-public struct Zone: Sendable {
+public struct Zone: Equatable, Sendable {
     public let origin: DNSName
     public let soa: SOARecord
     public let soaTTL: UInt32

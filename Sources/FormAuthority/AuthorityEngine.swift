@@ -13,7 +13,7 @@ import DNSZone
 /// - empty non-terminals answer NODATA; wildcards synthesise answers for names that do not exist;
 /// - ANY returns a single RRset (the lowest type present, as Knot does), never a dump;
 /// - NS, MX and SRV answers get the targets' in-zone A/AAAA records as additional data.
-public struct AuthorityEngine: Sendable {
+public struct AuthorityEngine: Equatable, Sendable {
     /// Zones, most specific origin first, so the deepest enclosing zone wins.
     public let zones: [Zone]
     /// GeoDNS pool owner names -> pool index. Their A/AAAA (and ANY) answers are per client.

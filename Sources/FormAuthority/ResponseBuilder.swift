@@ -24,18 +24,31 @@ public struct ResponseBuilder: Sendable {
     /// Answers pool names (shared with `explain`); nil when no pool is configured.
     let pools: PoolAnswerer?
 
-    public init(engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext? = nil) {
+    /// With `previous` for the same engine (same zones, same pool names: a change to pools' nodes,
+    /// weights or health settings), its precomputed answers are kept rather than computed again;
+    /// they depend on nothing else.
+    public init(
+        engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext? = nil,
+        reusing previous: ResponseBuilder? = nil
+    ) {
         self.engine = engine
         self.udpPayloadSize = udpPayloadSize
         self.pools = geo.map(PoolAnswerer.init)
-        self.table = AnswerTable(precomputing: engine)
+        if let previous, previous.engine == engine {
+            self.table = previous.table
+        } else {
+            self.table = AnswerTable(precomputing: engine)
+        }
     }
 
     /// Builds the engine for `zones` with `geo`'s pool names wired in.
-    public init(zones: [Zone], udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext?) {
+    public init(
+        zones: [Zone], udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext?,
+        reusing previous: ResponseBuilder? = nil
+    ) {
         self.init(
             engine: AuthorityEngine(zones: zones, pools: geo?.poolNames ?? [:]), udpPayloadSize: udpPayloadSize,
-            geo: geo)
+            geo: geo, reusing: previous)
     }
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.

@@ -17,8 +17,16 @@ public enum AuthorityLoader {
                     // $INCLUDE in inline text still reads files (anchored where the config is).
                     let name = z.textName
                     zones.append(
-                        try Zone.load(origin: z.origin, file: name) { path in path == name ? text : try readFile(path) }
-                    )
+                        try ParsedZoneTexts.shared.zone(origin: z.origin, text: text, file: name) {
+                            () throws(ZoneLoadErrors) in
+                            let records = try ParsedZoneTexts.shared.records(origin: z.origin, text: text, file: name) {
+                                () throws(ZoneLoadErrors) in
+                                try ZoneFileParser(origin: z.origin) { path in path == name ? text : try readFile(path)
+                                }
+                                .parse(text: text, file: name)
+                            }
+                            return try Zone(origin: z.origin, records: records, file: name)
+                        })
                 } else {
                     zones.append(try Zone.load(origin: z.origin, file: z.file, readFile: readFile))
                 }
@@ -64,7 +72,7 @@ public enum AuthorityLoader {
             geo = g
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
-        return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo)
+        return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo, reusing: previous)
     }
 
     /// The zones with each pool name's `_formnet` TXT records made from its nodes' discovery data

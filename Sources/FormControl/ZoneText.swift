@@ -23,10 +23,12 @@ public struct ZoneText: Sendable {
 
     func parse(_ text: String) throws(ZoneLoadErrors) -> [SourcedRecord] {
         let name = self.name
-        return try ZoneFileParser(origin: origin) { path in
-            guard path == name else { throw Self.noInclude(path) }
-            return text
-        }.parse(text: text, file: name)
+        return try ParsedZoneTexts.shared.records(origin: origin, text: text, file: name) { () throws(ZoneLoadErrors) in
+            try ZoneFileParser(origin: origin) { path in
+                guard path == name else { throw Self.noInclude(path) }
+                return text
+            }.parse(text: text, file: name)
+        }
     }
 
     /// Parses record lines as they would read in the zone (names relative to its origin; a

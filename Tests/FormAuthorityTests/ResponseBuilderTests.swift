@@ -17,6 +17,21 @@ import Testing
         #expect(!noRD.header.has(.recursionDesired))
     }
 
+    /// A builder made with `reusing:` keeps the old precomputed answers only for the same zones and
+    /// pool names: an edited zone answers from its new records on the fast path.
+    @Test func reusedAnswersOnlyForTheSameEngine() throws {
+        let same = ResponseBuilder(engine: AuthorityEngine(zones: [demoZone]), reusing: demoBuilder)
+        #expect(ask(query("www.formation.test.", .a), builder: same)?.answers == ask(query("www.formation.test.", .a))?.answers)
+        let added = demoZone.addingRRSets([
+            RRSet(name: "www.formation.test.", type: .a, ttl: 300, records: [.a(ARecord(192, 0, 2, 99))])
+        ])
+        #expect(added != demoZone)
+        let edited = ResponseBuilder(engine: AuthorityEngine(zones: [added]), reusing: demoBuilder)
+        let answers = try #require(ask(query("www.formation.test.", .a), builder: edited)).answers
+        #expect(answers.map(\.data) == [.a(ARecord(192, 0, 2, 99))])
+        #expect(ask(query("www.formation.test.", .a))?.answers.map(\.data) != answers.map(\.data))
+    }
+
     /// The precomputed path must give exactly what the general path gives, for every name and type.
     @Test func templatesMatchTheGeneralPath() throws {
         let types: [RecordType] = [.a, .aaaa, .ns, .soa, .mx, .txt, .srv, .cname, .ptr, .caa, .any, RecordType(65280), RecordType(99)]

@@ -43,6 +43,14 @@ import TestFixtures
             quoted_bool: "yes"
             colon: "[::1]:5300"
             v6: "::1"
+            v4: 10.0.0.1
+            v4_port: 127.0.0.1:5300
+            dotted: "1.2.3"
+            trailing_dot: "1.5."
+            sexagesimal: "1:20"
+            word: "Off"
+            umlaut: zürich
+            colon_last: "abc:"
             hash: "a #b"
             empty: ""
             null_value: null

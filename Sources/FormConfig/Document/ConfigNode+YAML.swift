@@ -59,19 +59,54 @@ extension ConfigNode {
 
     /// Text YAML reads back as this same string when written without quotes.
     static func isPlainString(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first)
-        else { return false }
-        let allowed = text.unicodeScalars.allSatisfy { c in
-            c.properties.isAlphabetic || ("0"..."9").contains(c) || "._-/@+".unicodeScalars.contains(c)
-                || (c == ":" && !text.hasSuffix(":"))
-        }
-        guard allowed, !text.contains(": ") else { return false }
+        guard plainCharactersASCII(text) ?? plainCharacters(text) else { return false }
         // "yes", "null", "1e3", "0x1f", ".inf": YAML would read these as something else. Only text
         // that starts like a number or is one of YAML 1.1's words can; the rest is surely a string.
         let words: Set<String> = ["y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf"]
-        guard ("0"..."9").contains(first) || words.contains(text.lowercased()) else { return true }
+        let startsWithDigit = text.utf8.first.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false
+        guard startsWithDigit || (text.utf8.count <= 5 && words.contains(text.lowercased())) else { return true }
+        // No number has two dots (an address, "127.0.0.1:53"): no need to ask the YAML reader.
+        if text.utf8.lazy.filter({ $0 == UInt8(ascii: ".") }).count >= 2 { return true }
         let resolved = Node(text)
         return resolved.int == nil && resolved.float == nil && resolved.bool == nil && resolved.null == nil
+    }
+
+    /// Whether `text` has only the characters a plain scalar may: a letter or digit first, then
+    /// letters, digits, `._-/@+` and `:` (not last; a space never follows it, as none is allowed).
+    private static func plainCharacters(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic || ("0"..."9").contains(first)
+        else { return false }
+        return text.unicodeScalars.allSatisfy { c in
+            c.properties.isAlphabetic || ("0"..."9").contains(c) || "._-/@+".unicodeScalars.contains(c)
+                || (c == ":" && !text.hasSuffix(":"))
+        }
+    }
+
+    /// `plainCharacters` for ASCII text, a byte at a time (most keys and values); nil for other text.
+    private static func plainCharactersASCII(_ text: String) -> Bool? {
+        let utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            guard let first = bytes.first else { return false }
+            func alphanumeric(_ b: UInt8) -> Bool {
+                (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
+                    || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+            }
+            guard first < 0x80 else { return nil }
+            guard alphanumeric(first) else { return false }
+            for (i, b) in bytes.enumerated() {
+                if b >= 0x80 { return nil }
+                switch b {
+                case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "@"),
+                    UInt8(ascii: "+"):
+                    continue
+                case UInt8(ascii: ":"):
+                    if i == bytes.count - 1 { return false }
+                default:
+                    if !alphanumeric(b) { return false }
+                }
+            }
+            return true
+        } ?? nil
     }
 
     /// A double-quoted scalar: YAML's double-quoted escapes include JSON's.
@@ -98,12 +133,14 @@ extension ConfigNode {
     /// `|N` (with `-` or `+` chomping so the ending newlines are exact), or nil when the text has
     /// characters a literal block cannot hold.
     static func literalBlock(_ text: String, indent: Int) -> String? {
-        let printable = text.unicodeScalars.allSatisfy { c in
-            c == "\n" || c == "\t" || (c.value >= 0x20 && c.value != 0x7F)
+        // Tabs and newlines, and nothing else below space nor DEL (so no CR): a byte scan, as every
+        // byte of a multi-byte character is 0x80 or above.
+        let printable = text.utf8.allSatisfy { b in
+            b == UInt8(ascii: "\n") || b == UInt8(ascii: "\t") || (b >= 0x20 && b != 0x7F)
         }
-        guard printable, !text.contains("\r") else { return nil }
+        guard printable else { return nil }
         let chomp: String
-        var body = text
+        var body = Substring(text)
         if text.hasSuffix("\n\n") || text == "\n" {
             chomp = "+"
             body.removeLast()
@@ -114,11 +151,15 @@ extension ConfigNode {
             chomp = "-"
         }
         let pad = String(repeating: " ", count: indent)
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
         // The indentation indicator: the first line may itself start with spaces.
         var out = "|2\(chomp)"
-        for line in lines {
-            out += "\n" + (line.isEmpty ? "" : pad + line)
+        out.reserveCapacity(text.utf8.count * 2)
+        for line in body.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            out += "\n"
+            if !line.isEmpty {
+                out += pad
+                out += Substring(line)
+            }
         }
         return out
     }
