@@ -41,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Layer 0: addresses, networks, endpoints, their text and sockaddr forms. No dependencies.
@@ -63,7 +66,10 @@ let package = Package(
         // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, health.
         .target(
             name: "FormAuthority",
-            dependencies: ["DNSWire", "DNSZone", "GeoIP", "NetAddress", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DNSWire", "DNSZone", "GeoIP", "NetAddress", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
             swiftSettings: hotPath
         ),
         // Layer 2c: configuration — documents, the declarative schema, loading files into the engine.
@@ -119,6 +125,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The API's OpenAPI document, compiled in (served at /v1/openapi.json; Docs/openapi.json is a copy).
             resources: [.embedInCode("API/openapi.json")],

@@ -7,7 +7,7 @@ extension AnswerTable {
     /// table (NXDOMAIN, wildcard expansions, names below cuts) takes the general path.
     init(precomputing engine: AuthorityEngine) {
         self.init(expectedCount: engine.zones.reduce(0) { $0 + $1.nodes.count * 3 })
-        func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil) {
+        func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil, zone: Int) {
             let q = DNSQuestion(name: name.lowercased, type: type)
             let resolution = engine.resolve(q)
             let key = key ?? AnswerKey(qtype: type.rawValue)
@@ -17,12 +17,12 @@ extension AnswerTable {
                 if resolution.answers.isEmpty { insert(name: name, key: key, template: .poolMarker(pool)) }
                 return
             }
-            insert(name: name, key: key, template: AnswerTemplate(question: q, resolution: resolution))
+            insert(name: name, key: key, template: AnswerTemplate(question: q, resolution: resolution, zone: zone))
         }
-        for zone in engine.zones.reversed() {
+        for (zoneIndex, zone) in engine.zones.enumerated().reversed() {
             // Structure entries: every existing name (and the apex) says how to answer names below it
             // that do not exist, so NXDOMAIN and REFUSED need neither the engine nor an allocation.
-            let nxDomain = AnswerTemplate.negative(soa: zone.negativeSOA, rcode: .nxDomain)
+            let nxDomain = AnswerTemplate.negative(soa: zone.negativeSOA, rcode: .nxDomain, zone: zoneIndex)
             for name in zone.allNames + [zone.origin] where engine.zone(for: name)?.origin == zone.origin {
                 let general =
                     zone.delegation(covering: name) != nil || name.wildcardChild.map { zone.nodes[$0] != nil } ?? true
@@ -38,12 +38,12 @@ extension AnswerTable {
                 if let target = node?[.cname]?.records.first?.targetName, let t = zone.nodes[target] {
                     types.formUnion(t.types)
                 }
-                for t in types { add(name, t) }
+                for t in types { add(name, t, zone: zoneIndex) }
                 // A name with a CNAME answers other types from its target's node: no shared entry.
                 // Otherwise every type not listed above gets the same answer, so it is computed once,
                 // for a type the name does not hold.
                 if node?[.cname] == nil, let absent = Self.typeAbsent(from: types) {
-                    add(name, absent, key: .otherTypes)
+                    add(name, absent, key: .otherTypes, zone: zoneIndex)
                 }
             }
         }

@@ -22,6 +22,9 @@ public final class AnswerTemplate: Sendable {
     public let additionalRequired: Bool
     /// >= 0 marks a GeoDNS pool name: the answer is chosen per client, not taken from `body`.
     public let pool: Int
+    /// Index of the zone the answer comes from in `AuthorityEngine.zones` (-1: none or unknown),
+    /// so metrics can count responses by zone without a lookup per query.
+    public let zone: Int32
     /// For structure entries (`AnswerKey.structure`): how a query for a name that does not
     /// exist, and whose closest existing ancestor is this name, is answered.
     public let below: Below
@@ -43,10 +46,11 @@ public final class AnswerTemplate: Sendable {
     }
 
     /// The NXDOMAIN body for `zone`: its SOA, written without compression so it fits after any question.
-    public static func negative(soa: DNSResourceRecord, rcode: ResponseCode) -> AnswerTemplate {
+    public static func negative(soa: DNSResourceRecord, rcode: ResponseCode, zone: Int = -1) -> AnswerTemplate {
         var r = Resolution(rcode: rcode, authoritative: true)
         r.authorities = [soa]
-        return AnswerTemplate(question: DNSQuestion(name: .root, type: .a), resolution: r, positionIndependent: true)
+        return AnswerTemplate(
+            question: DNSQuestion(name: .root, type: .a), resolution: r, positionIndependent: true, zone: zone)
     }
 
     /// A marker for a pool name's address records.
@@ -59,9 +63,10 @@ public final class AnswerTemplate: Sendable {
     /// Encodes `resolution` as it would follow `question`.
     public init(
         question: DNSQuestion, resolution: Resolution, pool: Int = -1, below: Below = .notApplicable,
-        positionIndependent: Bool = false
+        positionIndependent: Bool = false, zone: Int = -1
     ) {
         self.pool = pool
+        self.zone = Int32(zone)
         self.below = below
         var writer = DNSWireWriter(capacity: 512)
         writer.compressionEnabled = !positionIndependent

@@ -70,7 +70,9 @@ public struct PoolAnswerer: Sendable {
         let pool = geo.pools[index]
         var placement = geo.place(pool: index, source: from, clientSubnet: ecs)
         let ranked = Self.rank(pool, placement: &placement, health: repository)
-        let entry = Self.entry(pool, placement: placement, ranked: ranked, health: repository, generation: generation)
+        let entry = Self.entry(
+            pool, placement: placement, ranked: ranked, health: repository, generation: generation,
+            clientRegion: geo.regionLabel(placement.location))
         cache?.insert(pool: index, network: placement.network, entry: entry)
         return entry
     }
@@ -99,7 +101,7 @@ public struct PoolAnswerer: Sendable {
     /// Encodes a pool's answer from its ranking, with the TTL health allows (`HealthTTLPolicy`).
     static func entry(
         _ pool: GeoPool, placement: GeoContext.ClientPlacement, ranked: [GeoSelector.Candidate],
-        health: HealthRepository? = nil, generation: Int = 0
+        health: HealthRepository? = nil, generation: Int = 0, clientRegion: Int32 = 0
     ) -> GeoAnswerCache.Entry {
         let v4Nodes = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers)
         let v6Nodes = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers)
@@ -118,9 +120,15 @@ public struct PoolAnswerer: Sendable {
             // the template fits every name of the pool.
             return AnswerTemplate(question: DNSQuestion(name: owner, type: type), resolution: r)
         }
+        func indices(_ nodes: [PoolNode]) -> [Int32] {
+            nodes.compactMap { n in pool.nodes.firstIndex { $0.id == n.id }.map(Int32.init) }
+        }
+        let decision = GeoDecision(
+            reason: GeoDecision.reason(ranked: ranked, answered: v4Nodes + v6Nodes, placement: placement),
+            clientRegion: clientRegion, ipv4Nodes: indices(v4Nodes), ipv6Nodes: indices(v6Nodes))
         return GeoAnswerCache.Entry(
             a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: ttl,
-            networkPrefix: UInt8(placement.network.prefixLength), healthGeneration: generation)
+            networkPrefix: UInt8(placement.network.prefixLength), healthGeneration: generation, decision: decision)
     }
 
     /// The answer's TTL: the pool's, shortened by the health of the nodes in it.

@@ -23,6 +23,8 @@ public struct ResponseBuilder: Sendable {
     public var geo: GeoContext? { pools?.geo }
     /// Answers pool names (shared with `explain`); nil when no pool is configured.
     let pools: PoolAnswerer?
+    /// Per pool, the index of the zone its names are in (metrics count pool answers by zone).
+    let poolZones: [Int]
 
     /// With `previous` for the same engine (same zones, same pool names: a change to pools' nodes,
     /// weights or health settings), its precomputed answers are kept rather than computed again;
@@ -34,6 +36,11 @@ public struct ResponseBuilder: Sendable {
         self.engine = engine
         self.udpPayloadSize = udpPayloadSize
         self.pools = geo.map(PoolAnswerer.init)
+        var poolZones = [Int](repeating: -1, count: geo?.pools.count ?? 0)
+        for (name, pool) in engine.pools where pool < poolZones.count {
+            poolZones[pool] = engine.zones.firstIndex { name.isSubdomain(of: $0.origin) } ?? -1
+        }
+        self.poolZones = poolZones
         if let previous, previous.engine == engine {
             self.table = previous.table
         } else {
@@ -53,23 +60,27 @@ public struct ResponseBuilder: Sendable {
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.
     /// `source` is the address the query came from (GeoDNS places clients by it when there is no
-    /// ECS); `cache` is the calling event loop's pool-answer memo.
+    /// ECS); `cache` is the calling event loop's pool-answer memo; `counters` are the calling
+    /// thread's query counters.
     public func respond(
         to query: ByteBuffer, source: IPAddress? = nil, transport: Transport, cache: GeoAnswerCache? = nil,
-        into out: inout ByteBuffer
+        counters: QueryCounters? = nil, into out: inout ByteBuffer
     ) -> Bool {
         query.withUnsafeReadableBytes { bytes in
-            respond(to: bytes, source: source, transport: transport, cache: cache, into: &out)
+            respond(to: bytes, source: source, transport: transport, cache: cache, counters: counters, into: &out)
         }
     }
 
     public func respond(
         to bytes: UnsafeRawBufferPointer, source: IPAddress? = nil, transport: Transport,
-        cache: GeoAnswerCache? = nil, into out: inout ByteBuffer
+        cache: GeoAnswerCache? = nil, counters: QueryCounters? = nil, into out: inout ByteBuffer
     ) -> Bool {
         let view = DNSQueryView(bytes: bytes)
+        let start = out.writerIndex
+        var zone = -1
         switch view.disposition {
         case .drop:
+            counters?.dropped()
             return false
         case .formErr:
             writeError(.formErr, view: view, bytes: bytes, into: &out)
@@ -91,22 +102,43 @@ public struct ResponseBuilder: Sendable {
                     table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey(qtype: view.qtype))
                     ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes)
                 if let template, template.pool >= 0 {
+                    zone = poolZones[template.pool]
                     writePool(
                         template.pool, qname: qname, view: view, bytes: bytes, source: source, cache: cache,
-                        limit: limit, into: &out)
+                        counters: counters, limit: limit, into: &out)
                 } else if let template {
+                    zone = Int(template.zone)
                     write(template, view: view, bytes: bytes, limit: limit, into: &out)
                 } else {
                     switch classifyMiss(qname: qname, hash: view.qnameHash) {
-                    case .nxDomain(let t): write(t, view: view, bytes: bytes, limit: limit, into: &out)
+                    case .nxDomain(let t):
+                        zone = Int(t.zone)
+                        write(t, view: view, bytes: bytes, limit: limit, into: &out)
                     case .refused: writeError(.refused, view: view, bytes: bytes, into: &out)
                     case .general:
-                        writeResolved(view: view, bytes: bytes, source: source, cache: cache, limit: limit, into: &out)
+                        zone = writeResolved(
+                            view: view, bytes: bytes, source: source, cache: cache, counters: counters, limit: limit,
+                            into: &out)
                     }
                 }
             }
         }
+        if let counters { count(view, transport: transport, source: source, zone: zone, from: start, out, counters) }
         return true
+    }
+
+    /// Counts an answered query from the response as written (RCODE and TC from its header).
+    @inline(__always)
+    private func count(
+        _ view: DNSQueryView, transport: Transport, source: IPAddress?, zone: Int, from start: Int,
+        _ out: ByteBuffer, _ counters: QueryCounters
+    ) {
+        let flags = out.getInteger(at: start + 2, as: UInt16.self) ?? 0
+        let rcode = view.disposition == .badVers ? 16 : Int(flags & 0xF)
+        counters.answered(
+            tcp: transport == .tcp, ipv6: source.map { !$0.isIPv4 } ?? false, qtype: view.qtype, zone: zone,
+            rcode: rcode, truncated: flags & DNSHeader.Flag.truncated.rawValue != 0,
+            clientSubnet: view.hasClientSubnet, size: out.writerIndex - start)
     }
 
     enum Miss {
@@ -254,14 +286,15 @@ public struct ResponseBuilder: Sendable {
     }
 
     /// The general path: resolve, then encode (with the same truncation rules as templates).
+    /// Returns the index of the zone that answered (-1: none).
     private func writeResolved(
         view: DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, cache: GeoAnswerCache?,
-        limit: Int, into out: inout ByteBuffer
-    ) {
+        counters: QueryCounters?, limit: Int, into out: inout ByteBuffer
+    ) -> Int {
         let name: DNSName
         do { name = try DNSName(wire: Array(bytes[12..<(12 + view.qnameLength)])) } catch {
             writeError(.formErr, view: view, bytes: bytes, into: &out)
-            return
+            return -1
         }
         let question = DNSQuestion(name: name, type: RecordType(view.qtype), recordClass: RecordClass(view.qclass))
         var resolution = engine.resolve(question)
@@ -270,10 +303,11 @@ public struct ResponseBuilder: Sendable {
             // A CNAME chain that ends at a pool: append the pool's records for this client.
             let entry: GeoAnswerCache.Entry
             (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
-            let ipv6 = view.qtype == RecordType.aaaa.rawValue
-            let addresses =
-                ipv6
-                ? entry.ipv6 : (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue ? entry.ipv6 : entry.ipv4)
+            let ipv6 =
+                view.qtype == RecordType.aaaa.rawValue
+                || (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue)
+            let addresses = ipv6 ? entry.ipv6 : entry.ipv4
+            counters?.poolAnswered(pool: pool, decision: entry.decision, ipv6: ipv6, ttl: entry.ttl)
             for a in addresses {
                 let data: RData = a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!)
                 resolution.answers.append(DNSResourceRecord(name: owner, ttl: entry.ttl, data: data))
@@ -284,6 +318,7 @@ public struct ResponseBuilder: Sendable {
         }
         let template = AnswerTemplate(question: question, resolution: resolution)
         write(template, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
+        return engine.zones.firstIndex { name.isSubdomain(of: $0.origin) } ?? -1
     }
 
     // MARK: - GeoDNS
@@ -291,7 +326,7 @@ public struct ResponseBuilder: Sendable {
     /// Answers a pool name: the cached (or freshly chosen) node set for this client's network.
     private func writePool(
         _ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
-        source: IPAddress?, cache: GeoAnswerCache?, limit: Int, into out: inout ByteBuffer
+        source: IPAddress?, cache: GeoAnswerCache?, counters: QueryCounters?, limit: Int, into out: inout ByteBuffer
     ) {
         guard let pools else { return writeError(.servFail, view: view, bytes: bytes, into: &out) }
         let (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
@@ -300,6 +335,9 @@ public struct ResponseBuilder: Sendable {
         case RecordType.aaaa.rawValue: template = entry.aaaa
         case RecordType.any.rawValue: template = entry.a ?? entry.aaaa
         default: template = entry.a
+        }
+        if let counters, let template {
+            counters.poolAnswered(pool: pool, decision: entry.decision, ipv6: template === entry.aaaa, ttl: entry.ttl)
         }
         // No node of this family: NODATA, from the name's shared negative template.
         if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {

@@ -35,6 +35,8 @@ public struct ServerConfig: Sendable {
     /// The changes that wait for a second administrator's approval, and how long they wait.
     public var approvalRules: [ApprovalRule] = ApprovalRule.allCases
     public var approvalExpirySeconds: Int = 86_400
+    /// `/metrics` without a token (for a Prometheus that scrapes without credentials).
+    public var metricsOpen = false
     /// TSIG keys that may send DNS UPDATEs, and what each may change.
     public var updateKeys: [UpdateKey] = []
     /// TLS for the management API (nil: plain HTTP).

@@ -76,11 +76,17 @@ public final class DNSServer: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var loops: [(EventLoop, NIOLoopBound<LoopState>)] = []
         for loop in group.makeIterator() {
-            let state = try loop.submit { NIOLoopBound(LoopState(builder: builder), eventLoop: loop) }.wait()
+            let metrics = shared.metrics
+            let state = try loop.submit {
+                NIOLoopBound(LoopState(builder: builder, metrics: metrics), eventLoop: loop)
+            }.wait()
             loops.append((loop, state))
         }
         self.loops = loops
     }
+
+    /// Every query counted since the server started (UDP workers and TCP), as labelled series.
+    public func queryCounts() -> QueryCounts { shared.metrics.snapshot() }
 
     /// Sends UPDATE messages (UDP and TCP) to `responder` from now on.
     public func handleUpdates(with responder: @escaping DNSUpdateResponder) {

@@ -16,14 +16,18 @@ public final class HealthCheckService: Service {
     private let continuation: AsyncStream<ResponseBuilder>.Continuation
     private let group: EventLoopGroup
     private let onCheckerError: @Sendable (String) -> Void
+    /// Hears how long each completed check took: (pool, check kind, time).
+    private let onChecked: @Sendable (String, String, Duration) -> Void
 
     public init(
         builder: ResponseBuilder, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        onCheckerError: @escaping @Sendable (String) -> Void = { _ in }
+        onCheckerError: @escaping @Sendable (String) -> Void = { _ in },
+        onChecked: @escaping @Sendable (String, String, Duration) -> Void = { _, _, _ in }
     ) {
         (builders, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.group = group
         self.onCheckerError = onCheckerError
+        self.onChecked = onChecked
         continuation.yield(builder)
     }
 
@@ -51,13 +55,19 @@ public final class HealthCheckService: Service {
                     guard let address = node.ipv4.map(IPAddressText.format) ?? node.ipv6.map(IPAddressText.format)
                     else { continue }
                     let probe = HealthProbe(address: address, config: config, loop: group.next())
-                    tasks.addTask { await self.check(node.id, with: probe, into: repository) }
+                    let (name, kind) = (pool.name, config.check.rawValue)
+                    tasks.addTask {
+                        await self.check(node.id, with: probe, into: repository) { self.onChecked(name, kind, $0) }
+                    }
                 }
             }
         }
     }
 
-    func check(_ id: String, with probe: HealthProbe, into repository: HealthRepository) async {
+    func check(
+        _ id: String, with probe: HealthProbe, into repository: HealthRepository,
+        took: @Sendable (Duration) -> Void = { _ in }
+    ) async {
         let interval = Double(probe.config.intervalMs) / 1000
         do {
             try await Task.sleep(for: .seconds(Double.random(in: 0..<interval)))
@@ -67,6 +77,7 @@ public final class HealthCheckService: Service {
                 let latency = (monotonicSeconds() - started) * 1000
                 switch outcome {
                 case .up(let detail), .down(let detail):
+                    took(.milliseconds(latency))
                     // The repository's clock (CLOCK_MONOTONIC, like `started`): ages line up.
                     let ok = outcome.isUp
                     repository.record(node: id, ok: ok, at: started, latencyMs: ok ? latency : nil, detail: detail)

@@ -8,8 +8,19 @@ import NIOCore
 /// path takes no lock and no atomic: a reload hands each loop its new snapshot with `execute`.
 final class LoopState {
     var builder: ResponseBuilder {
-        didSet { geoCache.clear() }  // answers cached under the old pools must not outlive them
+        didSet {
+            geoCache.clear()  // answers cached under the old pools must not outlive them
+            counters = metrics.counters(for: builder, replacing: counters)
+        }
     }
     let geoCache = GeoAnswerCache()
-    init(builder: ResponseBuilder) { self.builder = builder }
+    /// This loop's query counters (TCP), laid out for `builder`.
+    private(set) var counters: QueryCounters
+    private let metrics: QueryMetrics
+
+    init(builder: ResponseBuilder, metrics: QueryMetrics) {
+        self.builder = builder
+        self.metrics = metrics
+        counters = metrics.counters(for: builder)
+    }
 }

@@ -9,6 +9,8 @@ final class SharedBuilder: Sendable {
     private let current: Mutex<ResponseBuilder>
     /// Where UPDATE messages go (nil: they get NOTIMP like any other opcode but QUERY).
     let updates = Mutex<DNSUpdateResponder?>(nil)
+    /// Every answering thread's query counters.
+    let metrics = QueryMetrics()
 
     init(_ builder: ResponseBuilder) { current = Mutex(builder) }
 

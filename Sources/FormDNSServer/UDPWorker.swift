@@ -131,6 +131,10 @@ final class UDPWorker: @unchecked Sendable {
         defer { finished.store(true, ordering: .releasing) }
         var (generation, builder) = shared.snapshot()
         let cache = GeoAnswerCache()
+        var counters = shared.metrics.counters(for: builder)
+        defer { shared.metrics.retire(counters) }
+        // Every 256th query is timed (two clock reads), for the duration histogram.
+        var sampleTick: UInt8 = 0
         var scratch = ByteBufferAllocator().buffer(capacity: Self.slot)
         let n = Self.batch
         while !stopped.load(ordering: .relaxed) {
@@ -147,6 +151,7 @@ final class UDPWorker: @unchecked Sendable {
             if shared.generation.load(ordering: .acquiring) != generation {
                 (generation, builder) = shared.snapshot()
                 cache.clear()  // answers cached under the old pools must not outlive them
+                counters = shared.metrics.counters(for: builder, replacing: counters)
             }
             var replies = 0
             for i in 0..<Int(got) {
@@ -160,9 +165,13 @@ final class UDPWorker: @unchecked Sendable {
                     continue
                 }
                 scratch.clear()
-                guard builder.respond(to: query, source: source, transport: .udp, cache: cache, into: &scratch) else {
-                    continue
-                }
+                sampleTick &+= 1
+                let started = sampleTick == 0 ? Self.monotonicNanoseconds() : 0
+                guard
+                    builder.respond(
+                        to: query, source: source, transport: .udp, cache: cache, counters: counters, into: &scratch)
+                else { continue }
+                if started != 0 { counters.answeringTook(nanoseconds: Self.monotonicNanoseconds() &- started) }
                 let size = min(scratch.readableBytes, Self.slot)
                 let target = sendArea + replies * Self.slot
                 scratch.withUnsafeReadableBytes { target.copyMemory(from: $0.baseAddress!, byteCount: size) }
@@ -183,6 +192,13 @@ final class UDPWorker: @unchecked Sendable {
                 break  // e.g. a full send buffer: drop the rest (UDP is lossy; the client retries)
             }
         }
+    }
+
+    @inline(__always)
+    static func monotonicNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
     }
 
     /// Gives an UPDATE to `responder` in a task and sends its reply from there (sendto on this

@@ -27,6 +27,8 @@ public final class GeoDatabase: @unchecked Sendable {
     public let databaseType: String
     public let ipVersion: Int
     public let nodeCount: Int
+    /// When the database was built (its metadata's build_epoch, seconds since 1970).
+    public let buildEpoch: UInt64
     /// Whether `registered_country` stands in for a missing `country` (see `lookup`).
     public let useRegisteredCountry: Bool
 
@@ -40,6 +42,7 @@ public final class GeoDatabase: @unchecked Sendable {
         databaseType = handle.pointee.metadata.database_type.map { String(cString: $0) } ?? "?"
         ipVersion = Int(handle.pointee.metadata.ip_version)
         nodeCount = Int(handle.pointee.metadata.node_count)
+        buildEpoch = handle.pointee.metadata.build_epoch
     }
 
     private static func openVerified(_ path: String) throws(GeoDatabaseError) -> UnsafeMutablePointer<MMDB_s> {
@@ -101,7 +104,7 @@ public final class GeoDatabase: @unchecked Sendable {
                     guard topType == MMDB_DATA_TYPE_MAP else {
                         return
                             "data record at offset \(entry.offset) is not a map (type \(topType ?? -1)); "
-                                + "not a location database"
+                            + "not a location database"
                     }
                     if hasLocationData(&e) { usable += 1 }
                 default:

@@ -14,6 +14,8 @@ public struct NetworkMap: Sendable {
     private var v4 = BinaryTrie<GeoLocation>()
     private var v6 = BinaryTrie<GeoLocation>()
     public private(set) var count = 0
+    /// The regions the entries name: a bounded set, so they may label metrics.
+    public private(set) var regions: Set<String> = []
 
     public init(entries: [Entry]) {
         for e in entries.sorted(by: { $0.network.prefixLength < $1.network.prefixLength }) {
@@ -25,6 +27,7 @@ public struct NetworkMap: Sendable {
             }
         }
         count = entries.count
+        regions = Set(entries.compactMap(\.location.region))
     }
 
     /// The location and the prefix length of the most specific network containing `address`.

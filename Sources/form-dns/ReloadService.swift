@@ -22,6 +22,7 @@ struct ReloadService: Service {
     let onHealthTransition: @Sendable (String, HealthTransition) -> Void
     let onCheckedState: @Sendable (String, String, HealthState) -> Void
     let onReady: @Sendable () async -> Void
+    let metrics: ServerMetrics
 
     func run() async {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -48,18 +49,21 @@ struct ReloadService: Service {
             let elapsed = ContinuousClock.now - started
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             log("reloaded zones in \(ms) ms")
+            metrics.reload(result: "applied")
             let pending = next.restartOnlyChanges(from: running)
             if !pending.isEmpty {
                 log("reload: \(pending.joined(separator: ", ")) changed; these take effect at the next restart")
             }
             return fresh
         } catch let error as ConfigErrors {
+            metrics.reload(result: "failed")
             log("reload failed, still serving the previous zones:\n\(error)")
             keeper?.record(
                 AuditEvent(
                     actor: "file", action: "config.reload", target: configFile ?? "",
                     outcome: "refused: \(error.errors.count) error(s): \(error.errors.first?.description ?? "")"))
         } catch {
+            metrics.reload(result: "failed")
             log("reload failed, still serving the previous zones: \(error)")
         }
         return nil
@@ -77,8 +81,10 @@ struct ReloadService: Service {
             let version = outcome.version.map(String.init) ?? "-"
             switch outcome.status {
             case .refreshed:
+                metrics.reload(result: "unchanged")
                 log("reloaded zones in \(ms) ms (\(target) unchanged since version \(version))")
             default:
+                metrics.reload(result: "applied")
                 log("reloaded zones in \(ms) ms (version \(version))")
                 keeper?.record(
                     AuditEvent(
@@ -91,6 +97,7 @@ struct ReloadService: Service {
                 log("reload: \(keys) changed; these take effect at the next restart")
             }
         } catch {
+            metrics.reload(result: "failed")
             log("reload failed, still serving the previous zones:\n\(error)")
             keeper?.record(
                 AuditEvent(

@@ -38,8 +38,10 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var config: ServerConfig
         let builder: ResponseBuilder
+        let metrics = ServerMetrics()
         let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
             log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
+            metrics.healthTransition(pool: String(node.split(separator: "/").first ?? ""), to: t.to)
         }
         let keeper: StateKeeper?
         do {
@@ -88,7 +90,9 @@ struct Serve: AsyncParsableCommand {
         }
         keeper?.restore(into: builder)
         let server = try DNSServer(settings: DNSServer.Settings(config: config), builder: builder)
-        let checks = HealthCheckService(builder: builder, onCheckerError: { log(LogText.escape($0)) })
+        let checks = HealthCheckService(
+            builder: builder, onCheckerError: { log(LogText.escape($0)) },
+            onChecked: { pool, check, took in metrics.healthCheck(pool: pool, check: check, took: took) })
         let overrides = NodeOverrides(server: server, keeper: keeper)
         let options = self
         let serving = config
@@ -130,6 +134,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 api = try managementAPI(
                     m, config: config, server: server, control: control, keeper: keeper, overrides: overrides,
+                    metrics: metrics,
                     onListening: { address in
                         apiBoundContinuation.yield("\(scheme)://\(address.ipAddress ?? "?"):\(address.port ?? 0)")
                         apiBoundContinuation.finish()
@@ -155,7 +160,7 @@ struct Serve: AsyncParsableCommand {
                 print("form-dns: \(placement)")
                 print("form-dns: listening on \(line) \(summary)")
                 fflush(nil)
-            })
+            }, metrics: metrics)
         // Start order; graceful shutdown runs in reverse: stop reloading, then checks, then the API,
         // then TCP, then UDP.
         var services: [any Service] = server.services
@@ -171,7 +176,7 @@ struct Serve: AsyncParsableCommand {
     /// readable TLS files.
     func managementAPI(
         _ m: Endpoint, config: ServerConfig, server: DNSServer, control: ControlPlane?, keeper: StateKeeper?,
-        overrides: NodeOverrides, onListening: @escaping @Sendable (SocketAddress) -> Void
+        overrides: NodeOverrides, metrics: ServerMetrics, onListening: @escaping @Sendable (SocketAddress) -> Void
     ) throws(ServeError) -> any Service {
         let token = config.managementToken ?? ManagementToken.fromEnvironment()
         if let token, !ManagementToken.isAcceptable(token) {
@@ -200,7 +205,9 @@ struct Serve: AsyncParsableCommand {
         }
         let dependencies = ManagementAPI.Dependencies(
             access: access, current: { server.currentBuilder() }, control: control, store: keeper?.store,
-            log: { log($0) }, record: { keeper?.record($0) }, setOverride: { overrides.set($0, $1) })
+            log: { log($0) }, record: { keeper?.record($0) }, setOverride: { overrides.set($0, $1) },
+            metrics: metrics, queryCounts: { server.queryCounts() },
+            metricsOpen: { [open = config.metricsOpen] in await control?.running.config.metricsOpen ?? open })
         do {
             return try ManagementAPI.service(
                 host: m.host, port: Int(m.port), tls: tls, dependencies: dependencies, onListening: onListening)

@@ -23,13 +23,17 @@ public final class GeoAnswerCache {
 
         /// The health generation the answer was chosen under; a newer one makes it stale.
         public let healthGeneration: Int
+        /// Why these nodes, for metrics and decision logs.
+        public let decision: GeoDecision
 
         public init(
             a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32,
             networkPrefix: UInt8,
-            healthGeneration: Int = 0
+            healthGeneration: Int = 0,
+            decision: GeoDecision = GeoDecision(reason: .nearest, clientRegion: 0, ipv4Nodes: [], ipv6Nodes: [])
         ) {
             self.healthGeneration = healthGeneration
+            self.decision = decision
             self.a = a
             self.aaaa = aaaa
             self.ipv4 = ipv4

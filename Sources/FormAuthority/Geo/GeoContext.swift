@@ -13,10 +13,22 @@ public struct GeoContext: Sendable {
     /// same (the ECS scope), built when the context is made; nil without a database.
     public let answerScopes: [AnswerScopeMap?]
 
+    /// Every region a client can be placed in, for labels: "unknown" first, then the continents a
+    /// GeoIP database gives, the nodes' and the network maps' regions. Bounded by configuration.
+    public let regionNames: [String]
+    let regionIndex: [String: Int32]
+
     public init(pools: [GeoPool], locator: ClientLocator, health: [HealthRepository?]? = nil) {
         self.pools = pools
         self.locator = locator
         self.health = health ?? pools.map { _ in nil }
+        var regions = Set(["AF", "AN", "AS", "EU", "NA", "OC", "SA"]).union(locator.networkMap.regions)
+        for pool in pools {
+            regions.formUnion(pool.nodes.compactMap(\.location.region))
+            if case .region(let r)? = pool.policy.defaultLocation { regions.insert(r) }
+        }
+        regionNames = ["unknown"] + regions.sorted()
+        regionIndex = Dictionary(uniqueKeysWithValues: regionNames.enumerated().map { ($1, Int32($0)) })
         answerScopes = pools.map { pool in
             // Each signature ranks every node: bound the load-time work to about 10^8 node costs.
             locator.databases.first.flatMap { db in
@@ -28,6 +40,11 @@ public struct GeoContext: Sendable {
                 }
             }
         }
+    }
+
+    /// The label index of a placed client's region (0, "unknown", when it has none).
+    func regionLabel(_ location: GeoLocation?) -> Int32 {
+        location?.region.flatMap { regionIndex[$0] } ?? 0
     }
 
     /// Pool owner names -> pool index, for the engine.
@@ -49,6 +66,12 @@ public struct GeoContext: Sendable {
         /// The network that decided the location itself (a database record or map entry, or the
         /// empty block around a miss): `network` falls back to it when health scales costs.
         public var decidingNetwork: IPNetwork
+        /// What placed the client: the network map, a database, or nothing (then `defaulted`
+        /// says whether the pool's default location stood in).
+        public var locatedBy: ClientLocator.Source = .none
+        /// The pool's default location was used: the client was not found, or found without
+        /// coordinates and with no node in its country or region.
+        public var defaulted = false
     }
 
     /// Places a client for `pools[index]`: ECS address when present and allowed, else the query's
@@ -64,7 +87,7 @@ public struct GeoContext: Sendable {
             viaECS = true
         }
         let found = locator.locate(address)
-        let (location, note) = Self.effectiveLocation(pool, found: found.location)
+        let (location, note, defaulted) = Self.effectiveLocation(pool, found: found.location)
         let how = (viaECS ? "ECS " : "source ") + "\(address) -> " + found.source.rawValue + note
         let deciding = min(found.prefixLength, address.bitLength)
         var prefix = deciding
@@ -79,13 +102,16 @@ public struct GeoContext: Sendable {
         return ClientPlacement(
             address: address, viaClientSubnet: viaECS, location: location, source: how,
             network: IPNetwork(address: address, prefixLength: prefix),
-            decidingNetwork: IPNetwork(address: address, prefixLength: deciding))
+            decidingNetwork: IPNetwork(address: address, prefixLength: deciding), locatedBy: found.source,
+            defaulted: defaulted)
     }
 
     /// Where a client found at `found` (nil: not found) is placed for `pool`: a record without
     /// coordinates goes to the centroid of the pool's nodes in its country, else its region; with
     /// neither, or nothing found, the pool's default location. Also what to say about it.
-    static func effectiveLocation(_ pool: GeoPool, found: GeoLocation?) -> (location: GeoLocation?, note: String) {
+    static func effectiveLocation(
+        _ pool: GeoPool, found: GeoLocation?
+    ) -> (location: GeoLocation?, note: String, defaulted: Bool) {
         var location = found
         var how = ""
         if let partial = location, !partial.hasCoordinates {
@@ -107,6 +133,7 @@ public struct GeoContext: Sendable {
                 how += " -> country \(partial.country ?? "?") has no nodes"
             }
         }
+        let defaulted = location == nil && pool.policy.defaultLocation != nil
         if location == nil {
             switch pool.policy.defaultLocation {
             case .coordinate(let l)?:
@@ -119,7 +146,7 @@ public struct GeoContext: Sendable {
                 how += " -> no default: ranked by weight only"
             }
         }
-        return (location, how)
+        return (location, how, defaulted)
     }
 
     /// The cell key for tie-breaking: the deciding network, folded to 64 bits.

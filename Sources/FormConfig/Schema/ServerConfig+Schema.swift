@@ -101,6 +101,9 @@ extension ServerConfig {
             ConfigRow.integer(
                 "approval_expiry_s", \.approvalExpirySeconds, 60...604_800,
                 "A change waiting for approval is dropped after this many seconds."),
+            ConfigRow.boolean(
+                "metrics_open", \.metricsOpen,
+                "Serve /metrics without a token (counts and states only: no addresses, no configuration)."),
             ConfigRow(
                 name: "token_file", type: .path, summary: "A file holding the token (its first line).",
                 applies: .restart

@@ -38,13 +38,23 @@ public enum ManagementAPI {
         public var record: @Sendable (AuditEvent) -> Void
         /// Sets a node's override now (approvals are the control plane's); false: no such node.
         public var setOverride: @Sendable (NodeKey, HealthOverride?) -> Bool
+        /// Metrics for `/metrics` (nil: not served), the query counters, and whether `/metrics`
+        /// needs no token (`management.metrics_open`, read per request so a reload applies it).
+        public var metrics: ServerMetrics?
+        public var queryCounts: @Sendable () -> QueryCounts
+        public var metricsOpen: @Sendable () async -> Bool
 
         public init(
             access: APIAccess, current: @escaping @Sendable () -> ResponseBuilder, control: ControlPlane?,
             store: (any Store)?, log: @escaping @Sendable (String) -> Void,
             record: @escaping @Sendable (AuditEvent) -> Void,
-            setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool
+            setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool,
+            metrics: ServerMetrics? = nil, queryCounts: @escaping @Sendable () -> QueryCounts = { QueryCounts() },
+            metricsOpen: @escaping @Sendable () async -> Bool = { false }
         ) {
+            self.metrics = metrics
+            self.queryCounts = queryCounts
+            self.metricsOpen = metricsOpen
             self.access = access
             self.current = current
             self.control = control
@@ -58,8 +68,10 @@ public enum ManagementAPI {
     public static func router(_ dependencies: Dependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        if let metrics = dependencies.metrics { router.add(middleware: APIMetricsMiddleware(metrics: metrics)) }
         router.add(middleware: ErrorBodyMiddleware(log: dependencies.log))
         router.get("/v1/openapi.json") { _, _ in OpenAPIDocument.response() }
+        MetricsRoute(dependencies).register(router)
         let trail = APIAuditTrail(log: dependencies.log, record: dependencies.record)
         let v1 = router.group("v1")
             .add(middleware: APIAuthMiddleware(access: dependencies.access, audit: trail))
