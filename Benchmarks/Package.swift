@@ -39,6 +39,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DNSWire", package: root),
                 .product(name: "FormJoin", package: root),
+                .product(name: "NetAddress", package: root),
             ],
             path: "Benchmarks/StubResolver",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

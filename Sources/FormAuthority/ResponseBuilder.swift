@@ -75,6 +75,8 @@ public struct ResponseBuilder: Sendable {
         to bytes: UnsafeRawBufferPointer, source: IPAddress? = nil, transport: Transport,
         cache: GeoAnswerCache? = nil, counters: QueryCounters? = nil, into out: inout ByteBuffer
     ) -> Bool {
+        // The cells, not the object: counting below costs no reference count.
+        let counters = counters?.cells
         let view = DNSQueryView(bytes: bytes)
         let start = out.writerIndex
         var zone = -1
@@ -131,13 +133,13 @@ public struct ResponseBuilder: Sendable {
     @inline(__always)
     private func count(
         _ view: DNSQueryView, transport: Transport, source: IPAddress?, zone: Int, from start: Int,
-        _ out: ByteBuffer, _ counters: QueryCounters
+        _ out: ByteBuffer, _ counters: CounterCells
     ) {
         let flags = out.getInteger(at: start + 2, as: UInt16.self) ?? 0
         let rcode = view.disposition == .badVers ? 16 : Int(flags & 0xF)
         counters.answered(
             tcp: transport == .tcp, ipv6: source.map { !$0.isIPv4 } ?? false, qtype: view.qtype, zone: zone,
-            rcode: rcode, truncated: flags & DNSHeader.Flag.truncated.rawValue != 0,
+            rcode: rcode, truncated: flags & 0x0200 != 0,
             clientSubnet: view.hasClientSubnet, size: out.writerIndex - start)
     }
 
@@ -289,7 +291,7 @@ public struct ResponseBuilder: Sendable {
     /// Returns the index of the zone that answered (-1: none).
     private func writeResolved(
         view: DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, cache: GeoAnswerCache?,
-        counters: QueryCounters?, limit: Int, into out: inout ByteBuffer
+        counters: CounterCells?, limit: Int, into out: inout ByteBuffer
     ) -> Int {
         let name: DNSName
         do { name = try DNSName(wire: Array(bytes[12..<(12 + view.qnameLength)])) } catch {
@@ -307,7 +309,7 @@ public struct ResponseBuilder: Sendable {
                 view.qtype == RecordType.aaaa.rawValue
                 || (entry.ipv4.isEmpty && view.qtype == RecordType.any.rawValue)
             let addresses = ipv6 ? entry.ipv6 : entry.ipv4
-            counters?.poolAnswered(pool: pool, decision: entry.decision, ipv6: ipv6, ttl: entry.ttl)
+            counters?.poolAnswered(pool: pool, entry: entry, ipv6: ipv6)
             for a in addresses {
                 let data: RData = a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!)
                 resolution.answers.append(DNSResourceRecord(name: owner, ttl: entry.ttl, data: data))
@@ -326,7 +328,7 @@ public struct ResponseBuilder: Sendable {
     /// Answers a pool name: the cached (or freshly chosen) node set for this client's network.
     private func writePool(
         _ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
-        source: IPAddress?, cache: GeoAnswerCache?, counters: QueryCounters?, limit: Int, into out: inout ByteBuffer
+        source: IPAddress?, cache: GeoAnswerCache?, counters: CounterCells?, limit: Int, into out: inout ByteBuffer
     ) {
         guard let pools else { return writeError(.servFail, view: view, bytes: bytes, into: &out) }
         let (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
@@ -336,8 +338,11 @@ public struct ResponseBuilder: Sendable {
         case RecordType.any.rawValue: template = entry.a ?? entry.aaaa
         default: template = entry.a
         }
-        if let counters, let template {
-            counters.poolAnswered(pool: pool, decision: entry.decision, ipv6: template === entry.aaaa, ttl: entry.ttl)
+        if let counters, template != nil {
+            // AAAA, or ANY when the pool has no IPv4 node (the switch above took `aaaa`).
+            let ipv6 =
+                view.qtype == RecordType.aaaa.rawValue || (view.qtype == RecordType.any.rawValue && entry.a == nil)
+            counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6)
         }
         // No node of this family: NODATA, from the name's shared negative template.
         if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {

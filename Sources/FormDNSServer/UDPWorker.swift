@@ -171,7 +171,7 @@ final class UDPWorker: @unchecked Sendable {
                     builder.respond(
                         to: query, source: source, transport: .udp, cache: cache, counters: counters, into: &scratch)
                 else { continue }
-                if started != 0 { counters.answeringTook(nanoseconds: Self.monotonicNanoseconds() &- started) }
+                if started != 0 { counters.cells.answeringTook(nanoseconds: Self.monotonicNanoseconds() &- started) }
                 let size = min(scratch.readableBytes, Self.slot)
                 let target = sendArea + replies * Self.slot
                 scratch.withUnsafeReadableBytes { target.copyMemory(from: $0.baseAddress!, byteCount: size) }

@@ -38,22 +38,30 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    func answer(_ name: String, _ q: [UInt8]) {
-        Benchmark(name) { benchmark in
+    /// `counted`: with the thread's query counters, as the servers answer (metrics on).
+    func answer(_ name: String, _ q: [UInt8], counted: Bool = false) {
+        Benchmark(name + (counted ? ", counted" : "")) { benchmark in
             let cache = GeoAnswerCache()
+            let counters = counted ? QueryCounters(layout: MetricsLayout(builder)) : nil
             var out = ByteBufferAllocator().buffer(capacity: 4096)
             // Warm the GeoDNS cache: the steady state is what is measured.
             _ = q.withUnsafeBytes { builder.respond(to: $0, source: source, transport: .udp, cache: cache, into: &out) }
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 out.clear()
-                q.withUnsafeBytes { blackHole(builder.respond(to: $0, source: source, transport: .udp, cache: cache, into: &out)) }
+                q.withUnsafeBytes {
+                    blackHole(
+                        builder.respond(
+                            to: $0, source: source, transport: .udp, cache: cache, counters: counters, into: &out))
+                }
             }
         }
     }
-    answer("respond: static answer (query -> response bytes)", staticQuery)
-    answer("respond: NXDOMAIN", nxQuery)
-    answer("respond: GeoDNS answer with ECS, cached", geoQuery)
+    for counted in [false, true] {
+        answer("respond: static answer (query -> response bytes)", staticQuery, counted: counted)
+        answer("respond: NXDOMAIN", nxQuery, counted: counted)
+        answer("respond: GeoDNS answer with ECS, cached", geoQuery, counted: counted)
+    }
 
     Benchmark("select: rank 7 nodes for a client") { benchmark in
         let pool = builder.geo!.pools[0]

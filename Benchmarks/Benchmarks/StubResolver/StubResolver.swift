@@ -2,6 +2,7 @@ import Benchmark
 import DNSWire
 import FormJoin
 import Foundation
+import NetAddress
 
 /// The join client's stub resolver against a real `form-dns` on loopback: how many queries a second
 /// it completes one after another (a stub waits for each answer; this is a sanity figure, not a

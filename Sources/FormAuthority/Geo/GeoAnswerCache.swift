@@ -25,6 +25,8 @@ public final class GeoAnswerCache {
         public let healthGeneration: Int
         /// Why these nodes, for metrics and decision logs.
         public let decision: GeoDecision
+        /// `decision` as plain numbers, for counting per query.
+        public let tally: GeoDecision.Tally
 
         public init(
             a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32,
@@ -34,6 +36,7 @@ public final class GeoAnswerCache {
         ) {
             self.healthGeneration = healthGeneration
             self.decision = decision
+            self.tally = decision.tally
             self.a = a
             self.aaaa = aaaa
             self.ipv4 = ipv4

@@ -40,6 +40,38 @@ public struct GeoDecision: Sendable {
         self.ipv6Nodes = ipv6Nodes
     }
 
+    /// The decision as plain numbers (no array, so reading it per query takes no reference count):
+    /// the first four nodes of each family, 16 bits each. Answers with more nodes read the rest
+    /// from the arrays.
+    public struct Tally: Sendable {
+        public var ipv4Nodes: UInt64 = 0
+        public var ipv6Nodes: UInt64 = 0
+        public var ipv4Count: UInt8 = 0
+        public var ipv6Count: UInt8 = 0
+        public var reason: UInt8 = 0
+        public var clientRegion: Int32 = 0
+
+        public static let packed = 4
+
+        @inline(__always)
+        public static func node(_ packed: UInt64, _ i: Int) -> Int {
+            Int(truncatingIfNeeded: packed >> (16 * i) & 0xFFFF)
+        }
+    }
+
+    public var tally: Tally {
+        func pack(_ nodes: [Int32]) -> UInt64 {
+            var out: UInt64 = 0
+            for (i, n) in nodes.prefix(Tally.packed).enumerated() {
+                out |= UInt64(UInt16(truncatingIfNeeded: n)) << (16 * i)
+            }
+            return out
+        }
+        return Tally(
+            ipv4Nodes: pack(ipv4Nodes), ipv6Nodes: pack(ipv6Nodes), ipv4Count: UInt8(min(ipv4Nodes.count, 255)),
+            ipv6Count: UInt8(min(ipv6Nodes.count, 255)), reason: UInt8(reason.rawValue), clientRegion: clientRegion)
+    }
+
     /// The reason for answering `answered` from `ranked` to a client placed as `placement`.
     static func reason(
         ranked: [GeoSelector.Candidate], answered: [PoolNode], placement: GeoContext.ClientPlacement
