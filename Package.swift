@@ -127,6 +127,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             // The API's OpenAPI document, compiled in (served at /v1/openapi.json; Docs/openapi.json is a copy).
             resources: [.embedInCode("API/openapi.json")],

@@ -74,7 +74,35 @@ public struct PoolAnswerer: Sendable {
             pool, placement: placement, ranked: ranked, health: repository, generation: generation,
             clientRegion: geo.regionLabel(placement.location))
         cache?.insert(pool: index, network: placement.network, entry: entry)
+        if let log = geo.decisionLog, log.sample() {
+            log.sink(Self.record(pool, placement: placement, ranked: ranked, entry: entry))
+        }
         return entry
+    }
+
+    /// A decision as the decision log writes it.
+    static func record(
+        _ pool: GeoPool, placement: GeoContext.ClientPlacement, ranked: [GeoSelector.Candidate],
+        entry: GeoAnswerCache.Entry
+    ) -> DecisionRecord {
+        let how = placement.defaulted ? "default" : placement.locatedBy.rawValue
+        let location =
+            placement.location.map { l in
+                [l.country, l.region, l.hasCoordinates ? "\(l.latitude),\(l.longitude)" : nil].compactMap { $0 }
+                    .joined(separator: " ")
+            } ?? "unknown"
+        func names(_ indices: [Int32]) -> [String] {
+            indices.compactMap { Int($0) < pool.nodes.count ? pool.nodes[Int($0)].id : nil }
+        }
+        return DecisionRecord(
+            pool: pool.name, clientNetwork: "\(placement.network)",
+            locatedBy: (placement.viaClientSubnet ? "ecs " : "source ") + how, location: location,
+            candidates: ranked.map {
+                DecisionRecord.Candidate(
+                    node: $0.node.id, distanceKm: $0.distanceKm, cost: $0.cost, verdict: "\($0.verdict)")
+            },
+            ipv4Nodes: names(entry.decision.ipv4Nodes), ipv6Nodes: names(entry.decision.ipv6Nodes),
+            reason: entry.decision.reason.label, ttl: entry.ttl)
     }
 
     /// Ranks a pool's nodes for one placed client, with the pool's current health if it has checks.

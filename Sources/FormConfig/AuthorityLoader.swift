@@ -46,7 +46,8 @@ public enum AuthorityLoader {
     public static func build(
         _ config: ServerConfig, previous: ResponseBuilder? = nil,
         onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in },
-        onCheckedState: @escaping @Sendable (_ pool: String, _ node: String, HealthState) -> Void = { _, _, _ in }
+        onCheckedState: @escaping @Sendable (_ pool: String, _ node: String, HealthState) -> Void = { _, _, _ in },
+        onDecision: (@Sendable (DecisionRecord) -> Void)? = nil
     ) throws(ConfigErrors) -> ResponseBuilder {
         var errors: [ConfigError] = []
         var zones: [Zone] = []
@@ -68,6 +69,9 @@ public enum AuthorityLoader {
                         policy: h.policy, push: h.push, nodeIDs: pool.nodes.map(\.id),
                         onTransition: { id, t in onHealthTransition("\(pool.name)/\(id)", t) },
                         onCheckedState: { id, state in onCheckedState(pool.name, id, state) })
+            }
+            if let onDecision, config.decisionLogSampleRate > 0 {
+                g.decisionLog = DecisionLog(rate: config.decisionLogSampleRate, sink: onDecision)
             }
             geo = g
         }

@@ -37,6 +37,12 @@ public struct ServerConfig: Sendable {
     public var approvalExpirySeconds: Int = 86_400
     /// `/metrics` without a token (for a Prometheus that scrapes without credentials).
     public var metricsOpen = false
+    /// How long the event history (`state_dir`) keeps events.
+    public var eventRetentionDays = 30
+    /// The share of GeoDNS decisions written to the decision log (0: none).
+    public var decisionLogSampleRate = 0.0
+    /// Where the decision log goes (JSON lines, appended); nil: standard output.
+    public var decisionLogFile: String? = nil
     /// TSIG keys that may send DNS UPDATEs, and what each may change.
     public var updateKeys: [UpdateKey] = []
     /// TLS for the management API (nil: plain HTTP).

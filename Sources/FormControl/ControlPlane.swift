@@ -64,6 +64,8 @@ public actor ControlPlane {
     let setOverride: @Sendable (NodeKey, HealthOverride?) -> Bool
     /// Applied to every configuration read (the command line's --listen, --workers, ...).
     let adjust: @Sendable (inout ServerConfig) -> Void
+    /// Hears every change applied: (action, author, message, stored version, the new configuration).
+    let onApplied: @Sendable (String, String, String, Int?, ServerConfig) -> Void
     public private(set) var running: Running
     /// The configuration file's text as of the last reload.
     private var lastFileText: String?
@@ -79,9 +81,11 @@ public actor ControlPlane {
         file: String, running: Running, store: (any Store)?, build: @escaping Build, swap: @escaping Swap,
         overrides: @escaping @Sendable () -> [NodeKey: HealthOverride],
         setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool,
-        adjust: @escaping @Sendable (inout ServerConfig) -> Void = { _ in }
+        adjust: @escaping @Sendable (inout ServerConfig) -> Void = { _ in },
+        onApplied: @escaping @Sendable (String, String, String, Int?, ServerConfig) -> Void = { _, _, _, _, _ in }
     ) {
         self.adjust = adjust
+        self.onApplied = onApplied
         self.file = file
         self.running = running
         self.store = store
@@ -213,15 +217,16 @@ public actor ControlPlane {
     /// Pending and decided changes, newest first; expired ones are marked so.
     public func changes(limit: Int = 100) throws(ChangeError) -> [PendingChange] {
         guard let store else { return [] }
-        do { return try store.pendingChanges(limit: limit).map { c throws(StoreError) in try Self.expiring(c, store) } }
-        catch { throw ChangeError(.unavailable, "\(error)") }
+        do {
+            return try store.pendingChanges(limit: limit).map { c throws(StoreError) in try Self.expiring(c, store) }
+        } catch { throw ChangeError(.unavailable, "\(error)") }
     }
 
     /// One change, pending or decided (nil: no such change).
     public func change(id: String) throws(ChangeError) -> PendingChange? {
         guard let store else { return nil }
-        do { return try store.pendingChange(id: id).map { c throws(StoreError) in try Self.expiring(c, store) } }
-        catch { throw ChangeError(.unavailable, "\(error)") }
+        do { return try store.pendingChange(id: id).map { c throws(StoreError) in try Self.expiring(c, store) } } catch
+        { throw ChangeError(.unavailable, "\(error)") }
     }
 
     /// `change`, marked expired (in the store too) if it is pending past its expiry.
@@ -329,6 +334,7 @@ public actor ControlPlane {
             builder: builder)
         outcome.status = .applied
         outcome.version = version
+        onApplied(action, author, message, version, config)
         return outcome
     }
 

@@ -62,6 +62,21 @@ extension SQLiteStore {
                         decided_us INTEGER);
                     """)
         }
+        migrator.registerMigration("v4: event history") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at_us INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        pool TEXT,
+                        node TEXT,
+                        summary TEXT NOT NULL,
+                        detail TEXT NOT NULL);
+                    CREATE INDEX event_at ON event (at_us);
+                    CREATE INDEX event_pool_node ON event (pool, node, at_us);
+                    """)
+        }
         return migrator
     }()
 }

@@ -1,4 +1,5 @@
 import FormAuthority
+import Foundation
 
 /// What form-dns persists. Every call is synchronous and short (one transaction); callers off the
 /// hot path only (the API, reloads, health transitions), never the query path.
@@ -39,6 +40,15 @@ public protocol Store: Sendable {
     func saveOverride(_ override: HealthOverride?, for node: NodeKey) throws(StoreError)
     func overrides() throws(StoreError) -> [NodeKey: HealthOverride]
     /// Records a node's checked state (healthy, degraded, unhealthy) as last known.
+    /// Adds to the event history; returns the event as stored (with its id).
+    @discardableResult
+    func appendEvent(_ event: DNSEvent) throws(StoreError) -> DNSEvent
+    /// The newest `query.limit` events matching `query`, oldest first.
+    func events(_ query: DNSEventQuery) throws(StoreError) -> [DNSEvent]
+    /// Drops events older than `before` (the retention setting); returns how many.
+    @discardableResult
+    func pruneEvents(before: Date) throws(StoreError) -> Int
+
     func saveHealthState(_ state: HealthState, for node: NodeKey) throws(StoreError)
     func healthStates() throws(StoreError) -> [NodeKey: HealthState]
 }

@@ -7,6 +7,7 @@ import FormStore
 struct NodeOverrides: Sendable {
     let server: DNSServer
     let keeper: StateKeeper?
+    let events: EventRecorder
 
     func all() -> [NodeKey: HealthOverride] {
         guard let geo = server.currentBuilder().geo else { return [:] }
@@ -26,6 +27,7 @@ struct NodeOverrides: Sendable {
         else { return false }
         repository.setOverride(node: key.node, value)
         keeper?.saveOverride(key, value)
+        events.override(key, value)
         return true
     }
 }

@@ -21,8 +21,10 @@ struct ReloadService: Service {
     let configFile: String?
     let onHealthTransition: @Sendable (String, HealthTransition) -> Void
     let onCheckedState: @Sendable (String, String, HealthState) -> Void
+    let onDecision: (@Sendable (DecisionRecord) -> Void)?
     let onReady: @Sendable () async -> Void
     let metrics: ServerMetrics
+    let events: EventRecorder
 
     func run() async {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -43,13 +45,15 @@ struct ReloadService: Service {
         do {
             let next = try load()
             let fresh = try AuthorityLoader.build(
-                next, previous: builder, onHealthTransition: onHealthTransition, onCheckedState: onCheckedState)
+                next, previous: builder, onHealthTransition: onHealthTransition, onCheckedState: onCheckedState,
+                onDecision: onDecision)
             try await server.reload(fresh)
             checks.use(fresh)
             let elapsed = ContinuousClock.now - started
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             log("reloaded zones in \(ms) ms")
             metrics.reload(result: "applied")
+            events.reload("applied", "zones reloaded")
             let pending = next.restartOnlyChanges(from: running)
             if !pending.isEmpty {
                 log("reload: \(pending.joined(separator: ", ")) changed; these take effect at the next restart")
@@ -57,6 +61,7 @@ struct ReloadService: Service {
             return fresh
         } catch let error as ConfigErrors {
             metrics.reload(result: "failed")
+            events.reload("failed", error.errors.first?.description ?? "\(error)")
             log("reload failed, still serving the previous zones:\n\(error)")
             keeper?.record(
                 AuditEvent(
@@ -64,6 +69,7 @@ struct ReloadService: Service {
                     outcome: "refused: \(error.errors.count) error(s): \(error.errors.first?.description ?? "")"))
         } catch {
             metrics.reload(result: "failed")
+            events.reload("failed", "\(error)")
             log("reload failed, still serving the previous zones: \(error)")
         }
         return nil
@@ -82,9 +88,11 @@ struct ReloadService: Service {
             switch outcome.status {
             case .refreshed:
                 metrics.reload(result: "unchanged")
+                events.reload("unchanged", "\(target) unchanged since version \(version)")
                 log("reloaded zones in \(ms) ms (\(target) unchanged since version \(version))")
             default:
                 metrics.reload(result: "applied")
+                events.reload("applied", "\(target): version \(version)")
                 log("reloaded zones in \(ms) ms (version \(version))")
                 keeper?.record(
                     AuditEvent(
@@ -98,6 +106,7 @@ struct ReloadService: Service {
             }
         } catch {
             metrics.reload(result: "failed")
+            events.reload("failed", error.errors.first?.description ?? error.message)
             log("reload failed, still serving the previous zones:\n\(error)")
             keeper?.record(
                 AuditEvent(

@@ -39,10 +39,6 @@ struct Serve: AsyncParsableCommand {
         var config: ServerConfig
         let builder: ResponseBuilder
         let metrics = ServerMetrics()
-        let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
-            log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
-            metrics.healthTransition(pool: String(node.split(separator: "/").first ?? ""), to: t.to)
-        }
         let keeper: StateKeeper?
         do {
             config = try effectiveConfig()
@@ -57,6 +53,24 @@ struct Serve: AsyncParsableCommand {
         } catch {
             printError("form-dns: \(error)")
             throw ExitCode(1)
+        }
+        keeper?.retentionDays.store(config.eventRetentionDays, ordering: .relaxed)
+        keeper?.pruneEvents()
+        let decisionLog: Logger?
+        do { decisionLog = try Self.decisionLogger(config) } catch {
+            printError("form-dns: decision_log.file: \(error)")
+            throw ExitCode(1)
+        }
+        var decisionSink: (@Sendable (DecisionRecord) -> Void)? = nil
+        if let logger = decisionLog {
+            decisionSink = { record in logger.info("geo decision", metadata: record.metadata) }
+        }
+        let onDecision = decisionSink
+        let events = EventRecorder(keeper: keeper, log: decisionLog)
+        let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
+            log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
+            metrics.healthTransition(pool: String(node.split(separator: "/").first ?? ""), to: t.to)
+            events.health(node, t)
         }
         // With a configuration file, what serves is a document the API can change: the file's
         // text with zones inline, or the newest stored version if the file has not changed since.
@@ -83,17 +97,18 @@ struct Serve: AsyncParsableCommand {
         }
         do {
             builder = try AuthorityLoader.build(
-                config, onHealthTransition: logTransition, onCheckedState: saveCheckedState)
+                config, onHealthTransition: logTransition, onCheckedState: saveCheckedState, onDecision: onDecision)
         } catch {
             printError(error.description)
             throw ExitCode(1)
         }
         keeper?.restore(into: builder)
         let server = try DNSServer(settings: DNSServer.Settings(config: config), builder: builder)
+        events.serve(server)
         let checks = HealthCheckService(
             builder: builder, onCheckerError: { log(LogText.escape($0)) },
             onChecked: { pool, check, took in metrics.healthCheck(pool: pool, check: check, took: took) })
-        let overrides = NodeOverrides(server: server, keeper: keeper)
+        let overrides = NodeOverrides(server: server, keeper: keeper, events: events)
         let options = self
         let serving = config
         let control = startingText.map { start, root in
@@ -104,14 +119,17 @@ struct Serve: AsyncParsableCommand {
                 build: { next throws(ConfigErrors) in
                     try AuthorityLoader.build(
                         next, previous: server.currentBuilder(), onHealthTransition: logTransition,
-                        onCheckedState: saveCheckedState)
+                        onCheckedState: saveCheckedState, onDecision: onDecision)
                 },
                 swap: { fresh in
                     try await server.reload(fresh)
                     checks.use(fresh)
                 },
                 overrides: { overrides.all() }, setOverride: { overrides.set($0, $1) },
-                adjust: { options.adjust(&$0) })
+                adjust: { options.adjust(&$0) },
+                onApplied: { action, author, message, version, config in
+                    events.applied(action: action, author: author, message: message, version: version, config: config)
+                })
         }
         if let control {
             // DNS UPDATE (RFC 2136) with TSIG, through the same control plane as the API.
@@ -153,14 +171,14 @@ struct Serve: AsyncParsableCommand {
         let reload = ReloadService(
             running: config, load: { () throws(ConfigErrors) -> ServerConfig in try options.effectiveConfig() },
             server: server, checks: checks, keeper: keeper, control: control, configFile: source.config,
-            onHealthTransition: logTransition, onCheckedState: saveCheckedState,
+            onHealthTransition: logTransition, onCheckedState: saveCheckedState, onDecision: onDecision,
             onReady: {
                 var line = addresses
                 for await api in apiBound { line += " " + api }
                 print("form-dns: \(placement)")
                 print("form-dns: listening on \(line) \(summary)")
                 fflush(nil)
-            }, metrics: metrics)
+            }, metrics: metrics, events: events)
         // Start order; graceful shutdown runs in reverse: stop reloading, then checks, then the API,
         // then TCP, then UDP.
         var services: [any Service] = server.services
@@ -214,6 +232,16 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ServeError("cannot set up the management API on \(m): \(error)")
         }
+    }
+
+    /// The decision log's logger: JSON lines to `decision_log.file` or standard output; nil when
+    /// the configuration turns it off (no sample rate, no file).
+    static func decisionLogger(_ config: ServerConfig) throws -> Logger? {
+        guard config.decisionLogSampleRate > 0 || config.decisionLogFile != nil else { return nil }
+        let output =
+            try config.decisionLogFile.map { try JSONLinesLogHandler.Output(appendingTo: $0) }
+            ?? JSONLinesLogHandler.Output(handle: .standardOutput)
+        return Logger(label: "form-dns.decisions") { label in JSONLinesLogHandler(label: label, output: output) }
     }
 
     func effectiveConfig() throws(ConfigErrors) -> ServerConfig {

@@ -2,12 +2,17 @@ import FormAuthority
 import FormConfig
 import FormStore
 import Foundation
+import Synchronization
 
 /// Connects the store (`state_dir`) to a running server: the configuration file's versions, the
 /// audit chain, overrides and last health states. Store errors are logged, never fatal once
 /// serving: answering goes on without persistence rather than stopping.
-struct StateKeeper: Sendable {
+final class StateKeeper: Sendable {
     let store: any Store
+    /// `events.retention_days`, as the running configuration says (a reload may change it).
+    let retentionDays = Atomic<Int>(30)
+
+    init(store: any Store) { self.store = store }
 
     /// Puts the stored overrides and last checked states back into the pools' health repositories.
     func restore(into builder: ResponseBuilder) {
@@ -33,6 +38,21 @@ struct StateKeeper: Sendable {
             log("store: cannot read tokens: \(error)")
             return nil
         }
+    }
+
+    /// Adds to the event history; every 256th event also drops those past the retention.
+    func event(_ event: DNSEvent) {
+        do {
+            let stored = try store.appendEvent(event)
+            if stored.id % 256 == 0 { pruneEvents() }
+        } catch {
+            log("store: event not written: \(error)")
+        }
+    }
+
+    func pruneEvents() {
+        let before = Date().addingTimeInterval(-Double(retentionDays.load(ordering: .relaxed)) * 86_400)
+        do { try store.pruneEvents(before: before) } catch { log("store: old events not dropped: \(error)") }
     }
 
     func record(_ event: AuditEvent) {

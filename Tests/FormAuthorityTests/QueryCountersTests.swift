@@ -109,3 +109,15 @@ import Testing
         #expect(decide(pool) { _ in .unhealthy } == .failOpen)
     }
 }
+
+/// The decision log's sampler: decided from a counter, so the share is exact over many decisions
+/// and 0 and 1 mean none and all.
+@Suite struct DecisionLogSamplingTests {
+    @Test(arguments: [0.0, 0.01, 0.25, 1.0])
+    func theShareSampledIsTheRate(_ rate: Double) {
+        let log = DecisionLog(rate: rate) { _ in }
+        let n = 100_000
+        let sampled = (0..<n).filter { _ in log.sample() }.count
+        #expect(abs(Double(sampled) / Double(n) - rate) < 0.002, "\(sampled) of \(n) at \(rate)")
+    }
+}

@@ -8,6 +8,8 @@ public struct GeoContext: Sendable {
     public var locator: ClientLocator
     /// Per pool: the health of its nodes (nil when the pool has no health checks).
     public var health: [HealthRepository?]
+    /// Sampled decisions go here (nil: no decision log).
+    public var decisionLog: DecisionLog?
 
     /// Per pool: the widest blocks of the first database over which the pool's answer is the
     /// same (the ECS scope), built when the context is made; nil without a database.

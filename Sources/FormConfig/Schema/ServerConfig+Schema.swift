@@ -25,6 +25,8 @@ extension ServerConfig {
             .sections("pools", \.geo.pools, GeoPool.schema, lines: \ServerConfig.geo.poolLines),
             .section("management", \.self, managementSchema),
             .sections("update_keys", \.updateKeys, UpdateKey.schema),
+            .section("events", \.self, eventsSchema),
+            .section("decision_log", \.self, decisionLogSchema),
             ConfigRow.value(
                 "state_dir", \.stateDirectory, type: .path, applies: .restart,
                 "Where configuration versions, the audit chain, overrides and last health states are kept "
@@ -69,6 +71,31 @@ extension ServerConfig {
             .integer(
                 "tcp_message_timeout_ms", \.tcpMessageTimeoutMilliseconds, 100...600_000, applies: .restart,
                 "A query that has started arriving must be complete within this, however often bytes come."),
+        ])
+
+    /// `events`: the event history kept in the store.
+    static let eventsSchema = ConfigSection<ServerConfig>(
+        path: "events",
+        summary: "The event history in state_dir: health transitions, overrides, changes, reloads, fail-open.",
+        defaults: ServerConfig(),
+        rows: [
+            ConfigRow.integer(
+                "retention_days", \.eventRetentionDays, 1...3650, "Events older than this many days are dropped.")
+        ])
+
+    /// `decision_log`: GeoDNS decisions, sampled, and every event, as JSON lines.
+    static let decisionLogSchema = ConfigSection<ServerConfig>(
+        path: "decision_log",
+        summary: "GeoDNS decisions (sampled) and events (all) as JSON lines, through swift-log.",
+        defaults: ServerConfig(),
+        rows: [
+            ConfigRow.number(
+                "sample_rate", \.decisionLogSampleRate, 0...1,
+                "The share of fresh GeoDNS decisions written (0: none; events are written whenever the log is on)."),
+            ConfigRow.value(
+                "file", \.decisionLogFile, type: .path, applies: .restart,
+                "Append the lines to this file (mode 0600) instead of standard output."
+            ) { node, field, reader in reader.path(node, field).map(Optional.some) },
         ])
 
     /// `management`: the HTTP API's listener and bearer token.

@@ -20,6 +20,7 @@ struct APIRoutes: Sendable {
         registerTokens(v1)
         registerChanges(v1)
         registerAudit(v1)
+        registerEvents(v1)
     }
 
     // MARK: - What is needed

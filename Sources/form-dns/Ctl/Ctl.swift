@@ -14,6 +14,7 @@ struct Ctl: ParsableCommand {
             CtlPools.self, CtlPool.self, CtlNodes.self, CtlNode.self, CtlDrain.self, CtlUndrain.self, CtlZones.self,
             CtlRecords.self, CtlRecord.self, CtlVersions.self, CtlShow.self, CtlDiff.self, CtlRollback.self,
             CtlExport.self, CtlChanges.self, CtlApprove.self, CtlReject.self, CtlTokens.self, CtlAudit.self,
+            CtlEvents.self,
         ])
 }
 
