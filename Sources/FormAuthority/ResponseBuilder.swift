@@ -332,18 +332,10 @@ public struct ResponseBuilder: Sendable {
     ) {
         guard let pools else { return writeError(.servFail, view: view, bytes: bytes, into: &out) }
         let (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
-        let template: AnswerTemplate?
-        switch view.qtype {
-        case RecordType.aaaa.rawValue: template = entry.aaaa
-        case RecordType.any.rawValue: template = entry.a ?? entry.aaaa
-        default: template = entry.a
-        }
-        if let counters, template != nil {
-            // AAAA, or ANY when the pool has no IPv4 node (the switch above took `aaaa`).
-            let ipv6 =
-                view.qtype == RecordType.aaaa.rawValue || (view.qtype == RecordType.any.rawValue && entry.a == nil)
-            counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6)
-        }
+        // ANY answers with the IPv6 nodes only when the pool has no IPv4 node.
+        let ipv6 = view.qtype == RecordType.aaaa.rawValue || (view.qtype == RecordType.any.rawValue && entry.a == nil)
+        let template = ipv6 ? entry.aaaa : entry.a
+        if let counters, template != nil { counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6) }
         // No node of this family: NODATA, from the name's shared negative template.
         if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {
             write(t, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
