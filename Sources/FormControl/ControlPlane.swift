@@ -250,7 +250,6 @@ public actor ControlPlane {
         // What the file said last: remembered since start, or the store's, or (without a store,
         // before any reload) the text that started serving.
         let last = lastFileText ?? (store.flatMap { try? $0.latestConfigVersion(author: "file") }?.text ?? running.text)
-        if !dryRun { lastFileText = text }
         if text == last {
             // The document is as it was, but the databases and maps it names may not be.
             let (config, builder) = try load(
@@ -265,9 +264,12 @@ public actor ControlPlane {
                 answers: AnswerPreview.changes(from: running.config.geo.pools, to: config.geo.pools),
                 restartOnly: [])
         }
-        return try await install(
+        let outcome = try await install(
             text: text, action: "reload \(file)", author: "file", message: "reloaded on SIGHUP: \(file)",
             dryRun: dryRun, isRollback: false, bypassApproval: true)
+        // Only text that served counts as what the file said: the same broken file fails again.
+        if !dryRun { lastFileText = text }
+        return outcome
     }
 
     // MARK: - Steps
