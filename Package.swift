@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Layer 0: addresses, networks, endpoints, their text and sockaddr forms. No dependencies.
@@ -128,9 +129,16 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
-            // The API's OpenAPI document, compiled in (served at /v1/openapi.json; Docs/openapi.json is a copy).
-            resources: [.embedInCode("API/openapi.json")],
+            // The API's OpenAPI document, compiled in (served at /v1/openapi.json; Docs/openapi.json is a copy),
+            // and the dashboard's files (served at /dashboard/).
+            resources: [
+                .embedInCode("API/openapi.json"), .embedInCode("Dashboard/index.html"),
+                .embedInCode("Dashboard/dashboard.js"), .embedInCode("Dashboard/dashboard.css"),
+                .embedInCode("Dashboard/world.json"),
+            ],
             swiftSettings: hotPath
         ),
         // Layer 2e: the join client — own stub resolver, probing, fallback, peer set for formnet.
@@ -208,12 +216,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "NetAddress"]),
+        .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "FormConfig", "FormStore", "NetAddress"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "DNSWire", "NetAddress", "form-dns", "form-join", "fake-entry-node",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

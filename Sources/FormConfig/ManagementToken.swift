@@ -19,8 +19,9 @@ public enum ManagementToken {
         token.utf8.count >= minimumLength && token.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
     }
 
-    /// The token in `file` (one line; surrounding whitespace dropped).
-    public static func read(file: String) -> Result<String, Problem> {
+    /// The token in `file` (one line; surrounding whitespace dropped). `what` names it in errors
+    /// (a webhook's secret follows the same rules).
+    public static func read(file: String, what: String = "token") -> Result<String, Problem> {
         guard let f = fopen(file, "r") else {
             return .failure(Problem(message: "cannot read \(file): \(String(cString: strerror(errno)))"))
         }
@@ -31,7 +32,7 @@ public enum ManagementToken {
         }
         let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let token = String(line.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0.isWhitespace }.reversed())
-        guard isAcceptable(token) else { return .failure(Problem(message: "the token in \(file) \(rule)")) }
+        guard isAcceptable(token) else { return .failure(Problem(message: "the \(what) in \(file) \(rule)")) }
         return .success(token)
     }
 

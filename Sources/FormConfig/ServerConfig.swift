@@ -43,6 +43,8 @@ public struct ServerConfig: Sendable {
     public var decisionLogSampleRate = 0.0
     /// Where the decision log goes (JSON lines, appended); nil: standard output.
     public var decisionLogFile: String? = nil
+    /// Webhooks told about health, spill-over, fail-open, changes and failed reloads.
+    public var alerts = AlertSettings()
     /// TSIG keys that may send DNS UPDATEs, and what each may change.
     public var updateKeys: [UpdateKey] = []
     /// TLS for the management API (nil: plain HTTP).

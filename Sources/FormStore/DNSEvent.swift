@@ -2,7 +2,7 @@ import Foundation
 
 /// Something that happened to what form-dns answers, kept in the store's event history so an
 /// operator can see what happened last night: a node's health changing, an override, a change to
-/// records or the configuration, a reload, a pool answering fail-open.
+/// records or the configuration, a reload, a pool answering fail-open or spilling a region over.
 public struct DNSEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable {
         /// A node's checked state changed (`detail`: from, to, reason).
@@ -17,6 +17,9 @@ public struct DNSEvent: Sendable, Hashable {
         case reload
         /// A pool began or stopped answering fail-open (every node down; `detail`: state).
         case failOpen = "fail-open"
+        /// A region of a pool fell below, or came back above, `region_spill_threshold`
+        /// (`detail`: state, region).
+        case spillOver = "spill-over"
     }
 
     /// The row id (increasing with time); 0 before it is stored.

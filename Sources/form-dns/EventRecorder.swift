@@ -7,24 +7,30 @@ import Logging
 import Synchronization
 
 /// Turns what happens while serving into the event history (`StateKeeper.event`): health
-/// transitions, overrides, applied changes, reloads, and a pool's fail-open periods, which it
-/// works out itself from the pools' health after each transition or override.
+/// transitions, overrides, applied changes, reloads, and a pool's fail-open and spill-over
+/// periods, which it works out itself from the pools' health after each transition or override.
+/// Every event also goes to the decision log and, as an alert where it raises one, the webhooks.
 final class EventRecorder: Sendable {
     let keeper: StateKeeper?
     /// The decision log, which gets every event too (nil: off).
     let log: Logger?
+    let alerts: AlertDispatcher?
     /// The server, once it exists (transitions can only come after it does).
     private let server = Mutex<DNSServer?>(nil)
     /// Pools answering fail-open now.
     private let failingOpen = Mutex<Set<String>>([])
+    /// "pool/region" for each region spilling its clients over now.
+    private let spilling = Mutex<Set<String>>([])
 
-    init(keeper: StateKeeper?, log: Logger? = nil) {
+    init(keeper: StateKeeper?, log: Logger? = nil, alerts: AlertDispatcher? = nil) {
         self.keeper = keeper
         self.log = log
+        self.alerts = alerts
     }
 
     private func record(_ event: DNSEvent) {
         keeper?.event(event)
+        alerts?.submit(event)
         var metadata: Logger.Metadata = ["kind": .string(event.kind.rawValue)]
         if let pool = event.pool { metadata["pool"] = .string(pool) }
         if let node = event.node { metadata["node"] = .string(node) }
@@ -42,7 +48,7 @@ final class EventRecorder: Sendable {
                 kind: .health, pool: pool, node: node,
                 summary: "\(pool)/\(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))",
                 detail: ["from": t.from.rawValue, "to": t.to.rawValue, "reason": t.reason]))
-        checkFailOpen(pool: pool)
+        checkPool(pool)
     }
 
     func override(_ key: NodeKey, _ value: HealthOverride?) {
@@ -51,11 +57,12 @@ final class EventRecorder: Sendable {
             DNSEvent(
                 kind: .override, pool: key.pool, node: key.node, summary: "\(key) override \(what)",
                 detail: ["override": what]))
-        checkFailOpen(pool: key.pool)
+        checkPool(key.pool)
     }
 
     func applied(action: String, author: String, message: String, version: Int?, config: ServerConfig) {
         keeper?.retentionDays.store(config.eventRetentionDays, ordering: .relaxed)
+        alerts?.configure(config.alerts)
         let records = action.contains("record") || action.hasPrefix("DNS UPDATE")
         var detail = ["action": action, "author": author]
         if let version { detail["version"] = String(version) }
@@ -70,14 +77,15 @@ final class EventRecorder: Sendable {
         record(DNSEvent(kind: .reload, summary: "reload \(result): \(what)", detail: ["result": result]))
     }
 
-    /// Records the start or end of a fail-open period: every enabled node of a pool that fails
-    /// open is unhealthy.
-    func checkFailOpen(pool name: String) {
+    /// Records the start or end of a pool's fail-open period (every enabled node of a pool that
+    /// fails open is unhealthy) and of its regions' spill-over.
+    func checkPool(_ name: String) {
         guard let geo = server.withLock({ $0 })?.currentBuilder().geo,
             let i = geo.pools.firstIndex(where: { $0.name == name }), let health = geo.health[i]
         else { return }
         let pool = geo.pools[i]
         let states = health.effectiveStates()
+        checkSpillOver(pool, states: states, unknownAs: health.policy.unknownAs)
         let enabled = pool.nodes.filter(\.enabled)
         let failing =
             pool.policy.failOpen && !enabled.isEmpty
@@ -93,5 +101,32 @@ final class EventRecorder: Sendable {
                     ? "\(name) answers fail-open: all \(enabled.count) nodes are down"
                     : "\(name) no longer answers fail-open",
                 detail: ["state": failing ? "started" : "ended"]))
+    }
+
+    /// Records the regions that began or stopped spilling their clients over: fewer of their
+    /// nodes up than the pool's `region_spill_threshold`.
+    private func checkSpillOver(_ pool: GeoPool, states: [String: HealthState], unknownAs: HealthState) {
+        let degraded = GeoSelector.degradedRegions(pool) { states[$0.id] ?? unknownAs }
+        let prefix = pool.name + "/"
+        let (began, ended) = spilling.withLock { set in
+            let before = Set(set.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) })
+            set.subtract(before.subtracting(degraded).map { prefix + $0 })
+            set.formUnion(degraded.map { prefix + $0 })
+            return (degraded.subtracting(before).sorted(), before.subtracting(degraded).sorted())
+        }
+        for region in began {
+            record(
+                DNSEvent(
+                    kind: .spillOver, pool: pool.name,
+                    summary: "\(pool.name) region \(region) spills over: under "
+                        + "\(Int(pool.policy.regionSpillThreshold * 100))% of its nodes are up",
+                    detail: ["state": "started", "region": region]))
+        }
+        for region in ended {
+            record(
+                DNSEvent(
+                    kind: .spillOver, pool: pool.name, summary: "\(pool.name) region \(region) no longer spills over",
+                    detail: ["state": "ended", "region": region]))
+        }
     }
 }

@@ -66,7 +66,8 @@ struct Serve: AsyncParsableCommand {
             decisionSink = { record in logger.info("geo decision", metadata: record.metadata) }
         }
         let onDecision = decisionSink
-        let events = EventRecorder(keeper: keeper, log: decisionLog)
+        let alerts = AlertDispatcher(settings: config.alerts, metrics: metrics, log: { log($0) })
+        let events = EventRecorder(keeper: keeper, log: decisionLog, alerts: alerts)
         let logTransition: @Sendable (String, HealthTransition) -> Void = { node, t in
             log("health: \(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))")
             metrics.healthTransition(pool: String(node.split(separator: "/").first ?? ""), to: t.to)
@@ -111,6 +112,7 @@ struct Serve: AsyncParsableCommand {
         let overrides = NodeOverrides(server: server, keeper: keeper, events: events)
         let options = self
         let serving = config
+        alerts.configure(serving.alerts)
         let control = startingText.map { start, root in
             ControlPlane(
                 file: file!,
@@ -180,8 +182,8 @@ struct Serve: AsyncParsableCommand {
                 fflush(nil)
             }, metrics: metrics, events: events)
         // Start order; graceful shutdown runs in reverse: stop reloading, then checks, then the API,
-        // then TCP, then UDP.
-        var services: [any Service] = server.services
+        // then TCP, then UDP, then alerts.
+        var services: [any Service] = [alerts] + server.services
         if let api { services.append(api) }
         services += [checks, HealthTickService(current: { server.currentBuilder() }), reload] as [any Service]
         var logger = Logger(label: "form-dns")

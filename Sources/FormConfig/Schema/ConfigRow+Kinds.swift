@@ -139,7 +139,10 @@ extension ConfigRow {
         switch value {
         case let d as Double: return ConfigValueType.shown(d)
         case let s as String: return s.isEmpty ? nil : s
-        case let c as any Collection: return c.isEmpty ? "[]" : "[" + c.map { "\($0)" }.joined(separator: ", ") + "]"
+        case let c as any Collection:
+            return c.isEmpty ? "[]" : "[" + c.map { shown($0) ?? "" }.joined(separator: ", ") + "]"
+        // An enumeration as the file spells it (approvals: remove_pool, not removePool).
+        case let r as any RawRepresentable<String>: return r.rawValue
         case let o as any OptionalProtocol: return o.wrapped.flatMap(shown)
         default: return "\(value)"
         }

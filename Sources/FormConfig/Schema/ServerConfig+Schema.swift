@@ -27,6 +27,7 @@ extension ServerConfig {
             .sections("update_keys", \.updateKeys, UpdateKey.schema),
             .section("events", \.self, eventsSchema),
             .section("decision_log", \.self, decisionLogSchema),
+            .section("alerts", \.alerts, AlertSettings.schema),
             ConfigRow.value(
                 "state_dir", \.stateDirectory, type: .path, applies: .restart,
                 "Where configuration versions, the audit chain, overrides and last health states are kept "
@@ -76,7 +77,8 @@ extension ServerConfig {
     /// `events`: the event history kept in the store.
     static let eventsSchema = ConfigSection<ServerConfig>(
         path: "events",
-        summary: "The event history in state_dir: health transitions, overrides, changes, reloads, fail-open.",
+        summary: "The event history in state_dir: health transitions, overrides, changes, reloads, fail-open, "
+            + "spill-over.",
         defaults: ServerConfig(),
         rows: [
             ConfigRow.integer(

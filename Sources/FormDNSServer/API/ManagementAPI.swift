@@ -72,11 +72,13 @@ public enum ManagementAPI {
         router.add(middleware: ErrorBodyMiddleware(log: dependencies.log))
         router.get("/v1/openapi.json") { _, _ in OpenAPIDocument.response() }
         MetricsRoute(dependencies).register(router)
+        DashboardRoutes.registerPage(router)
         let trail = APIAuditTrail(log: dependencies.log, record: dependencies.record)
         let v1 = router.group("v1")
             .add(middleware: APIAuthMiddleware(access: dependencies.access, audit: trail))
             .add(middleware: APIAuditMiddleware(audit: trail))
         APIRoutes(dependencies).register(v1)
+        DashboardRoutes(dependencies).register(v1)
         return router
     }
 

@@ -54,6 +54,21 @@ public final class ServerMetrics: Sendable {
         ).recordNanoseconds(duration.nanoseconds)
     }
 
+    /// Alerts for a webhook: "sent", "failed" (given up), "deduplicated", "dropped" (too many waiting).
+    public func alerts(webhook: String, result: String, count: Int) {
+        Counter(
+            label: "formdns_alerts_total", dimensions: [("webhook", webhook), ("result", result)], factory: factory
+        ).increment(by: count)
+    }
+
+    /// One POST to a webhook: "2xx" ... "5xx", or "error" (no answer: refused, timed out).
+    public func alertRequest(webhook: String, outcome: String) {
+        Counter(
+            label: "formdns_alert_requests_total", dimensions: [("webhook", webhook), ("outcome", outcome)],
+            factory: factory
+        ).increment()
+    }
+
     /// The exposition: the registry (events and the states read now) and the query counters.
     public func exposition(queries: QueryCounts, builder: ResponseBuilder, configVersion: Int?) -> String {
         var gauges: [String: (name: String, labels: [(String, String)], help: String, value: Double)] = [:]

@@ -5,14 +5,15 @@ import Foundation
 struct CtlEvents: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "What happened: health transitions, overrides, changes, reloads, fail-open periods.",
+        abstract: "What happened: health transitions, overrides, changes, reloads, fail-open and spill-over periods.",
         discussion: "Times are an age (30m, 2h, 7d), an RFC 3339 time or Unix seconds.")
     @OptionGroup var ctl: CtlOptions
     @Option(help: "From this time on.") var since: String?
     @Option(help: "Up to this time.") var until: String?
     @Option(help: "Only this pool's events.") var pool: String?
     @Option(help: "Only this node's events.") var node: String?
-    @Option(help: "Only these kinds (health, override, config, record, reload, fail-open), comma-separated.")
+    @Option(
+        help: "Only these kinds (health, override, config, record, reload, fail-open, spill-over), comma-separated.")
     var kind: String?
     @Option(help: "At most this many (the newest).") var limit = 1000
 
