@@ -101,7 +101,7 @@ final class WebhookReceiver {
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    @Test func alertsAreSignedRetriedSentOncePerStateAndFilteredByKind() throws {
+    @Test func alertsAreSignedRetriedSentOncePerStateAndFilteredByKind() async throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
         let ops = try WebhookReceiver(dir, name: "ops", fail: 2)
@@ -124,11 +124,11 @@ final class WebhookReceiver {
         let dns = try ServerProcess.formDNS(["--config", config], directory: dir)
         defer { dns.stop() }
         let api = try HealthIntegrationTests.apiAddress(dns)
-        try waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 2 }
+        try await waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 2 }
 
         // n1 goes down: the first two tries get a 500, the third is accepted; all three signed.
         nodes[0].stop()
-        try waitFor { ops.delivered("FormDNSNodeDown", status: "firing").count == 1 }
+        try await waitFor { ops.delivered("FormDNSNodeDown", status: "firing").count == 1 }
         let tries = ops.notifications.filter { $0.alerts.contains { ($0["labels"] as? [String: String])?["node"] == "n1" } }
         #expect(tries.prefix(3).map(\.status) == [500, 500, 200], "\(tries.map(\.status))")
         for n in ops.notifications {
@@ -151,12 +151,12 @@ final class WebhookReceiver {
             #expect(payload[key] != nil, "payload lacks \(key)")
         }
         // Half of eu-west is up, under 60%: its clients spill over.
-        try waitFor { ops.delivered("FormDNSRegionSpillOver", status: "firing").count == 1 }
+        try await waitFor { ops.delivered("FormDNSRegionSpillOver", status: "firing").count == 1 }
 
         // n1 comes back: the same alerts resolve, since when they fired.
         nodes[0] = try HealthIntegrationTests.node("127.0.0.81", port: port, dir: dir)
-        try waitFor { ops.delivered("FormDNSNodeDown", status: "resolved").count == 1 }
-        try waitFor { ops.delivered("FormDNSRegionSpillOver", status: "resolved").count == 1 }
+        try await waitFor { ops.delivered("FormDNSNodeDown", status: "resolved").count == 1 }
+        try await waitFor { ops.delivered("FormDNSRegionSpillOver", status: "resolved").count == 1 }
         let resolved = try #require(ops.delivered("FormDNSNodeDown", status: "resolved").first)
         #expect(resolved["startsAt"] as? String == down["startsAt"] as? String)
         #expect(resolved["fingerprint"] as? String == down["fingerprint"] as? String)
@@ -166,20 +166,20 @@ final class WebhookReceiver {
         let good = try String(contentsOfFile: config, encoding: .utf8)
         try (good + "\nbogus_key: 1\n").write(toFile: config, atomically: true, encoding: .utf8)
         dns.signal(SIGHUP)
-        try waitFor { dns.log.components(separatedBy: "reload failed").count - 1 == 1 }
+        try await waitFor { dns.log.components(separatedBy: "reload failed").count - 1 == 1 }
         dns.signal(SIGHUP)
-        try waitFor { dns.log.components(separatedBy: "reload failed").count - 1 == 2 }
+        try await waitFor { dns.log.components(separatedBy: "reload failed").count - 1 == 2 }
         try good.write(toFile: config, atomically: true, encoding: .utf8)
         dns.signal(SIGHUP)
-        try waitFor { ops.delivered("FormDNSReloadFailed", status: "resolved").count == 1 }
+        try await waitFor { ops.delivered("FormDNSReloadFailed", status: "resolved").count == 1 }
         dns.signal(SIGHUP)
-        try waitFor { dns.log.components(separatedBy: "reloaded zones").count - 1 == 2 }
+        try await waitFor { dns.log.components(separatedBy: "reloaded zones").count - 1 == 2 }
         // A change through the API: a one-shot notice, to both webhooks (changes wants only these).
         let r = try ManagementAPITests.curl(
             api, "/v1/zones/formation.test/records", body: #"{"records": ["alerted 60 IN A 192.0.2.9"]}"#)
         #expect((200..<300).contains(r.status), "\(r.body)")
-        try waitFor { changes.delivered("FormDNSRecordsChanged").count == 1 }
-        try waitFor { ops.delivered("FormDNSRecordsChanged").count == 1 }
+        try await waitFor { changes.delivered("FormDNSRecordsChanged").count == 1 }
+        try await waitFor { ops.delivered("FormDNSRecordsChanged").count == 1 }
         #expect(ops.delivered("FormDNSReloadFailed", status: "firing").count == 1)
         #expect(ops.delivered("FormDNSReloadFailed", status: "resolved").count == 1)
         #expect(ops.delivered("FormDNSNodeDown").count == 2)
@@ -195,7 +195,7 @@ final class WebhookReceiver {
     }
 
     /// Alerts faster than the rate limit wait and go together in one payload.
-    @Test func aBurstWaitsForTheRateLimitAndGoesTogether() throws {
+    @Test func aBurstWaitsForTheRateLimitAndGoesTogether() async throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
         let ops = try WebhookReceiver(dir, name: "ops")
@@ -211,10 +211,10 @@ final class WebhookReceiver {
         defer { nodes.forEach { $0.stop() } }
         let dns = try ServerProcess.formDNS(["--config", config], directory: dir)
         defer { dns.stop() }
-        try waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 3 }
+        try await waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 3 }
         nodes.forEach { $0.stop() }
-        try waitFor { ops.notifications.count == 1 }
-        try waitFor(seconds: 20) { ops.notifications.count == 2 }
+        try await waitFor { ops.notifications.count == 1 }
+        try await waitFor(seconds: 20) { ops.notifications.count == 2 }
         let sent = ops.notifications
         #expect(sent[1].time - sent[0].time > 7, "the second notification came \(sent[1].time - sent[0].time) s after")
         #expect(sent[0].alerts.count + sent[1].alerts.count == 4, "\(sent.map(\.alerts))")
@@ -225,7 +225,7 @@ final class WebhookReceiver {
 
     /// A receiver that takes the connection and never answers: DNS answers and the checker's
     /// verdicts come as fast as without it.
-    @Test func aWebhookThatNeverAnswersSlowsNothing() throws {
+    @Test func aWebhookThatNeverAnswersSlowsNothing() async throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
         let stuck = try WebhookReceiver(dir, name: "stuck", hang: true)
@@ -239,11 +239,11 @@ final class WebhookReceiver {
         defer { nodes.forEach { $0.stop() } }
         let dns = try ServerProcess.formDNS(["--config", config], directory: dir)
         defer { dns.stop() }
-        try waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 3 }
+        try await waitFor { dns.log.components(separatedBy: "unknown -> healthy").count - 1 == 3 }
 
         // n1 goes down: its alert is now stuck in the receiver for 30 s.
         nodes[0].stop()
-        try waitFor { dns.log.contains("entry/n1 healthy -> unhealthy") }
+        try await waitFor { dns.log.contains("entry/n1 healthy -> unhealthy") }
         var slowest = 0.0
         for _ in 0..<200 {
             let start = Date()
@@ -255,7 +255,7 @@ final class WebhookReceiver {
         // The checker still sees n2 die within its interval x fall (0.6 s), plus a check's timeout and slack.
         let killed = Date()
         nodes[1].stop()
-        try waitFor(seconds: 5) { dns.log.contains("entry/n2 healthy -> unhealthy") }
+        try await waitFor(seconds: 5) { dns.log.contains("entry/n2 healthy -> unhealthy") }
         let detected = Date().timeIntervalSince(killed)
         #expect(detected < 2, "n2 was seen down after \(detected) s")
         #expect(stuck.notifications.isEmpty)

@@ -316,3 +316,14 @@ extension WireClient {
         return sent
     }
 }
+
+/// `waitFor` for async tests: it sleeps with `Task.sleep`, so a long wait does not hold one of the
+/// concurrency pool's threads (two on a 2-core machine) that the async tests beside it need.
+func waitFor(seconds: Double = 10, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw HarnessError("condition not met within \(seconds) s")
+}
