@@ -18,6 +18,7 @@ import Glibc
         let dir = Harness.tempDirectory()
         try """
             listen: ["127.0.0.1:0"]
+            server: {workers: 1}   # one answer cache: the three queries cannot land on two
             zones: [{origin: formation.test, file: \(Harness.packageRoot)/Fixtures/demo/formation.test.zone}]
             decision_log: {sample_rate: 1, file: decisions.jsonl}
             pools:
