@@ -22,13 +22,20 @@ final class FakeDNSServer: @unchecked Sendable {
     /// off-path spoofer's would; the client must not accept them.
     init(fromOtherPort: Bool = false, script: @escaping Script) throws {
         let spoofer = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        let u = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        let t = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-        let boundPort = FakeDNSServer.bindLoopback(u)
-        _ = try? SockaddrText.with(host: "127.0.0.1", port: boundPort) { bind(t, $0, $1) }
-        listen(t, 16)
+        // The UDP port the kernel picks may be taken for TCP (by any process's connection or
+        // listener): pick again until both bind, or a TCP retry meets nothing listening.
+        var u: Int32 = -1, t: Int32 = -1, boundPort: UInt16 = 0
+        for _ in 0..<100 {
+            u = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            t = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+            boundPort = FakeDNSServer.bindLoopback(u)
+            let bound = (try? SockaddrText.with(host: "127.0.0.1", port: boundPort) { bind(t, $0, $1) }) == 0
+            if bound, listen(t, 16) == 0 { break }
+            close(u)
+            close(t)
+        }
         udp = u
         tcp = t
         port = Int(boundPort)
