@@ -26,6 +26,8 @@ public struct ServerConfig: Sendable {
     /// A query that has started arriving must be complete within this (a drip-feeding client is
     /// closed however often it sends a byte).
     public var tcpMessageTimeoutMilliseconds: Int = 5_000
+    /// Whether the query path counts every query for /metrics.
+    public var queryMetrics = true
     public var zones: [ZoneConfig] = []
     /// GeoIP databases, network maps and GeoDNS pools.
     public var geo = GeoConfig()

@@ -22,12 +22,15 @@ public final class DNSServer: Sendable {
         public var tcpMaxConnections: Int
         public var tcpMaxConnectionsPerClient: Int
         public var tcpMessageTimeoutMilliseconds: Int
+        /// Whether the query path counts queries for /metrics (`server.query_metrics`).
+        public var queryMetrics: Bool
 
         public init(
             listen: [Endpoint], workers: Int, cpuAffinity: CPUAffinity = .auto,
             tcpIdleTimeoutMilliseconds: Int, tcpMaxConnections: Int, tcpMaxConnectionsPerClient: Int = 32,
-            tcpMessageTimeoutMilliseconds: Int = 5_000
+            tcpMessageTimeoutMilliseconds: Int = 5_000, queryMetrics: Bool = true
         ) {
+            self.queryMetrics = queryMetrics
             self.listen = listen
             self.workers = workers
             self.cpuAffinity = cpuAffinity
@@ -43,7 +46,7 @@ public final class DNSServer: Sendable {
                 tcpIdleTimeoutMilliseconds: config.tcpIdleTimeoutMilliseconds,
                 tcpMaxConnections: config.tcpMaxConnections,
                 tcpMaxConnectionsPerClient: config.tcpMaxConnectionsPerClient,
-                tcpMessageTimeoutMilliseconds: config.tcpMessageTimeoutMilliseconds)
+                tcpMessageTimeoutMilliseconds: config.tcpMessageTimeoutMilliseconds, queryMetrics: config.queryMetrics)
         }
     }
 
@@ -71,14 +74,14 @@ public final class DNSServer: Sendable {
 
     public init(settings: Settings, builder: ResponseBuilder) throws {
         self.settings = settings
-        shared = SharedBuilder(builder)
+        shared = SharedBuilder(builder, counting: settings.queryMetrics)
         // TCP is light next to UDP: one event loop serves it; UDP gets `workers` threads of its own.
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var loops: [(EventLoop, NIOLoopBound<LoopState>)] = []
         for loop in group.makeIterator() {
-            let metrics = shared.metrics
+            let (metrics, counting) = (shared.metrics, shared.counting)
             let state = try loop.submit {
-                NIOLoopBound(LoopState(builder: builder, metrics: metrics), eventLoop: loop)
+                NIOLoopBound(LoopState(builder: builder, metrics: metrics, counting: counting), eventLoop: loop)
             }.wait()
             loops.append((loop, state))
         }

@@ -17,10 +17,15 @@ final class LoopState {
     /// This loop's query counters (TCP), laid out for `builder`.
     private(set) var counters: QueryCounters
     private let metrics: QueryMetrics
+    /// Whether queries are counted (`server.query_metrics`).
+    let counting: Bool
+    /// The counters to answer with: nil when not counting.
+    var counted: QueryCounters? { counting ? counters : nil }
 
-    init(builder: ResponseBuilder, metrics: QueryMetrics) {
+    init(builder: ResponseBuilder, metrics: QueryMetrics, counting: Bool = true) {
         self.builder = builder
         self.metrics = metrics
+        self.counting = counting
         counters = metrics.counters(for: builder)
     }
 }

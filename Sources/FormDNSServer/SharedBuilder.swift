@@ -11,8 +11,13 @@ final class SharedBuilder: Sendable {
     let updates = Mutex<DNSUpdateResponder?>(nil)
     /// Every answering thread's query counters.
     let metrics = QueryMetrics()
+    /// Whether the answering threads count at all (`server.query_metrics`).
+    let counting: Bool
 
-    init(_ builder: ResponseBuilder) { current = Mutex(builder) }
+    init(_ builder: ResponseBuilder, counting: Bool = true) {
+        current = Mutex(builder)
+        self.counting = counting
+    }
 
     func replace(_ builder: ResponseBuilder) {
         current.withLock { $0 = builder }

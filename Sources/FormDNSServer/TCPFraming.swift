@@ -106,7 +106,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
         guard
             state.builder.respond(
                 to: query, source: IPAddress(context.channel.remoteAddress), transport: .tcp,
-                cache: state.geoCache, counters: state.counters, into: &out)
+                cache: state.geoCache, counters: state.counted, into: &out)
         else { return }
         out.setInteger(UInt16(out.readableBytes - 2), at: out.readerIndex)
         context.write(wrapOutboundOut(out), promise: nil)

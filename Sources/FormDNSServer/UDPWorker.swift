@@ -133,6 +133,7 @@ final class UDPWorker: @unchecked Sendable {
         let cache = GeoAnswerCache()
         var counters = shared.metrics.counters(for: builder)
         defer { shared.metrics.retire(counters) }
+        let counting = shared.counting
         // Every 256th query is timed (two clock reads), for the duration histogram.
         var sampleTick: UInt8 = 0
         var scratch = ByteBufferAllocator().buffer(capacity: Self.slot)
@@ -166,10 +167,11 @@ final class UDPWorker: @unchecked Sendable {
                 }
                 scratch.clear()
                 sampleTick &+= 1
-                let started = sampleTick == 0 ? Self.monotonicNanoseconds() : 0
+                let started = counting && sampleTick == 0 ? Self.monotonicNanoseconds() : 0
                 guard
                     builder.respond(
-                        to: query, source: source, transport: .udp, cache: cache, counters: counters, into: &scratch)
+                        to: query, source: source, transport: .udp, cache: cache, counters: counting ? counters : nil,
+                        into: &scratch)
                 else { continue }
                 if started != 0 { counters.cells.answeringTook(nanoseconds: Self.monotonicNanoseconds() &- started) }
                 let size = min(scratch.readableBytes, Self.slot)

@@ -36,7 +36,7 @@ import Testing
             #expect(lines.contains("bad.yaml:3: server.workers: '0' must be a whole number in 1...64"))
             #expect(lines.contains("bad.yaml:4: server.udp_payload_sise: unknown setting (expected workers, cpu_affinity, "
                                    + "udp_payload_size, tcp_idle_timeout_ms, tcp_max_connections, "
-                                   + "tcp_max_connections_per_client, tcp_message_timeout_ms)"))
+                                   + "tcp_max_connections_per_client, tcp_message_timeout_ms, query_metrics)"))
             #expect(lines.contains("bad.yaml:5: server.cpu_affinity: 'sometimes' is not one of auto, off"))
             #expect(lines.contains("bad.yaml:7: zones[0].file: is required (or content)"))
             #expect(lines.contains("bad.yaml:8: zones[1].origin: is required"))

@@ -72,6 +72,10 @@ extension ServerConfig {
             .integer(
                 "tcp_message_timeout_ms", \.tcpMessageTimeoutMilliseconds, 100...600_000, applies: .restart,
                 "A query that has started arriving must be complete within this, however often bytes come."),
+            ConfigRow.value(
+                "query_metrics", \.queryMetrics, type: .boolean, applies: .restart,
+                "Count every query for /metrics (false: the per-query series are left out; to measure their cost)."
+            ) { node, field, reader in reader.boolean(node, field) },
         ])
 
     /// `events`: the event history kept in the store.
