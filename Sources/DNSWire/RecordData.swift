@@ -36,12 +36,17 @@ public enum RData: Hashable, Sendable, CustomStringConvertible {
     case txt(TXTRecord)
     case srv(SRVRecord)
     case caa(CAARecord)
+    case ds(DSRecord)
+    case dnskey(DNSKEYRecord)
+    case rrsig(RRSIGRecord)
+    case nsec(NSECRecord)
     case unknown(UnknownRecord)
 
     /// The known types, for dispatch. Adding a record type means adding it here and as a case above.
     static let knownTypes: [any RecordData.Type] = [
         ARecord.self, AAAARecord.self, NSRecord.self, CNAMERecord.self, SOARecord.self, PTRRecord.self,
-        MXRecord.self, TXTRecord.self, SRVRecord.self, CAARecord.self,
+        MXRecord.self, TXTRecord.self, SRVRecord.self, CAARecord.self, DSRecord.self, DNSKEYRecord.self,
+        RRSIGRecord.self, NSECRecord.self,
     ]
 
     public init(_ data: some RecordData) {
@@ -56,6 +61,10 @@ public enum RData: Hashable, Sendable, CustomStringConvertible {
         case let d as TXTRecord: self = .txt(d)
         case let d as SRVRecord: self = .srv(d)
         case let d as CAARecord: self = .caa(d)
+        case let d as DSRecord: self = .ds(d)
+        case let d as DNSKEYRecord: self = .dnskey(d)
+        case let d as RRSIGRecord: self = .rrsig(d)
+        case let d as NSECRecord: self = .nsec(d)
         case let d as UnknownRecord: self = .unknown(d)
         default: preconditionFailure("RData has no case for \(Swift.type(of: data))")
         }
@@ -73,6 +82,10 @@ public enum RData: Hashable, Sendable, CustomStringConvertible {
         case .txt(let d): return d
         case .srv(let d): return d
         case .caa(let d): return d
+        case .ds(let d): return d
+        case .dnskey(let d): return d
+        case .rrsig(let d): return d
+        case .nsec(let d): return d
         case .unknown(let d): return d
         }
     }

@@ -19,6 +19,10 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let opt = RecordType(41)
     public static let ds = RecordType(43)
     public static let rrsig = RecordType(46)
+    public static let nsec = RecordType(47)
+    public static let dnskey = RecordType(48)
+    /// RFC 9824: in an NSEC's type bitmap, the owner name does not exist (compact denial).
+    public static let nxname = RecordType(128)
     public static let ixfr = RecordType(251)
     public static let axfr = RecordType(252)
     public static let maila = RecordType(253)
@@ -29,7 +33,8 @@ public struct RecordType: RawRepresentable, Hashable, Sendable, Comparable, Cust
     static let mnemonics: [(String, RecordType)] = [
         ("A", .a), ("NS", .ns), ("CNAME", .cname), ("SOA", .soa), ("PTR", .ptr), ("HINFO", .hinfo),
         ("MX", .mx), ("TXT", .txt), ("AAAA", .aaaa), ("SRV", .srv), ("DNAME", .dname), ("OPT", .opt),
-        ("DS", .ds), ("RRSIG", .rrsig), ("IXFR", .ixfr), ("AXFR", .axfr), ("MAILA", .maila),
+        ("DS", .ds), ("RRSIG", .rrsig), ("NSEC", .nsec), ("DNSKEY", .dnskey), ("NXNAME", .nxname), ("IXFR", .ixfr),
+        ("AXFR", .axfr), ("MAILA", .maila),
         ("MAILB", .mailb), ("ANY", .any), ("CAA", .caa),
     ]
 
