@@ -190,4 +190,19 @@ import Glibc
         try waitFor { s.dns.log.contains("reloaded zones in") }
         #expect(try ControlAPITests.call(s, "GET", "/metrics", token: nil).status == 200)
     }
+
+    /// `server.query_metrics: false` leaves counting out of the query path: queries are answered,
+    /// the per-query series stay at zero, the rest of /metrics is there.
+    @Test func queryMetricsOffCountsNoQuery() throws {
+        let s = try ControlAPITests.start(extra: "server: {query_metrics: false}")
+        defer { s.dns.stop() }
+        for _ in 0..<5 {
+            let answer = try WireClient.udp(wire("entry.formation.test.", .a), port: s.dns.udpPort)
+            #expect(answer != nil)
+        }
+        let samples = try Self.scrape(s.api, token: ControlAPITests.admin)
+        #expect(Self.value(samples, "formdns_dns_requests_total") == 0)
+        #expect(Self.value(samples, "formdns_geo_answers_total") == 0)
+        #expect(Self.value(samples, "formdns_build_info") == 1)
+    }
 }
