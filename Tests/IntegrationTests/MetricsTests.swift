@@ -205,4 +205,24 @@ import Glibc
         #expect(Self.value(samples, "formdns_geo_answers_total") == 0)
         #expect(Self.value(samples, "formdns_build_info") == 1)
     }
+
+    /// Prometheus's own linter on what /metrics serves (names, types, units, a `# HELP` for every
+    /// family), and on the alerting rules shipped in Docs/prometheus.
+    @Test func theExpositionAndTheRulesPassPromtool() throws {
+        let s = try ControlAPITests.start()
+        defer { s.dns.stop() }
+        for _ in 0..<3 { _ = try WireClient.udp(wire("entry.formation.test.", .a), port: s.dns.udpPort) }
+        s.dns.signal(SIGHUP)
+        try waitFor { s.dns.log.contains("reloaded zones in") }
+        _ = try ControlAPITests.call(s, "GET", "/v1/health")
+        let body = try ControlAPITests.call(s, "GET", "/metrics").body
+        #expect(body.contains("# HELP formdns_reloads_total") && body.contains("# HELP formdns_api_requests_total"))
+        let file = s.dir + "/metrics.txt"
+        try body.write(toFile: file, atomically: true, encoding: .utf8)
+        let lint = try Harness.run("/bin/sh", ["-c", "promtool check metrics < '\(file)'"])
+        #expect(lint.status == 0, "promtool check metrics: \(lint.output)")
+        let rules = try Harness.run(
+            try Harness.which("promtool"), ["check", "rules", Harness.packageRoot + "/Docs/prometheus/form-dns-rules.yml"])
+        #expect(rules.status == 0, "promtool check rules: \(rules.output)")
+    }
 }

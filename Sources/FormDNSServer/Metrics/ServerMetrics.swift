@@ -1,71 +1,82 @@
-import CoreMetrics
 import FormAuthority
 import Prometheus
 import Synchronization
 
 /// The server's Prometheus metrics apart from the per-query counters: events counted as they
-/// happen through swift-metrics (API requests, reloads, health transitions, check times), and
-/// states read at scrape time (node health, configuration version, GeoIP build time, build info).
+/// happen (API requests, reloads, health transitions, check times, alerts), and states read at
+/// scrape time (node health, configuration version, GeoIP build time, build info).
 ///
-/// Its own registry, not the process-wide one, so several servers in one process (tests) keep
-/// their counts apart.
+/// Its own swift-prometheus registry, not the process-wide one, so several servers in one
+/// process (tests) keep their counts apart. Every family is made on the registry with its help
+/// text: swift-metrics' API has no place for one, and the registry refuses a family made both
+/// ways, so going through swift-metrics would leave every `# HELP` line out (which `promtool
+/// check metrics` reports).
 public final class ServerMetrics: Sendable {
     public static let version = "0.6.0"
 
     let registry = PrometheusCollectorRegistry()
-    let factory: PrometheusMetricsFactory
     /// The gauges set by the last scrape, so a node or database that is gone stops being reported.
     private let scraped = Mutex<[String: Prometheus.Gauge]>([:])
 
-    public init() {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["formdns_health_check_duration_seconds"] = [
-            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
-        ]
-        self.factory = factory
+    static let checkBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+    ]
+
+    public init() {}
+
+    /// A family's name and help, as the registry takes them (`name` whole, unit included).
+    static func family(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: Self.family(name, help), labels: labels)
     }
 
     /// An API request answered: `route` is the matched pattern (`/v1/pools/{pool}`), never a path
     /// with values in it.
     public func apiRequest(route: String, status: Int) {
-        Counter(
-            label: "formdns_api_requests_total", dimensions: [("route", route), ("status", String(status))],
-            factory: factory
+        counter(
+            "formdns_api_requests_total", "Management API requests by route pattern and status.",
+            [("route", route), ("status", String(status))]
         ).increment()
     }
 
     /// A reload: "applied", "unchanged" or "failed".
     public func reload(result: String) {
-        Counter(label: "formdns_reloads_total", dimensions: [("result", result)], factory: factory).increment()
+        counter("formdns_reloads_total", "SIGHUP reloads by result: applied, unchanged, failed.", [("result", result)])
+            .increment()
     }
 
     public func healthTransition(pool: String, to state: HealthState) {
-        Counter(
-            label: "formdns_health_transitions_total", dimensions: [("pool", pool), ("to", state.rawValue)],
-            factory: factory
+        counter(
+            "formdns_health_transitions_total", "Changes of a node's checked health state, by pool and new state.",
+            [("pool", pool), ("to", state.rawValue)]
         ).increment()
     }
 
     public func healthCheck(pool: String, check: String, took duration: Duration) {
-        Timer(
-            label: "formdns_health_check_duration_seconds", dimensions: [("pool", pool), ("check", check)],
-            factory: factory
-        ).recordNanoseconds(duration.nanoseconds)
+        registry.makeDurationHistogram(
+            descriptor: Self.family(
+                "formdns_health_check_duration_seconds", "How long each completed active health check took."),
+            labels: [("pool", pool), ("check", check)], buckets: Self.checkBuckets
+        ).record(duration)
     }
 
     /// Alerts for a webhook: "sent", "failed" (given up), "deduplicated", "dropped" (too many waiting).
     public func alerts(webhook: String, result: String, count: Int) {
-        Counter(
-            label: "formdns_alerts_total", dimensions: [("webhook", webhook), ("result", result)], factory: factory
-        ).increment(by: count)
+        counter(
+            "formdns_alerts_total", "Alerts per webhook: sent, failed (given up), deduplicated, dropped.",
+            [("webhook", webhook), ("result", result)]
+        ).increment(by: Int64(count))
     }
 
     /// One POST to a webhook: "2xx" ... "5xx", or "error" (no answer: refused, timed out).
     public func alertRequest(webhook: String, outcome: String) {
-        Counter(
-            label: "formdns_alert_requests_total", dimensions: [("webhook", webhook), ("outcome", outcome)],
-            factory: factory
+        counter(
+            "formdns_alert_requests_total", "POSTs to a webhook by answer: 2xx to 5xx, or error (refused, timed out).",
+            [("webhook", webhook), ("outcome", outcome)]
         ).increment()
     }
 
@@ -103,7 +114,8 @@ public final class ServerMetrics: Sendable {
             for (key, g) in previous where gauges[key] == nil { registry.unregisterGauge(g) }
             var now: [String: Prometheus.Gauge] = [:]
             for (key, g) in gauges {
-                let made = previous[key] ?? registry.makeGauge(name: g.name, labels: g.labels, help: g.help)
+                let made =
+                    previous[key] ?? registry.makeGauge(descriptor: Self.family(g.name, g.help), labels: g.labels)
                 made.set(g.value)
                 now[key] = made
             }
@@ -119,11 +131,5 @@ public final class ServerMetrics: Sendable {
         case .unhealthy: return 0
         case .unknown: return -1
         }
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }
