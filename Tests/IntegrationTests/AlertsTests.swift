@@ -71,18 +71,12 @@ final class WebhookReceiver {
     static func config(
         _ dir: String, port: Int, nodes: Int, alerts: String, policy: String = "{}"
     ) throws -> String {
-        try ManagementAPITests.token.write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         try secret.write(toFile: dir + "/secret", atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(
-            atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone", toPath: dir + "/formation.test.zone")
         let list = (1...nodes).map {
             "      - {id: n\($0), ipv4: 127.0.0.8\($0), latitude: 52.4, longitude: 4.9, region: eu-west}"
         }
         try """
-            listen: ["127.0.0.1:0"]
-            state_dir: state
-            zones: [{origin: formation.test, file: formation.test.zone}]
-            management: {listen: "127.0.0.1:0", token_file: token, approvals: []}
+            \(try ManagementAPITests.managedServer(in: dir))
             \(alerts)
             pools:
               - name: entry

@@ -12,14 +12,8 @@ import Glibc
     static let artifacts = Harness.packageRoot + "/.build/test-artifacts"
 
     static func setUp(_ dir: String, port: Int) throws -> String {
-        try ManagementAPITests.token.write(toFile: dir + "/token", atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(
-            atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone", toPath: dir + "/formation.test.zone")
         try """
-            listen: ["127.0.0.1:0"]
-            state_dir: state
-            zones: [{origin: formation.test, file: formation.test.zone}]
-            management: {listen: "127.0.0.1:0", token_file: token, approvals: []}
+            \(try ManagementAPITests.managedServer(in: dir))
             pools:
               - name: entry
                 names: [entry.formation.test]

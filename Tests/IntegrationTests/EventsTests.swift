@@ -19,14 +19,8 @@ import Glibc
     @Test func whatHappenedIsKeptAndCanBeAskedFor() throws {
         let dir = Harness.tempDirectory()
         let port = Harness.freePort()
-        try ManagementAPITests.token.write(toFile: dir + "/token", atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(
-            atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone", toPath: dir + "/formation.test.zone")
         try """
-            listen: ["127.0.0.1:0"]
-            state_dir: state
-            zones: [{origin: formation.test, file: formation.test.zone}]
-            management: {listen: "127.0.0.1:0", token_file: token, approvals: []}
+            \(try ManagementAPITests.managedServer(in: dir))
             events: {retention_days: 7}
             pools:
               - name: entry

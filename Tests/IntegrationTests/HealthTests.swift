@@ -276,6 +276,20 @@ extension HealthIntegrationTests {
 @Suite(.serialized) struct ManagementAPITests {
     static let token = "test-token-0123456789abcdef"
 
+    /// Puts the token and the demo zone in `dir`; returns the top of a configuration that serves
+    /// the zone with a store and the API (token file, no approvals), for a test to add pools to.
+    static func managedServer(in dir: String) throws -> String {
+        try token.write(toFile: dir + "/token", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone", toPath: dir + "/formation.test.zone")
+        return """
+            listen: ["127.0.0.1:0"]
+            state_dir: state
+            zones: [{origin: formation.test, file: formation.test.zone}]
+            management: {listen: "127.0.0.1:0", token_file: token, approvals: []}
+            """
+    }
+
     static func curl(_ api: String, _ path: String, method: String = "POST", token: String? = ManagementAPITests.token,
                      body: String? = nil, bodyFile: String? = nil) throws -> (status: Int, body: String) {
         var args = ["-s", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}", "-X", method]
