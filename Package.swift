@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NetAddress", targets: ["NetAddress"]),
         .library(name: "DNSWire", targets: ["DNSWire"]),
         .library(name: "DNSZone", targets: ["DNSZone"]),
+        .library(name: "DNSSEC", targets: ["DNSSEC"]),
         .library(name: "FormAuthority", targets: ["FormAuthority"]),
         .library(name: "FormConfig", targets: ["FormConfig"]),
         .library(name: "FormStore", targets: ["FormStore"]),
@@ -61,6 +62,11 @@ let package = Package(
         ),
         // Layer 2: client location — MaxMind DB reading (libmaxminddb) and writing, network maps, distances.
         .target(name: "GeoIP", dependencies: ["CMaxMindDB", "DNSWire", "NetAddress"]),
+        // Layer 1b: DNSSEC's cryptography — canonical RRsets, zone keys, RRSIGs made and checked, DS.
+        .target(
+            name: "DNSSEC",
+            dependencies: ["DNSWire", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Layer 2a: zones — RFC 1035 master files parsed into an in-memory zone model.
         .target(name: "DNSZone", dependencies: ["DNSWire"]),
         // Layer 2b: the authority engine — pure query -> response logic, precomputed answers, health.
@@ -184,6 +190,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "DNSSECTests", dependencies: ["DNSSEC", "DNSWire"]),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
         // Test-only: where the fixtures and MaxMind's public test databases are, for the test targets.
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
