@@ -170,6 +170,7 @@ let package = Package(
             name: "form-dns",
             dependencies: [
                 "FormDNSServer", "FormAuthority", "FormConfig", "FormControl", "FormStore", "FormPKI", "DNSZone", "DNSWire",
+                "DNSSEC",
                 "GeoIP",
                 "NetAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

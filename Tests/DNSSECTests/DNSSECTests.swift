@@ -129,3 +129,23 @@ struct DNSSECTests {
         #expect(p.terminationStatus == 0 && text.contains("valid"), "\(text)")
     }
 }
+
+/// BIND's key files, written and read back.
+struct KeyFileTests {
+    @Test(arguments: DNSSECAlgorithm.allCases)
+    func aKeyFilePairReadsBackAsTheSameKey(algorithm: DNSSECAlgorithm) throws {
+        let key = ZoneKey(generating: algorithm, flags: 257)
+        let file = KeyFile(zone: "Formation.Test.", key: key, created: 1_796_126_261)
+        #expect(file.baseName.hasPrefix("Kformation.test.+0\(algorithm.rawValue)+"))
+        #expect(file.privateText.contains("Created: 20261201115741"))
+        let back = try KeyFile(publicText: file.publicText, privateText: file.privateText)
+        #expect(back.key.dnskey == key.dnskey && back.created == 1_796_126_261 && back.zone == "formation.test.")
+        // A .key that is not the .private's public half is refused.
+        let other = KeyFile(zone: "formation.test.", key: ZoneKey(generating: algorithm, flags: 257), created: 0)
+        #expect(throws: DNSSECError.self) { try KeyFile(publicText: other.publicText, privateText: file.privateText) }
+        #expect(throws: DNSSECError.self) { try KeyFile(publicText: file.publicText, privateText: "garbage") }
+        #expect(throws: DNSSECError.self) {
+            try KeyFile(publicText: file.publicText, privateText: "Private-key-format: v1.3\nAlgorithm: 8 (RSASHA256)\n")
+        }
+    }
+}
