@@ -50,7 +50,7 @@ public struct CanonicalRRset: Sendable, Equatable {
         var writer = DNSWireWriter(capacity: 64)
         writer.compressionEnabled = false
         lowered.encode(to: &writer)
-        return writer.buffer.getBytes(at: writer.buffer.readerIndex, length: writer.buffer.readableBytes) ?? []
+        return Array(writer.buffer.readableBytesView)
     }
 
     /// What an RRSIG with these `fields` (its signature left out) signs over this RRset (RFC 4034
@@ -72,7 +72,7 @@ public struct CanonicalRRset: Sendable, Equatable {
             writer.write(UInt16(rdata.count))
             writer.write(bytes: rdata)
         }
-        return writer.buffer.getBytes(at: writer.buffer.readerIndex, length: writer.buffer.readableBytes) ?? []
+        return Array(writer.buffer.readableBytesView)
     }
 
     /// The owner as signed: itself, or `*.` and its rightmost `labels` labels when it has more.

@@ -15,11 +15,12 @@ public struct AlertGate: Sendable {
     public init(dedupWindow: TimeInterval, perMinute: Int, now: Date) {
         self.dedupWindow = dedupWindow
         self.perMinute = max(1, perMinute)
-        tokens = Double(max(1, perMinute / 4))
+        tokens = Self.burst(perMinute)
         refilledAt = now
     }
 
-    var burst: Double { Double(max(1, perMinute / 4)) }
+    /// The bucket's size: a quarter of a minute's notifications, at least one.
+    static func burst(_ perMinute: Int) -> Double { Double(max(1, perMinute / 4)) }
 
     /// `alert` if it is news, nil if not. One-shot alerts always are. A state alert is unless its
     /// last admitted state is the same and younger than the window; a reminder or resolution
@@ -46,7 +47,7 @@ public struct AlertGate: Sendable {
     /// 0 when a notification may go now (and counts it); otherwise the seconds until one may.
     public mutating func wait(now: Date) -> TimeInterval {
         let rate = Double(perMinute) / 60
-        tokens = min(burst, tokens + max(0, now.timeIntervalSince(refilledAt)) * rate)
+        tokens = min(Self.burst(perMinute), tokens + max(0, now.timeIntervalSince(refilledAt)) * rate)
         refilledAt = now
         if tokens >= 1 {
             tokens -= 1

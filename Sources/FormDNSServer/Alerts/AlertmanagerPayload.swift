@@ -30,13 +30,10 @@ public struct AlertmanagerPayload: Encodable, Sendable {
     static let zeroTime = "0001-01-01T00:00:00Z"
 
     public init(alerts: [Alert], receiver: String, externalURL: String, truncated: Int = 0) {
-        let format = ISO8601DateFormatter()
-        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         self.alerts = alerts.map { alert in
             Item(
                 status: alert.status.rawValue, labels: alert.labels, annotations: alert.annotations,
-                startsAt: format.string(from: alert.startsAt),
-                endsAt: alert.endsAt.map(format.string(from:)) ?? Self.zeroTime,
+                startsAt: APIRoutes.iso(alert.startsAt), endsAt: alert.endsAt.map(APIRoutes.iso) ?? Self.zeroTime,
                 generatorURL: externalURL, fingerprint: alert.fingerprint)
         }
         status = alerts.contains { $0.status == .firing } ? "firing" : "resolved"
