@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "FormAuthority",
             dependencies: [
-                "DNSWire", "DNSZone", "GeoIP", "NetAddress", .product(name: "NIOCore", package: "swift-nio"),
+                "DNSWire", "DNSSEC", "DNSZone", "GeoIP", "NetAddress", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ],
             swiftSettings: hotPath
@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "FormConfig",
             dependencies: [
-                "DNSWire", "DNSZone", "GeoIP", "FormAuthority", "FormPKI", "NetAddress",
+                "DNSWire", "DNSSEC", "DNSZone", "GeoIP", "FormAuthority", "FormPKI", "NetAddress",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

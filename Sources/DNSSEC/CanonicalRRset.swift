@@ -4,7 +4,7 @@ import DNSWire
 /// name compression, names inside RDATA in lower case for the types section 6.2 lists (as RFC
 /// 6840 section 5.1 corrects it: not NSEC's next name), records sorted by their canonical RDATA
 /// as unsigned octet strings, duplicates dropped (6.3), every TTL the RRSIG's original TTL (6.2).
-public struct CanonicalRRset: Sendable, Equatable {
+public struct CanonicalRRset: Sendable, Hashable {
     public let owner: DNSName
     public let type: RecordType
     public let recordClass: RecordClass

@@ -35,6 +35,8 @@ public struct DNSQueryView: Sendable {
     public var udpPayloadSize: UInt16 = 0
     public var ednsVersion: UInt8 = 0
     public var dnssecOK = false
+    /// The EDNS CO flag (RFC 9824 section 4): the client takes NXDOMAIN with a compact denial.
+    public var compactOK = false
     /// 0 when absent; otherwise RFC 7871 FAMILY (1 or 2).
     public var ecsFamily: UInt16 = 0
     public var ecsSourcePrefix: UInt8 = 0
@@ -116,6 +118,7 @@ public struct DNSQueryView: Sendable {
                 udpPayloadSize = u16(rec.fixedStart + 2)
                 ednsVersion = p[rec.fixedStart + 5]
                 dnssecOK = p[rec.fixedStart + 6] & 0x80 != 0
+                compactOK = p[rec.fixedStart + 6] & 0x40 != 0
                 guard parseOptions(p, from: rec.rdataStart, to: rec.end) else { return }
             }
             i = rec.end

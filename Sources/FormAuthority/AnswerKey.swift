@@ -13,6 +13,10 @@ public struct AnswerKey: Hashable, Sendable {
 
     /// "Any type this name has no entry for": the name's shared NODATA (or referral) answer.
     public static let otherTypes = AnswerKey(raw: 0x1_0000)
+    /// The same key for a query with DO set: a signed zone's answer with its RRSIGs and NSEC.
+    @inline(__always)
+    public var signed: AnswerKey { AnswerKey(raw: raw | 0x10_0000) }
+
     /// Marks that a name exists and says how names below it that do not exist are answered.
     public static let structure = AnswerKey(raw: 0x1_0001)
 }

@@ -5,19 +5,34 @@ extension AnswerTable {
     /// Precomputes every answer that depends only on (name, type): each owner's types, ANY, a
     /// shared NODATA for other types, empty non-terminals and delegations. Whatever is not in the
     /// table (NXDOMAIN, wildcard expansions, names below cuts) takes the general path.
-    init(precomputing engine: AuthorityEngine) {
+    ///
+    /// With a `signer`, every entry of a signed zone gets a twin under `AnswerKey.signed`: the same
+    /// answer with its RRSIGs and, if negative, its NSEC, signed here rather than per query.
+    /// `poolName` gives a pool name's index among its pool's names.
+    init(
+        precomputing engine: AuthorityEngine, signer: ResponseSigner? = nil,
+        poolName: (DNSName, Int) -> Int = { _, _ in 0 }
+    ) {
         self.init(expectedCount: engine.zones.reduce(0) { $0 + $1.nodes.count * 3 })
         func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil, zone: Int) {
             let q = DNSQuestion(name: name.lowercased, type: type)
             let resolution = engine.resolve(q)
             let key = key ?? AnswerKey(qtype: type.rawValue)
+            let signed = signer?.isSigned(zone: zone) ?? false
             if let pool = resolution.pool {
                 // A pool name itself: marked for per-client answers. A CNAME chain into a pool is
                 // left to the general path, which appends the pool's records per query.
-                if resolution.answers.isEmpty { insert(name: name, key: key, template: .poolMarker(pool)) }
+                if resolution.answers.isEmpty {
+                    let marker = AnswerTemplate.poolMarker(pool, name: poolName(name, pool))
+                    insert(name: name, key: key, template: marker)
+                    if signed { insert(name: name, key: key.signed, template: marker) }
+                }
                 return
             }
             insert(name: name, key: key, template: AnswerTemplate(question: q, resolution: resolution, zone: zone))
+            if signed, let signer, let s = signer.sign(resolution, zone: zone, engine: engine, metered: false) {
+                insert(name: name, key: key.signed, template: AnswerTemplate(question: q, resolution: s, zone: zone))
+            }
         }
         for (zoneIndex, zone) in engine.zones.enumerated().reversed() {
             // Structure entries: every existing name (and the apex) says how to answer names below it

@@ -22,6 +22,8 @@ public final class AnswerTemplate: Sendable {
     public let additionalRequired: Bool
     /// >= 0 marks a GeoDNS pool name: the answer is chosen per client, not taken from `body`.
     public let pool: Int
+    /// For a pool marker: which of the pool's names it is (signed answers cover the owner name).
+    public let poolName: Int
     /// Index of the zone the answer comes from in `AuthorityEngine.zones` (-1: none or unknown),
     /// so metrics can count responses by zone without a lookup per query.
     public let zone: Int32
@@ -53,19 +55,20 @@ public final class AnswerTemplate: Sendable {
             question: DNSQuestion(name: .root, type: .a), resolution: r, positionIndependent: true, zone: zone)
     }
 
-    /// A marker for a pool name's address records.
-    public static func poolMarker(_ pool: Int) -> AnswerTemplate {
+    /// A marker for a pool name's address records; `name` is its index in the pool's names.
+    public static func poolMarker(_ pool: Int, name: Int = 0) -> AnswerTemplate {
         AnswerTemplate(
             question: DNSQuestion(name: .root, type: .a), resolution: Resolution(rcode: .noError, authoritative: true),
-            pool: pool)
+            pool: pool, poolName: name)
     }
 
     /// Encodes `resolution` as it would follow `question`.
     public init(
-        question: DNSQuestion, resolution: Resolution, pool: Int = -1, below: Below = .notApplicable,
-        positionIndependent: Bool = false, zone: Int = -1
+        question: DNSQuestion, resolution: Resolution, pool: Int = -1, poolName: Int = 0,
+        below: Below = .notApplicable, positionIndependent: Bool = false, zone: Int = -1
     ) {
         self.pool = pool
+        self.poolName = poolName
         self.zone = Int32(zone)
         self.below = below
         var writer = DNSWireWriter(capacity: 512)

@@ -51,10 +51,12 @@ public struct AuthorityEngine: Equatable, Sendable {
                         result.answers += ds.resourceRecords(owner: current)
                     } else {
                         addNegative(zone: zone, into: &result)
+                        result.denial = .noData(cut, types: zone.nodes[cut]?.types ?? [])
                     }
                     return result
                 }
                 addReferral(cut: cut, zone: zone, into: &result)
+                result.referral = cut
                 // A referral straight away is not authoritative; one reached through our own CNAME
                 // keeps AA for the CNAME data we did answer.
                 result.authoritative = !result.answers.isEmpty
@@ -66,12 +68,14 @@ public struct AuthorityEngine: Equatable, Sendable {
                 node = own
             } else if zone.emptyNonTerminals.contains(current) {
                 addNegative(zone: zone, into: &result)
+                result.denial = .noData(current, types: [])
                 return result
             } else if let wildcard = wildcardNode(for: current, in: zone) {
                 node = wildcard
             } else {
                 result.rcode = .nxDomain
                 addNegative(zone: zone, into: &result)
+                result.denial = .nxDomain(current)
                 return result
             }
 
@@ -103,6 +107,7 @@ public struct AuthorityEngine: Equatable, Sendable {
                 continue
             }
             addNegative(zone: zone, into: &result)
+            result.denial = .noData(current, types: node.types)
             return result
         }
         return result

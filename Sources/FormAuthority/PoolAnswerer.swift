@@ -12,6 +12,14 @@ public struct PoolAnswerer: Sendable {
     public let geo: GeoContext
     /// Per pool, what the per-query path reads (as references, so reading costs one retain).
     let runtime: [Runtime]
+    /// Signs pool answers for DO queries when a pool's zone is signed.
+    let signing: PoolSigning?
+
+    /// What a pool answer in a signed zone is signed with: the signer and, per pool, its zone.
+    struct PoolSigning: Sendable {
+        let signer: ResponseSigner
+        let poolZones: [Int]
+    }
 
     final class Runtime: Sendable {
         let ecsEnabled: Bool
@@ -30,9 +38,10 @@ public struct PoolAnswerer: Sendable {
         }
     }
 
-    public init(geo: GeoContext) {
+    public init(geo: GeoContext, signer: ResponseSigner? = nil, poolZones: [Int] = []) {
         self.geo = geo
         runtime = geo.pools.enumerated().map { i, p in Runtime(p, health: geo.health[i]) }
+        signing = signer.map { PoolSigning(signer: $0, poolZones: poolZones) }
     }
 
     static let unspecified = IPAddress(high: 0, low: 0, isIPv4: true)
@@ -72,7 +81,8 @@ public struct PoolAnswerer: Sendable {
         let ranked = Self.rank(pool, placement: &placement, health: repository)
         let entry = Self.entry(
             pool, placement: placement, ranked: ranked, health: repository, generation: generation,
-            clientRegion: geo.regionLabel(placement.location))
+            clientRegion: geo.regionLabel(placement.location),
+            signing: signing.flatMap { s in s.signer.isSigned(zone: s.poolZones[index]) ? (s, index) : nil })
         cache?.insert(pool: index, network: placement.network, entry: entry)
         if let log = geo.decisionLog, log.sample() {
             log.sink(Self.record(pool, placement: placement, ranked: ranked, entry: entry))
@@ -129,25 +139,39 @@ public struct PoolAnswerer: Sendable {
     /// Encodes a pool's answer from its ranking, with the TTL health allows (`HealthTTLPolicy`).
     static func entry(
         _ pool: GeoPool, placement: GeoContext.ClientPlacement, ranked: [GeoSelector.Candidate],
-        health: HealthRepository? = nil, generation: Int = 0, clientRegion: Int32 = 0
+        health: HealthRepository? = nil, generation: Int = 0, clientRegion: Int32 = 0,
+        signing: (PoolSigning, pool: Int)? = nil
     ) -> GeoAnswerCache.Entry {
         let v4Nodes = GeoSelector.select(ranked, ipv6: false, maxAnswers: pool.policy.maxAnswers)
         let v6Nodes = GeoSelector.select(ranked, ipv6: true, maxAnswers: pool.policy.maxAnswers)
         let v4 = v4Nodes.compactMap(\.ipv4)
         let v6 = v6Nodes.compactMap(\.ipv6)
         let ttl = Self.ttl(pool, ranked: ranked, answered: v4Nodes + v6Nodes, health: health)
-        let owner = pool.names[0]
-        func template(_ addresses: [[UInt8]], _ type: RecordType) -> AnswerTemplate? {
+        func template(_ addresses: [[UInt8]], _ type: RecordType, owner: DNSName = pool.names[0], signed: Bool = false)
+            -> AnswerTemplate?
+        {
             guard !addresses.isEmpty else { return nil }
             var r = Resolution(rcode: .noError, authoritative: true)
             r.answers = addresses.map { a in
                 let data: RData = a.count == 4 ? .a(ARecord(a[0], a[1], a[2], a[3])) : .aaaa(AAAARecord(bytes: a)!)
                 return DNSResourceRecord(name: owner, ttl: ttl, data: data)
             }
+            if signed, let (s, index) = signing {
+                // Signed over the pool's full TTL (the RRSIG's original TTL), served with the TTL
+                // health allows: one signature per distinct node set, whatever the TTL.
+                guard
+                    let rrsigs = s.signer.rrsigs(
+                        owner: owner, type: type, rdata: r.answers.map(\.data), originalTTL: pool.ttl,
+                        zone: s.poolZones[index])
+                else { return nil }
+                r.answers += rrsigs.map { DNSResourceRecord(name: owner, ttl: ttl, data: .rrsig($0)) }
+            }
             // The owner equals the question name, so it is encoded as a pointer to offset 12 and
-            // the template fits every name of the pool.
+            // the template fits every spelling of that name (and, unsigned, every name of the pool).
             return AnswerTemplate(question: DNSQuestion(name: owner, type: type), resolution: r)
         }
+        let signedA = signing == nil ? [] : pool.names.map { template(v4, .a, owner: $0, signed: true) }
+        let signedAAAA = signing == nil ? [] : pool.names.map { template(v6, .aaaa, owner: $0, signed: true) }
         func indices(_ nodes: [PoolNode]) -> [Int32] {
             nodes.compactMap { n in pool.nodes.firstIndex { $0.id == n.id }.map(Int32.init) }
         }
@@ -155,7 +179,8 @@ public struct PoolAnswerer: Sendable {
             reason: GeoDecision.reason(ranked: ranked, answered: v4Nodes + v6Nodes, placement: placement),
             clientRegion: clientRegion, ipv4Nodes: indices(v4Nodes), ipv6Nodes: indices(v6Nodes))
         return GeoAnswerCache.Entry(
-            a: template(v4, .a), aaaa: template(v6, .aaaa), ipv4: v4, ipv6: v6, ttl: ttl,
+            a: template(v4, .a), aaaa: template(v6, .aaaa), signedA: signedA, signedAAAA: signedAAAA,
+            ipv4: v4, ipv6: v6, ttl: ttl,
             networkPrefix: UInt8(placement.network.prefixLength), healthGeneration: generation, decision: decision)
     }
 

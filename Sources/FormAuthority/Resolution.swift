@@ -13,10 +13,21 @@ public struct Resolution: Hashable, Sendable {
     /// appended per query (after any CNAMEs in `answers`).
     public var pool: Int? = nil
     public var poolOwner: DNSName? = nil
+    /// For a signed zone: what a negative answer denies (the NSEC a DO query gets with it).
+    public var denial: Denial? = nil
+    /// Set for a referral: the zone cut whose DS (or proof of no DS) a signed answer carries.
+    public var referral: DNSName? = nil
 
     public init(rcode: ResponseCode, authoritative: Bool) {
         self.rcode = rcode
         self.authoritative = authoritative
+    }
+
+    /// What a negative answer proves, in the terms of compact denial (RFC 9824): the name holds
+    /// these types and not the one asked, or the name does not exist at all.
+    public enum Denial: Hashable, Sendable {
+        case noData(DNSName, types: [RecordType])
+        case nxDomain(DNSName)
     }
 
     public static let refused = Resolution(rcode: .refused, authoritative: false)

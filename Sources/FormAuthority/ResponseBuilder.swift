@@ -25,37 +25,57 @@ public struct ResponseBuilder: Sendable {
     let pools: PoolAnswerer?
     /// Per pool, the index of the zone its names are in (metrics count pool answers by zone).
     let poolZones: [Int]
+    /// Signs the answers of signed zones for queries with DO set; nil when no zone is signed.
+    public let signer: ResponseSigner?
 
     /// With `previous` for the same engine (same zones, same pool names: a change to pools' nodes,
     /// weights or health settings), its precomputed answers are kept rather than computed again;
     /// they depend on nothing else.
+    ///
+    /// With `signing`, the zones it names answer DO queries signed. A previous builder's answers
+    /// are kept only if it signs with the same keys and none of its signatures is due yet.
     public init(
         engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext? = nil,
-        reusing previous: ResponseBuilder? = nil
+        signing: SigningSetup? = nil, reusing previous: ResponseBuilder? = nil
     ) {
-        self.engine = engine
-        self.udpPayloadSize = udpPayloadSize
-        self.pools = geo.map(PoolAnswerer.init)
         var poolZones = [Int](repeating: -1, count: geo?.pools.count ?? 0)
         for (name, pool) in engine.pools where pool < poolZones.count {
             poolZones[pool] = engine.zones.firstIndex { name.isSubdomain(of: $0.origin) } ?? -1
         }
-        self.poolZones = poolZones
-        if let previous, previous.engine == engine {
+        var signer = signing.map { ResponseSigner(setup: $0, engine: engine, geo: geo) }
+        if let previous, previous.engine == engine, ResponseSigner.sameKeys(previous.signer, signer),
+            !(previous.signer?.refreshDue() ?? false)
+        {
             self.table = previous.table
+            signer = previous.signer
         } else {
-            self.table = AnswerTable(precomputing: engine)
+            self.table = AnswerTable(
+                precomputing: engine, signer: signer,
+                poolName: { name, pool in geo?.pools[pool].names.firstIndex(of: name) ?? 0 })
         }
+        self.engine = engine
+        self.udpPayloadSize = udpPayloadSize
+        self.poolZones = poolZones
+        self.signer = signer
+        self.pools = geo.map { PoolAnswerer(geo: $0, signer: signer, poolZones: poolZones) }
     }
 
     /// Builds the engine for `zones` with `geo`'s pool names wired in.
     public init(
         zones: [Zone], udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext?,
-        reusing previous: ResponseBuilder? = nil
+        signing: SigningSetup? = nil, reusing previous: ResponseBuilder? = nil
     ) {
         self.init(
             engine: AuthorityEngine(zones: zones, pools: geo?.poolNames ?? [:]), udpPayloadSize: udpPayloadSize,
-            geo: geo, reusing: previous)
+            geo: geo, signing: signing, reusing: previous)
+    }
+
+    /// The same answers signed again now (the builder to swap in once `signer.refreshDue()`):
+    /// signatures still fresh come from the cache, those due are made again.
+    public func resigned() -> ResponseBuilder {
+        guard let signer else { return self }
+        return ResponseBuilder(
+            engine: engine, udpPayloadSize: udpPayloadSize, geo: geo, signing: signer.setup, reusing: nil)
     }
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.
@@ -100,19 +120,32 @@ public struct ResponseBuilder: Sendable {
                 writeError(.refused, view: view, bytes: bytes, into: &out)
             } else {
                 let qname = UnsafeRawBufferPointer(rebasing: bytes[12..<(12 + view.qnameLength)])
+                let key = AnswerKey(qtype: view.qtype)
+                // DO: a signed zone's entries have signed twins; an unsigned zone's answer as usual.
+                let signedTemplate =
+                    view.dnssecOK && signer != nil
+                    ? table.lookup(qname: qname, hash: view.qnameHash, key: key.signed)
+                        ?? table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey.otherTypes.signed)
+                    : nil
                 let template =
-                    table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey(qtype: view.qtype))
+                    signedTemplate
+                    ?? table.lookup(qname: qname, hash: view.qnameHash, key: key)
                     ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes)
                 if let template, template.pool >= 0 {
                     zone = poolZones[template.pool]
                     writePool(
-                        template.pool, qname: qname, view: view, bytes: bytes, source: source, cache: cache,
-                        counters: counters, limit: limit, into: &out)
+                        template.pool, name: template.poolName, qname: qname, view: view, bytes: bytes,
+                        source: source, cache: cache, counters: counters, limit: limit, into: &out)
                 } else if let template {
                     zone = Int(template.zone)
                     write(template, view: view, bytes: bytes, limit: limit, into: &out)
                 } else {
                     switch classifyMiss(qname: qname, hash: view.qnameHash) {
+                    case .nxDomain(let t) where view.dnssecOK && signer?.isSigned(zone: Int(t.zone)) == true:
+                        // Compact denial names the query: signed per name, on the general path.
+                        zone = writeResolved(
+                            view: view, bytes: bytes, source: source, cache: cache, counters: counters, limit: limit,
+                            into: &out)
                     case .nxDomain(let t):
                         zone = Int(t.zone)
                         write(t, view: view, bytes: bytes, limit: limit, into: &out)
@@ -316,28 +349,51 @@ public struct ResponseBuilder: Sendable {
             }
             if addresses.isEmpty, let zone = engine.zone(for: owner) {
                 resolution.authorities.append(zone.negativeSOA)
+                resolution.denial = .noData(owner, types: [])
             }
+        }
+        let zone = engine.zones.firstIndex { name.isSubdomain(of: $0.origin) } ?? -1
+        if view.dnssecOK, let signer, signer.isSigned(zone: zone) {
+            // Signed per query, within the zone's signing budget: past it, SERVFAIL (a resolver
+            // tries another server; an unsigned answer would only be bogus).
+            guard
+                let signed = signer.sign(
+                    resolution, zone: zone, engine: engine, metered: true, compactOK: view.compactOK)
+            else {
+                writeError(.servFail, view: view, bytes: bytes, into: &out)
+                return zone
+            }
+            resolution = signed
         }
         let template = AnswerTemplate(question: question, resolution: resolution)
         write(template, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
-        return engine.zones.firstIndex { name.isSubdomain(of: $0.origin) } ?? -1
+        return zone
     }
 
     // MARK: - GeoDNS
 
     /// Answers a pool name: the cached (or freshly chosen) node set for this client's network.
     private func writePool(
-        _ pool: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
+        _ pool: Int, name: Int, qname: UnsafeRawBufferPointer, view: DNSQueryView, bytes: UnsafeRawBufferPointer,
         source: IPAddress?, cache: GeoAnswerCache?, counters: CounterCells?, limit: Int, into out: inout ByteBuffer
     ) {
         guard let pools else { return writeError(.servFail, view: view, bytes: bytes, into: &out) }
         let (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
         // ANY answers with the IPv6 nodes only when the pool has no IPv4 node.
         let ipv6 = view.qtype == RecordType.aaaa.rawValue || (view.qtype == RecordType.any.rawValue && entry.a == nil)
-        let template = ipv6 ? entry.aaaa : entry.a
+        // DO in a signed zone: this name's signed records (the entry holds them per pool name).
+        let signed = view.dnssecOK && !entry.signedA.isEmpty
+        let template: AnswerTemplate?
+        if signed {
+            template = name < entry.signedA.count ? (ipv6 ? entry.signedAAAA[name] : entry.signedA[name]) : nil
+        } else {
+            template = ipv6 ? entry.aaaa : entry.a
+        }
         if let counters, template != nil { counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6) }
         // No node of this family: NODATA, from the name's shared negative template.
-        if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {
+        let negative =
+            signed ? table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey.otherTypes.signed) : nil
+        if let t = template ?? negative ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {
             write(t, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
         } else {
             writeError(.servFail, view: view, bytes: bytes, into: &out)

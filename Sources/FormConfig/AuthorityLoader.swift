@@ -47,7 +47,7 @@ public enum AuthorityLoader {
         _ config: ServerConfig, previous: ResponseBuilder? = nil,
         onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in },
         onCheckedState: @escaping @Sendable (_ pool: String, _ node: String, HealthState) -> Void = { _, _, _ in },
-        onDecision: (@Sendable (DecisionRecord) -> Void)? = nil
+        onDecision: (@Sendable (DecisionRecord) -> Void)? = nil, signing support: SigningSupport = SigningSupport()
     ) throws(ConfigErrors) -> ResponseBuilder {
         var errors: [ConfigError] = []
         var zones: [Zone] = []
@@ -56,6 +56,10 @@ public enum AuthorityLoader {
         do { geo = try loadGeo(config, zones: zones) } catch { errors += error.errors }
         if errors.isEmpty {
             do { zones = try publishDiscovery(config, zones: zones) } catch { errors += error.errors }
+        }
+        var signing: SigningSetup? = nil
+        if errors.isEmpty {
+            do { signing = try Self.signing(config, zones: &zones, support: support) } catch { errors += error.errors }
         }
         if var g = geo {
             for (i, pool) in g.pools.enumerated() {
@@ -76,7 +80,8 @@ public enum AuthorityLoader {
             geo = g
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
-        return ResponseBuilder(zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo, reusing: previous)
+        return ResponseBuilder(
+            zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo, signing: signing, reusing: previous)
     }
 
     /// The zones with each pool name's `_formnet` TXT records made from its nodes' discovery data

@@ -9,6 +9,8 @@ public struct ZoneConfig: Sendable {
     /// The master file's text itself, as stored configuration versions carry it (so a version
     /// holds its records and a rollback restores them); nil: read `file`.
     public var content: String?
+    /// Online DNSSEC signing; nil: the zone is served unsigned.
+    public var dnssec: ZoneSigning?
     /// Where the zone was declared, for error messages.
     public var declaredAt: (file: String, line: Int)
 

@@ -240,6 +240,17 @@ public actor ControlPlane {
 
     /// Re-reads the configuration file after a SIGHUP: a new version when the file changed since it
     /// last made one (it then replaces what the API changed since), nothing when it did not.
+    /// Builds the running configuration again and swaps it in: what serves re-reads the zones'
+    /// DNSSEC keys and signs again whatever is due (`SigningRefreshService`, a rollover step).
+    public func rebuild() async throws(ChangeError) {
+        await enter()
+        defer { leave() }
+        let (_, builder) = try load(
+            ConfigDocument(root: running.root, source: file), problem: "the configuration no longer loads")
+        try await swapIn(builder)
+        running.builder = builder
+    }
+
     public func reloadFile(dryRun: Bool = false) async throws(ChangeError) -> Outcome {
         let text: String
         do { text = try Self.fileText(file) } catch {

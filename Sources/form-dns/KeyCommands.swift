@@ -1,6 +1,7 @@
 import ArgumentParser
 import DNSSEC
 import DNSWire
+import FormConfig
 import Foundation
 
 /// `form-dns keys`: a zone's DNSSEC keys in `state_dir/keys/`, as BIND key files (which Knot's
@@ -30,22 +31,10 @@ struct Keys: ParsableCommand {
 
         /// The zone's key files, by key tag.
         func keys() throws -> [KeyFile] {
-            let apex = try apex()
-            let prefix = "K\(apex.lowercased)+"
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            var found: [KeyFile] = []
-            for name in names.sorted() where name.hasPrefix(prefix) && name.hasSuffix(".private") {
-                let base = folder + "/" + name.dropLast(".private".count)
-                do {
-                    let secret = try String(contentsOfFile: base + ".private", encoding: .utf8)
-                    let publicText = try String(contentsOfFile: base + ".key", encoding: .utf8)
-                    found.append(try KeyFile(publicText: publicText, privateText: secret))
-                } catch {
-                    printError("form-dns: \(base): \(error)")
-                    throw ExitCode(1)
-                }
+            do { return try ZoneKeyStore.keys(zone: try apex(), folder: folder) } catch let error as ConfigError {
+                printError("form-dns: \(error)")
+                throw ExitCode(1)
             }
-            return found.sorted { $0.key.keyTag < $1.key.keyTag }
         }
     }
 
@@ -73,34 +62,20 @@ struct Keys: ParsableCommand {
                 throw ExitCode(1)
             }
             let apex = try location.apex()
-            let taken = Set(try location.keys().map(\.key.keyTag))
-            var key = ZoneKey(generating: algorithm, flags: role.flags)
-            // Two keys of one zone must not share a tag: RRSIGs name their key by it.
-            while taken.contains(key.keyTag) { key = ZoneKey(generating: algorithm, flags: role.flags) }
-            let file = KeyFile(zone: apex, key: key, created: UInt32(Date().timeIntervalSince1970))
-            let base = location.folder + "/" + file.baseName
+            let file: KeyFile
             do {
-                try FileManager.default.createDirectory(
-                    atPath: location.folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                try Self.write(file.privateText, to: base + ".private", mode: 0o600)
-                try Self.write(file.publicText, to: base + ".key", mode: 0o644)
+                file = try ZoneKeyStore.generate(
+                    zone: apex, algorithm: algorithm, flags: role.flags, folder: location.folder)
             } catch {
-                printError("form-dns: cannot write \(base): \(error)")
+                printError("form-dns: \(error)")
                 throw ExitCode(1)
             }
+            let key = file.key
             print("\(file.baseName): \(role.rawValue), \(algorithm.mnemonic), key tag \(key.keyTag)")
             print("\(apex.lowercased) IN DNSKEY \(key.dnskey.presentation)")
             if role != .zsk {
                 print("\(apex.lowercased) IN DS \(DSDigest.ds(for: key.dnskey, owner: apex).presentation)")
             }
-        }
-
-        /// Writes `text` to a new file created with `mode` (never wider for a moment, never over another).
-        static func write(_ text: String, to path: String, mode: Int) throws {
-            guard
-                FileManager.default.createFile(
-                    atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
-            else { throw CocoaError(.fileWriteUnknown) }
         }
     }
 

@@ -46,7 +46,7 @@ struct ReloadService: Service {
             let next = try load()
             let fresh = try AuthorityLoader.build(
                 next, previous: builder, onHealthTransition: onHealthTransition, onCheckedState: onCheckedState,
-                onDecision: onDecision)
+                onDecision: onDecision, signing: .init(createMissingKeys: true))
             try await server.reload(fresh)
             checks.use(fresh)
             let elapsed = ContinuousClock.now - started

@@ -98,7 +98,8 @@ struct Serve: AsyncParsableCommand {
         }
         do {
             builder = try AuthorityLoader.build(
-                config, onHealthTransition: logTransition, onCheckedState: saveCheckedState, onDecision: onDecision)
+                config, onHealthTransition: logTransition, onCheckedState: saveCheckedState, onDecision: onDecision,
+                signing: .init(createMissingKeys: true))
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -121,7 +122,7 @@ struct Serve: AsyncParsableCommand {
                 build: { next throws(ConfigErrors) in
                     try AuthorityLoader.build(
                         next, previous: server.currentBuilder(), onHealthTransition: logTransition,
-                        onCheckedState: saveCheckedState, onDecision: onDecision)
+                        onCheckedState: saveCheckedState, onDecision: onDecision, signing: .init(createMissingKeys: true))
                 },
                 swap: { fresh in
                     try await server.reload(fresh)
@@ -185,7 +186,21 @@ struct Serve: AsyncParsableCommand {
         // then TCP, then UDP, then alerts.
         var services: [any Service] = [alerts] + server.services
         if let api { services.append(api) }
-        services += [checks, HealthTickService(current: { server.currentBuilder() }), reload] as [any Service]
+        let resign = SigningRefreshService(current: { server.currentBuilder() }) {
+            do {
+                if let control {
+                    try await control.rebuild()
+                } else {
+                    let fresh = server.currentBuilder().resigned()
+                    try await server.reload(fresh)
+                    checks.use(fresh)
+                }
+                log("signed the zones' answers again (signatures due)")
+            } catch {
+                log("signing again failed, still serving the previous signatures: \(error)")
+            }
+        }
+        services += [checks, HealthTickService(current: { server.currentBuilder() }), resign, reload] as [any Service]
         var logger = Logger(label: "form-dns")
         logger.logLevel = .warning
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -15,6 +15,10 @@ public final class GeoAnswerCache {
         /// pointer to the question name). Nil when the family has no node: the answer is NODATA.
         public let a: AnswerTemplate?
         public let aaaa: AnswerTemplate?
+        /// For a pool in a signed zone, per name of the pool (RRSIGs cover the owner): the address
+        /// records with their RRSIGs. Empty for an unsigned zone.
+        public let signedA: [AnswerTemplate?]
+        public let signedAAAA: [AnswerTemplate?]
         public let ipv4: [[UInt8]]
         public let ipv6: [[UInt8]]
         public let ttl: UInt32
@@ -29,7 +33,8 @@ public final class GeoAnswerCache {
         public let tally: GeoDecision.Tally
 
         public init(
-            a: AnswerTemplate?, aaaa: AnswerTemplate?, ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32,
+            a: AnswerTemplate?, aaaa: AnswerTemplate?, signedA: [AnswerTemplate?] = [],
+            signedAAAA: [AnswerTemplate?] = [], ipv4: [[UInt8]], ipv6: [[UInt8]], ttl: UInt32,
             networkPrefix: UInt8,
             healthGeneration: Int = 0,
             decision: GeoDecision = GeoDecision(reason: .nearest, clientRegion: 0, ipv4Nodes: [], ipv6Nodes: [])
@@ -39,6 +44,8 @@ public final class GeoAnswerCache {
             self.tally = decision.tally
             self.a = a
             self.aaaa = aaaa
+            self.signedA = signedA
+            self.signedAAAA = signedAAAA
             self.ipv4 = ipv4
             self.ipv6 = ipv6
             self.ttl = ttl

@@ -16,6 +16,7 @@ extension ZoneConfig {
             ConfigRow.value(
                 "content", \.content, type: .string, "The master file's text (this or `file`).", show: { _ in nil }
             ) { node, field, reader in reader.string(node, field) },
+            .section("dnssec", ZoneSigning.schema) { zone, signing in zone.dnssec = signing },
         ],
         check: { zone, context, reader in
             zone.declaredAt = (reader.source, context.node.line)
