@@ -203,13 +203,14 @@ let package = Package(
         .testTarget(
             name: "FormAuthorityTests",
             dependencies: [
+                "DNSSEC",
                 "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "TestFixtures",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "FormConfigTests",
-            dependencies: ["FormConfig", "FormAuthority", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "TestFixtures"]
+            dependencies: ["FormConfig", "FormAuthority", "DNSSEC", "DNSZone", "DNSWire", "GeoIP", "NetAddress", "TestFixtures"]
         ),
         .testTarget(
             name: "FormStoreTests",
