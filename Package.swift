@@ -148,7 +148,7 @@ let package = Package(
         // Layer 2e: the join client — own stub resolver, probing, fallback, peer set for formnet.
         .target(
             name: "FormJoin",
-            dependencies: ["DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["DNSWire", "DNSSEC", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
             name: "form-join",

@@ -1,3 +1,4 @@
+import DNSSEC
 import DNSWire
 import Foundation
 import NetAddress
@@ -19,6 +20,10 @@ public struct JoinOptions: Sendable {
     public var cachePath: String? = nil
     public var writeCache = true
     public var progress: (@Sendable (String) -> Void)? = nil
+    /// The anycast zone's DS or DNSKEY: with it, DNS answers count only if they validate.
+    public var trustAnchor: TrustAnchor? = nil
+    /// Seconds since 1970 (signature validity, bundle expiry): injected so tests choose the time.
+    public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     public init(name: DNSName, resolver: ResolverConfiguration) {
         self.name = name
@@ -41,6 +46,7 @@ public enum JoinPlanner {
         var stats: ProbeStats
         var order: Int
         var cacheAge: Double?
+        var authentication: Authentication = .none
     }
 
     public static func run(_ o: JoinOptions) async -> JoinOutcome {
@@ -51,7 +57,8 @@ public enum JoinPlanner {
         let cache = loadCache(o, notes: &notes)
         let cacheAge = cache.map { max(0, now.timeIntervalSince($0.savedAt)) }
         let fallbackCandidates = dedupe(
-            o.bootstrap.map { ($0, PeerSet.Source.staticList) } + (cache?.peers ?? []).map { ($0, .cache) })
+            o.bootstrap.map { ($0, PeerSet.Source.staticList, Authentication.none) }
+                + (cache?.peers ?? []).map { ($0, .cache, cache?.authentication(of: $0) ?? .none) })
 
         // Race: the fallback lists are probed while DNS resolves (results used only if DNS fails).
         let fallbackTask: Task<[Probed], Never>? =
@@ -59,18 +66,23 @@ public enum JoinPlanner {
             ? Task { await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge) } : nil
 
         say("resolving \(o.name) via \(o.resolver.servers.map(\.description).joined(separator: ", "))")
-        let resolver = StubResolver(configuration: o.resolver)
-        async let v4 = resolver.lookup(o.name, type: .a)
-        async let v6 = resolver.lookup(o.name, type: .aaaa)
+        var resolverConfiguration = o.resolver
+        resolverConfiguration.dnssec = o.trustAnchor != nil
+        let resolver = StubResolver(configuration: resolverConfiguration)
         let metaName = (try? o.name.prepending(label: Array("_formnet".utf8))) ?? o.name
-        async let meta = resolver.lookup(metaName, type: .txt)
-        let (a, aaaa, txt) = await (v4, v6, meta)
+        let answers = await ValidatingLookup(resolver: resolver, anchor: o.trustAnchor, now: o.now)
+            .run(name: o.name, metaName: metaName)
+        let (a, aaaa, txt) = (answers.a, answers.aaaa, answers.txt)
+        let validation = answers.validation
         let dnsMs = (monotonicNow() - t0) * 1000
 
         var report = PeerSet.DNSReport(status: "ok")
         var ttl: UInt32 = 0
         var dnsCandidates: [PeerInfo] = []
         switch (a, aaaa) {
+        case _ where validation.isBogus:
+            // Forged, stripped or stale: not one address or key from this answer is used.
+            report = PeerSet.DNSReport(status: "bogus", detail: "\(validation)")
         case (.failure(let e1), .failure(let e2)):
             // Prefer the more telling error: a real answer (NXDOMAIN/NODATA) over a transport one.
             let e = [e1, e2].first { $0 == .nxDomain } ?? (e1 == .noData || e2 == .noData ? ResolveError.noData : e1)
@@ -89,6 +101,8 @@ public enum JoinPlanner {
             if dnsCandidates.isEmpty { report = PeerSet.DNSReport(status: "nodata", detail: "no A or AAAA records") }
         }
         say("DNS: \(report.status)\(report.detail.map { " (\($0))" } ?? ""), \(dnsCandidates.count) candidate(s)")
+        if o.trustAnchor != nil { say("DNSSEC: \(validation)") }
+        let dnsAuthentication: Authentication = validation == .secure ? .dnssec : .none
 
         var outcome = PeerSet.Outcome.none
         var chosen: [Probed] = []
@@ -99,7 +113,8 @@ public enum JoinPlanner {
                 "probing \(dnsCandidates.count) candidate(s) "
                     + "(\(o.probe.kind.rawValue), \(o.probe.probesPerCandidate) each)"
             )
-            let probed = await probe(dnsCandidates.map { ($0, PeerSet.Source.dns) }, settings: o.probe, cacheAge: nil)
+            let probed = await probe(
+                dnsCandidates.map { ($0, PeerSet.Source.dns, dnsAuthentication) }, settings: o.probe, cacheAge: nil)
             chosen = probed.filter(\.stats.reachable)
             unreachable = probed.filter { !$0.stats.reachable }
             if !chosen.isEmpty { outcome = .dns }
@@ -126,7 +141,10 @@ public enum JoinPlanner {
 
         if outcome == .dns, o.writeCache, let path = o.cachePath {
             do {
-                try PeerCacheFile(name: o.name.description, savedAt: now, peers: chosen.map(\.info)).save(path: path)
+                try PeerCacheFile(
+                    name: o.name.description, savedAt: now, peers: chosen.map(\.info),
+                    dnssec: dnsAuthentication == .dnssec ? chosen.map(\.info.id) : []
+                ).save(path: path)
             } catch {
                 notes.append("\(error)")
             }
@@ -135,6 +153,7 @@ public enum JoinPlanner {
         let lifetime = outcome == .dns ? Double(max(ttl, 1)) : 60
         let set = PeerSet(
             name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
+            validation: "\(validation)",
             timing: PeerSet.Timing(
                 dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
             generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
@@ -224,17 +243,17 @@ public enum JoinPlanner {
         return out
     }
 
-    static func dedupe(_ list: [(PeerInfo, PeerSet.Source)]) -> [(PeerInfo, PeerSet.Source)] {
+    typealias Candidate = (PeerInfo, PeerSet.Source, Authentication)
+
+    static func dedupe(_ list: [Candidate]) -> [Candidate] {
         var seen = Set<String>()
         return list.filter { seen.insert("\($0.1)/\($0.0.id)").inserted }
     }
 
-    static func probe(_ list: [(PeerInfo, PeerSet.Source)], settings: ProbeSettings, cacheAge: Double?) async
-        -> [Probed]
-    {
+    static func probe(_ list: [Candidate], settings: ProbeSettings, cacheAge: Double?) async -> [Probed] {
         var endpoints: [Endpoint] = []
         var owner: [Int] = []
-        for (i, (info, _)) in list.enumerated() {
+        for (i, (info, _, _)) in list.enumerated() {
             for e in info.endpoints {
                 endpoints.append(e)
                 owner.append(i)
@@ -251,7 +270,7 @@ public enum JoinPlanner {
             Probed(
                 info: item.0, source: item.1,
                 stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
-                order: i, cacheAge: item.1 == .cache ? cacheAge : nil)
+                order: i, cacheAge: item.1 == .cache ? cacheAge : nil, authentication: item.2)
         }
     }
 
@@ -265,7 +284,8 @@ public enum JoinPlanner {
             rttMs: PeerSet.RTT(
                 min: s.minimum.map(round2), median: s.median.map(round2), samples: s.samples.count,
                 loss: (s.loss * 1000).rounded() / 1000),
-            cacheAgeS: p.cacheAge.map { $0.rounded() }, error: s.reachable ? nil : (s.lastError ?? "no probe answered"))
+            cacheAgeS: p.cacheAge.map { $0.rounded() }, authenticated: p.authentication,
+            error: s.reachable ? nil : (s.lastError ?? "no probe answered"))
     }
 
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }

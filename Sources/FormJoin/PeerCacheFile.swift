@@ -13,17 +13,36 @@ public struct PeerCacheFile: Codable, Sendable {
     public var name: String
     public var savedAt: Date
     public var peers: [PeerInfo]
+    /// Ids of the peers found through DNSSEC-validated answers: read back as "cache-of-dnssec",
+    /// every other cached peer as "none". A cache never makes a peer more trusted than it was.
+    public var dnssec: [String]
 
     enum CodingKeys: String, CodingKey {
-        case name, peers
+        case name, peers, dnssec
         case schemaVersion = "schema_version"
         case savedAt = "saved_at"
     }
 
-    public init(name: String, savedAt: Date, peers: [PeerInfo]) {
+    public init(name: String, savedAt: Date, peers: [PeerInfo], dnssec: [String] = []) {
         self.name = name
         self.savedAt = savedAt
         self.peers = peers
+        self.dnssec = dnssec
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
+        name = try c.decode(String.self, forKey: .name)
+        savedAt = try c.decode(Date.self, forKey: .savedAt)
+        peers = try c.decode([PeerInfo].self, forKey: .peers)
+        // Caches written before DNSSEC have no list: none of their peers was authenticated.
+        dnssec = try c.decodeIfPresent([String].self, forKey: .dnssec) ?? []
+    }
+
+    /// How a cached peer was authenticated when it was found.
+    public func authentication(of peer: PeerInfo) -> Authentication {
+        dnssec.contains(peer.id) ? .cacheOfDNSSEC : .none
     }
 
     /// The cache at `path`: nil if there is none yet; an error (in words) if the file, its

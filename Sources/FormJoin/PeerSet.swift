@@ -65,10 +65,12 @@ public struct PeerSet: Codable, Sendable {
         public var rttMs: RTT
         /// Age of the cached entry in seconds (source "cache" only: stale data, used as a last resort).
         public var cacheAgeS: Double?
+        /// How the peer was authenticated: dnssec, signed-list, cache-of-dnssec or none.
+        public var authenticated: Authentication = .none
         public var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, source, endpoints, ipv4, ipv6, port, region, error
+            case id, source, endpoints, ipv4, ipv6, port, region, error, authenticated
             case publicKey = "public_key"
             case internalEndpoint = "internal_endpoint"
             case rttMs = "rtt_ms"
@@ -88,6 +90,7 @@ public struct PeerSet: Codable, Sendable {
             try c.encode(region, forKey: .region)
             try c.encode(rttMs, forKey: .rttMs)
             try c.encode(cacheAgeS, forKey: .cacheAgeS)
+            try c.encode(authenticated, forKey: .authenticated)
             try c.encode(error, forKey: .error)
         }
     }
@@ -97,6 +100,8 @@ public struct PeerSet: Codable, Sendable {
     public var resolver: String?
     public var outcome: Outcome
     public var dns: DNSReport
+    /// none (no trust anchor), secure, "bogus: why" or "indeterminate: why" (`Validation`).
+    public var validation: String
     public var timing: Timing
     public var generatedAt: Date
     public var expiresAt: Date
@@ -109,16 +114,17 @@ public struct PeerSet: Codable, Sendable {
     public var notes: [String] = []
 
     enum CodingKeys: String, CodingKey {
-        case name, resolver, outcome, dns, timing, peers, unreachable, notes
+        case name, resolver, outcome, dns, timing, peers, unreachable, notes, validation
         case schemaVersion = "schema_version"
         case generatedAt = "generated_at"
         case expiresAt = "expires_at"
     }
 
     public init(
-        name: String, resolver: String?, outcome: Outcome, dns: DNSReport, timing: Timing, generatedAt: Date,
-        expiresAt: Date, peers: [Peer], unreachable: [Peer], notes: [String] = []
+        name: String, resolver: String?, outcome: Outcome, dns: DNSReport, validation: String = "none", timing: Timing,
+        generatedAt: Date, expiresAt: Date, peers: [Peer], unreachable: [Peer], notes: [String] = []
     ) {
+        self.validation = validation
         self.name = name
         self.resolver = resolver
         self.outcome = outcome
@@ -138,6 +144,7 @@ public struct PeerSet: Codable, Sendable {
         resolver = try c.decodeIfPresent(String.self, forKey: .resolver)
         outcome = try c.decode(Outcome.self, forKey: .outcome)
         dns = try c.decode(DNSReport.self, forKey: .dns)
+        validation = try c.decodeIfPresent(String.self, forKey: .validation) ?? "none"
         timing = try c.decode(Timing.self, forKey: .timing)
         generatedAt = try c.decode(Date.self, forKey: .generatedAt)
         expiresAt = try c.decode(Date.self, forKey: .expiresAt)
@@ -153,6 +160,7 @@ public struct PeerSet: Codable, Sendable {
         try c.encode(resolver, forKey: .resolver)
         try c.encode(outcome, forKey: .outcome)
         try c.encode(dns, forKey: .dns)
+        try c.encode(validation, forKey: .validation)
         try c.encode(timing, forKey: .timing)
         try c.encode(generatedAt, forKey: .generatedAt)
         try c.encode(expiresAt, forKey: .expiresAt)

@@ -13,6 +13,8 @@ public struct ResolverConfiguration: Sendable {
     public var rotate = false
     /// Optional EDNS Client Subnet to send (RFC 7871), e.g. when the node knows its public prefix.
     public var clientSubnet: ClientSubnet? = nil
+    /// Ask for DNSSEC records (DO) and unvalidated data (CD): set when the caller validates.
+    public var dnssec = false
 
     public init(
         servers: [Endpoint], timeout: Double = 2, attempts: Int = 2, rotate: Bool = false,

@@ -114,11 +114,37 @@ public final class StubResolver: Sendable {
             r.fromCache = true
             return r
         }
+        let result = try traceBlocking(name, type: type).result.get()
+        store(key, result)
+        return result
+    }
+
+    /// A resolution and the responses it was read from, in order (what a validator checks).
+    public struct Traced: Sendable {
+        public var result: Result<ResolveResult, ResolveError>
+        public var responses: [DNSMessage]
+    }
+
+    /// `traceBlocking` off the cooperative pool.
+    public func trace(_ name: DNSName, type: RecordType) async -> Result<Traced, ResolveError> {
+        await runBlocking {
+            do throws(ResolveError) { return .success(try self.traceBlocking(name, type: type)) } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Resolves without the cache, keeping every response: an answer from the name's data
+    /// (records, NXDOMAIN, NODATA) is the `result`; only a failure to get one throws.
+    public func traceBlocking(_ name: DNSName, type: RecordType) throws(ResolveError) -> Traced {
         var chain: [DNSResourceRecord] = []
+        var responses: [DNSMessage] = []
         var current = name
         var seen: Set<DNSName> = [name]
+        func ended(_ error: ResolveError) -> Traced { Traced(result: .failure(error), responses: responses) }
         for _ in 0..<Self.maxChain {
             let (message, server, rtt) = try exchangeWithRetries(DNSQuestion(name: current, type: type))
+            responses.append(message)
             // Walk the answer section from `current` through any CNAMEs (RFC 1034 section 4.3.2).
             var owner = current
             var progressed = true
@@ -133,13 +159,12 @@ public final class StubResolver: Sendable {
                         let result = ResolveResult(
                             name: name, type: type, records: records, chain: chain, server: server,
                             rttMilliseconds: rtt * 1000, ttl: ttl)
-                        store(key, result)
-                        return result
+                        return Traced(result: .success(result), responses: responses)
                     }
                 }
                 if let cname = owned.first(where: { $0.type == .cname }), case .cname(let c) = cname.data {
                     chain.append(cname)
-                    guard seen.insert(c.target).inserted else { throw .malformed("CNAME loop at \(c.target)") }
+                    guard seen.insert(c.target).inserted else { return ended(.malformed("CNAME loop at \(c.target)")) }
                     owner = c.target
                     progressed = true
                 }
@@ -147,17 +172,17 @@ public final class StubResolver: Sendable {
             let rcode = message.rcode
             if owner != current {
                 // The chain left this response without data: ask for the new name (unless it is known not to exist).
-                if rcode == .nxDomain { throw .nxDomain }
+                if rcode == .nxDomain { return ended(.nxDomain) }
                 current = owner
                 continue
             }
             switch rcode {
-            case .nxDomain: throw .nxDomain
-            case .noError: throw .noData
-            default: throw .otherRcode(rcode.rawValue)
+            case .nxDomain: return ended(.nxDomain)
+            case .noError: return ended(.noData)
+            default: return ended(.otherRcode(rcode.rawValue))
             }
         }
-        throw .malformed("CNAME chain longer than \(Self.maxChain)")
+        return ended(.malformed("CNAME chain longer than \(Self.maxChain)"))
     }
 
     private func store(_ key: CacheKey, _ result: ResolveResult) {
@@ -245,13 +270,17 @@ public final class StubResolver: Sendable {
     }
 
     /// The query for `question`, the same over UDP and TCP: a fresh random ID, RD, EDNS0 with a
-    /// 1232-octet buffer and the configured Client Subnet.
+    /// 1232-octet buffer and the configured Client Subnet; DO and CD when validating.
     func makeQuery(_ question: DNSQuestion) throws -> (id: UInt16, wire: [UInt8]) {
         var rng = SystemRandomNumberGenerator()
         let id = UInt16.random(in: 0...UInt16.max, using: &rng)
-        var edns = EDNS(udpPayloadSize: 1232)
+        var edns = EDNS(udpPayloadSize: 1232, dnssecOK: configuration.dnssec)
         if let ecs = configuration.clientSubnet { edns.options = [.clientSubnet(ecs)] }
-        let header = DNSHeader(id: id, flags: DNSHeader.Flag.recursionDesired.rawValue)
+        // A validating stub asks for the signatures (DO) and for the data even if a validating
+        // resolver finds it bogus (CD, RFC 4035 3.2.2), so it can say why itself.
+        var flags = DNSHeader.Flag.recursionDesired.rawValue
+        if configuration.dnssec { flags |= DNSHeader.Flag.checkingDisabled.rawValue }
+        let header = DNSHeader(id: id, flags: flags)
         let query = DNSMessage(header: header, questions: [question], edns: edns)
         return (id, Array(try query.encode().readableBytesView))
     }

@@ -2,6 +2,7 @@
 // stable JSON or a table out, with the documented exit codes. No discovery logic lives here.
 
 import ArgumentParser
+import DNSSEC
 import DNSWire
 import FormJoin
 import Foundation
@@ -126,6 +127,17 @@ struct Peers: AsyncParsableCommand {
     @Option(name: .long, help: "Peers to return at most.")
     var maxPeers: Int = 5
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Trust anchor of the anycast zone: DS or DNSKEY lines (as unbound reads them, as form-dns keys ds prints).",
+            discussion: """
+                With it, DNS answers count only if they validate from this key (DO and CD are set; the chain is \
+                checked here, through any resolver): an unsigned, bogus or expired answer is not used and the \
+                peers come from the fallbacks. "validation" in the JSON says what was found.
+                """))
+    var trustAnchor: String?
+
     @Flag(name: .long, help: "Print the peer set as JSON (the stable schema formnet reads).")
     var json = false
 
@@ -155,6 +167,14 @@ struct Peers: AsyncParsableCommand {
             if !noBuiltin { bootstrap += BootstrapList.builtIn.peers }
             options.bootstrap = bootstrap
             options.cachePath = noCache ? nil : (cache ?? PeerCacheFile.defaultPath)
+            if let file = trustAnchor {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw ValidationError("--trust-anchor \(file): cannot read the file")
+                }
+                do { options.trustAnchor = try TrustAnchor(text: text, source: file) } catch {
+                    throw ValidationError("--trust-anchor \(error)")
+                }
+            }
             if !quiet && isatty(2) == 1 {
                 options.progress = { message in warn(message) }
             }
