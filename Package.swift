@@ -148,7 +148,10 @@ let package = Package(
         // Layer 2e: the join client — own stub resolver, probing, fallback, peer set for formnet.
         .target(
             name: "FormJoin",
-            dependencies: ["DNSWire", "DNSSEC", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "DNSWire", "DNSSEC", "NetAddress", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "form-join",
@@ -170,7 +173,7 @@ let package = Package(
             name: "form-dns",
             dependencies: [
                 "FormDNSServer", "FormAuthority", "FormConfig", "FormControl", "FormStore", "FormPKI", "DNSZone", "DNSWire",
-                "DNSSEC",
+                "DNSSEC", "FormJoin",
                 "GeoIP",
                 "NetAddress",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

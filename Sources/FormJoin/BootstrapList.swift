@@ -34,3 +34,20 @@ public struct BootstrapList: Codable, Sendable {
     /// `$FORM_JOIN_BOOTSTRAP` (Fixtures/bootstrap.json is the loopback list the demo and tests use).
     public static let builtIn = BootstrapList(peers: [])
 }
+
+/// A static list file as given (`--fallback`): its bytes and what errors call it.
+public struct BootstrapFile: Sendable {
+    public var data: Data
+    public var source: String
+
+    public init(data: Data, source: String) {
+        self.data = data
+        self.source = source
+    }
+
+    /// Reads `path` (size-capped, UTF-8 checked as lists are); `source` names it in messages.
+    public static func read(path: String, source: String? = nil) throws(JoinError) -> BootstrapFile {
+        let reader = PeerListReader(source: source ?? path)
+        return BootstrapFile(data: try reader.readFile(path), source: source ?? path)
+    }
+}

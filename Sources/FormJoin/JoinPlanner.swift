@@ -1,3 +1,4 @@
+import Crypto
 import DNSSEC
 import DNSWire
 import Foundation
@@ -20,6 +21,14 @@ public struct JoinOptions: Sendable {
     public var cachePath: String? = nil
     public var writeCache = true
     public var progress: (@Sendable (String) -> Void)? = nil
+    /// A static list file read here rather than by the caller: a signed bundle (checked against
+    /// `bootstrapKey`) or a plain list. When set, it replaces `bootstrap`.
+    public var bootstrapFile: BootstrapFile? = nil
+    /// The pinned bundle key: with it, only a bundle it signed, unexpired and not older than the
+    /// last one accepted, is used as the static list.
+    public var bootstrapKey: Curve25519.Signing.PublicKey? = nil
+    /// Where the last accepted bundle sequence is kept (default: beside the cache).
+    public var bundleStatePath: String? = nil
     /// The anycast zone's DS or DNSKEY: with it, DNS answers count only if they validate.
     public var trustAnchor: TrustAnchor? = nil
     /// Seconds since 1970 (signature validity, bundle expiry): injected so tests choose the time.
@@ -57,7 +66,7 @@ public enum JoinPlanner {
         let cache = loadCache(o, notes: &notes)
         let cacheAge = cache.map { max(0, now.timeIntervalSince($0.savedAt)) }
         let fallbackCandidates = dedupe(
-            o.bootstrap.map { ($0, PeerSet.Source.staticList, Authentication.none) }
+            staticList(o, notes: &notes).map { ($0.0, PeerSet.Source.staticList, $0.1) }
                 + (cache?.peers ?? []).map { ($0, .cache, cache?.authentication(of: $0) ?? .none) })
 
         // Race: the fallback lists are probed while DNS resolves (results used only if DNS fails).
@@ -178,6 +187,59 @@ public enum JoinPlanner {
             return nil
         }
         return cache
+    }
+
+    /// The static list with how each peer is vouched for: a bundle's peers are "signed-list" once
+    /// its signature, expiry and sequence check out against the pinned key; anything refused is
+    /// left out, with a note saying why.
+    static func staticList(_ o: JoinOptions, notes: inout [String]) -> [(PeerInfo, Authentication)] {
+        let given = o.bootstrap.map { ($0, Authentication.none) }
+        guard let file = o.bootstrapFile else { return given }
+        return fileList(file, o, notes: &notes) + given
+    }
+
+    static func fileList(_ file: BootstrapFile, _ o: JoinOptions, notes: inout [String]) -> [(PeerInfo, Authentication)] {
+        guard BootstrapBundle.isBundle(file.data) else {
+            if o.bootstrapKey != nil {
+                notes.append(
+                    "\(file.source): an unsigned list, not used: --bootstrap-key takes only a signed bundle "
+                        + "(form-dns bootstrap sign)")
+                return []
+            }
+            return ((try? BootstrapList.parse(file.data, source: file.source).peers) ?? []).map { ($0, .none) }
+        }
+        guard let key = o.bootstrapKey else {
+            do {
+                let contents = try BootstrapBundle.unverified(file.data, source: file.source)
+                notes.append("\(file.source): a signed bundle read without checking it (no --bootstrap-key)")
+                return contents.peers.map { ($0, .none) }
+            } catch {
+                notes.append("\(file.source): not used: \(error)")
+                return []
+            }
+        }
+        let keyID = BootstrapBundle.keyID(key)
+        let state = o.bundleStatePath.map(BundleSequenceFile.init)
+        let accepted = state?.accepted(keyID, notes: &notes)
+        let contents: BootstrapBundle.Contents
+        do {
+            contents = try BootstrapBundle.open(
+                file.data, source: file.source, key: key, now: Date(timeIntervalSince1970: o.now()), accepted: accepted)
+        } catch {
+            notes.append("\(file.source): not used: \(error)")
+            return []
+        }
+        guard (try? DNSName(parsing: contents.name, origin: .root)) == o.name else {
+            notes.append("\(file.source): not used: \(BootstrapBundle.Rejection.otherName(contents.name))")
+            return []
+        }
+        if let state {
+            if contents.seq > (accepted ?? 0) || accepted == nil { state.record(keyID, contents.seq, notes: &notes) }
+        } else {
+            notes.append("\(file.source): no cache directory to remember sequence \(contents.seq) in: a replayed "
+                + "older bundle would not be noticed next time")
+        }
+        return contents.peers.map { ($0, .signedList) }
     }
 
     /// Best first: lowest median RTT, then lowest loss, then DNS (or list) order.

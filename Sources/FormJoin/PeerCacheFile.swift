@@ -72,7 +72,7 @@ public struct PeerCacheFile: Codable, Sendable {
         }
     }
 
-    static func split(_ path: String) -> (directory: String, file: String) {
+    public static func split(_ path: String) -> (directory: String, file: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let dir = String(path[..<slash])
         return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))

@@ -17,7 +17,7 @@ struct FormDNS: AsyncParsableCommand {
         abstract: "The Formation GeoDNS authority: serves zones and the entry-node anycast name.",
         subcommands: [
             Serve.self, Check.self, Explain.self, Geo.self, Health.self, Override.self, Token.self, Audit.self,
-            Versions.self, PKI.self, Keys.self, Ctl.self,
+            Versions.self, PKI.self, Keys.self, BootstrapCommand.self, Ctl.self,
             ConfigReferenceCommand.self, OpenAPICommand.self,
         ]
     )

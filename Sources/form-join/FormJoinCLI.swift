@@ -138,6 +138,17 @@ struct Peers: AsyncParsableCommand {
                 """))
     var trustAnchor: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The key that signs bootstrap bundles: base64 Ed25519 public key, or a file holding it.",
+            discussion: """
+                With it, the static list must be a bundle from form-dns bootstrap sign: signed by this key, not \
+                expired, and not older (by sequence) than the last one accepted, which is remembered beside the \
+                cache. Anything else is not used, and a note says why.
+                """))
+    var bootstrapKey: String?
+
     @Flag(name: .long, help: "Print the peer set as JSON (the stable schema formnet reads).")
     var json = false
 
@@ -158,15 +169,28 @@ struct Peers: AsyncParsableCommand {
             options.probe.deadline = Double(deadlineMs) / 1000
             options.maxPeers = maxPeers
             options.raceFallbacks = !noRace
-            var bootstrap: [PeerInfo] = []
-            if let file = fallback {
-                bootstrap = try BootstrapList.load(path: file).peers
-            } else if let file = ProcessInfo.processInfo.environment["FORM_JOIN_BOOTSTRAP"], !file.isEmpty {
-                bootstrap = try BootstrapList.load(path: file, source: "\(file) (from $FORM_JOIN_BOOTSTRAP)").peers
+            var file: BootstrapFile? = nil
+            if let path = fallback {
+                file = try BootstrapFile.read(path: path)
+            } else if let path = ProcessInfo.processInfo.environment["FORM_JOIN_BOOTSTRAP"], !path.isEmpty {
+                file = try BootstrapFile.read(path: path, source: "\(path) (from $FORM_JOIN_BOOTSTRAP)")
             }
-            if !noBuiltin { bootstrap += BootstrapList.builtIn.peers }
-            options.bootstrap = bootstrap
+            // A list that cannot be read at all is a usage error; whether a bundle's signature,
+            // expiry and sequence hold is for discovery to judge (a refused bundle is a note).
+            if let file {
+                if BootstrapBundle.isBundle(file.data) {
+                    do { _ = try BootstrapBundle.unverified(file.data, source: file.source) } catch {
+                        throw ValidationError("\(error)")
+                    }
+                } else {
+                    _ = try BootstrapList.parse(file.data, source: file.source)
+                }
+            }
+            options.bootstrapFile = file
+            options.bootstrap = noBuiltin ? [] : BootstrapList.builtIn.peers
+            if let bootstrapKey { options.bootstrapKey = try BootstrapBundle.publicKey(bootstrapKey) }
             options.cachePath = noCache ? nil : (cache ?? PeerCacheFile.defaultPath)
+            options.bundleStatePath = options.cachePath.map { PeerCacheFile.split($0).directory + "/bundle-seq.json" }
             if let file = trustAnchor {
                 guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                     throw ValidationError("--trust-anchor \(file): cannot read the file")
