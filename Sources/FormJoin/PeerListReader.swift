@@ -58,7 +58,10 @@ struct PeerListReader {
         guard let text = object["saved_at"] as? String, let savedAt = ISO8601DateFormatter().date(from: text) else {
             throw fail("\"saved_at\" must be an ISO 8601 time such as 2026-11-26T15:00:57Z")
         }
-        return PeerCacheFile(name: name, savedAt: savedAt, peers: try peers(object))
+        // Which peers DNSSEC vouched for; a cache from before DNSSEC has none.
+        let dnssec = object["dnssec"].map { $0 as? [String] }
+        guard let vouched = dnssec ?? [] else { throw fail("\"dnssec\" must be a list of peer ids") }
+        return PeerCacheFile(name: name, savedAt: savedAt, peers: try peers(object), dnssec: vouched)
     }
 
     func topLevel(_ data: Data, shape: String) throws(JoinError) -> [String: Any] {

@@ -149,6 +149,9 @@ struct Peers: AsyncParsableCommand {
                 """))
     var bootstrapKey: String?
 
+    /// For tests: the time (seconds since 1970) signatures and bundle expiry are checked against.
+    @Option(name: .long, help: .hidden) var now: Double?
+
     @Flag(name: .long, help: "Print the peer set as JSON (the stable schema formnet reads).")
     var json = false
 
@@ -188,6 +191,7 @@ struct Peers: AsyncParsableCommand {
             }
             options.bootstrapFile = file
             options.bootstrap = noBuiltin ? [] : BootstrapList.builtIn.peers
+            if let now { options.now = { now } }
             if let bootstrapKey { options.bootstrapKey = try BootstrapBundle.publicKey(bootstrapKey) }
             options.cachePath = noCache ? nil : (cache ?? PeerCacheFile.defaultPath)
             options.bundleStatePath = options.cachePath.map { PeerCacheFile.split($0).directory + "/bundle-seq.json" }
