@@ -194,14 +194,20 @@ let package = Package(
             ]
         ),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
-        .testTarget(name: "DNSSECTests", dependencies: ["DNSSEC", "DNSWire"]),
+        .testTarget(
+            name: "DNSSECTests",
+            dependencies: ["DNSSEC", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
         // Test-only: where the fixtures and MaxMind's public test databases are, for the test targets.
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "NetAddress", "TestFixtures"]),
         .testTarget(
             name: "FormJoinTests",
-            dependencies: ["FormJoin", "DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "FormJoin", "DNSWire", "NetAddress", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "FormAuthorityTests",

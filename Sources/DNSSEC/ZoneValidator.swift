@@ -73,7 +73,8 @@ public struct ZoneValidator: Sendable {
         for rr in chain + records where checked.insert("\(rr.name.lowercased)/\(rr.type)").inserted {
             let labels = try verify(owner: rr.name, type: rr.type, in: pool, keys: keys)
             if labels < CanonicalRRset.labelCount(rr.name) {
-                guard try provenMissing(rr.name, in: pool, keys: keys) != nil else {
+                // RFC 4035 5.3.4: a signed NSEC must show that no closer name matches.
+                guard try covering(rr.name, in: pool, keys: keys) != nil else {
                     throw DNSSECError("\(rr.name) \(rr.type) is a wildcard expansion without proof that \(rr.name) "
                         + "does not exist")
                 }
@@ -114,8 +115,7 @@ public struct ZoneValidator: Sendable {
         -> Denial?
     {
         let all = nsecs(in: pool)
-        guard let cover = all.first(where: { Self.covers($0, name) }) else { return nil }
-        _ = try verify(owner: cover.owner, type: .nsec, in: pool, keys: keys)
+        guard let cover = try covering(name, in: pool, keys: keys) else { return nil }
         // The closest encloser: the longest ancestor of `name` that the covering NSEC's ends share.
         let encloser = [cover.owner, cover.record.nextDomainName].map { name.commonAncestor(with: $0) }
             .max { $0.labelCount < $1.labelCount } ?? zone
@@ -125,6 +125,15 @@ public struct ZoneValidator: Sendable {
             return .nxDomain
         }
         return nil
+    }
+
+    /// A signed NSEC in `pool` whose span holds `name`: the name does not exist.
+    func covering(_ name: DNSName, in pool: [DNSResourceRecord], keys: [DNSKEYRecord]) throws(DNSSECError)
+        -> (owner: DNSName, record: NSECRecord)?
+    {
+        guard let cover = nsecs(in: pool).first(where: { Self.covers($0, name) }) else { return nil }
+        _ = try verify(owner: cover.owner, type: .nsec, in: pool, keys: keys)
+        return cover
     }
 
     static func covers(_ nsec: (owner: DNSName, record: NSECRecord), _ name: DNSName) -> Bool {
