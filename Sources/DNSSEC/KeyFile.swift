@@ -6,13 +6,42 @@ import DNSWire
 public struct KeyFile: Sendable {
     public let zone: DNSName
     public let key: ZoneKey
-    /// When it was made (DNSSEC time, seconds since 1970), written as Created, Publish and Activate.
+    /// When it was made (DNSSEC time, seconds since 1970).
     public let created: UInt32
+    /// BIND's key timing (seconds since 1970; nil: not set): from `publish` the DNSKEY is in the
+    /// zone, from `activate` the key signs, from `inactive` it no longer signs, from `delete` it
+    /// is gone from the zone. A rollover moves these, one checked step at a time.
+    public var publish: UInt32?
+    public var activate: UInt32?
+    public var inactive: UInt32?
+    public var delete: UInt32?
 
+    /// A key published and signing from `created` on.
     public init(zone: DNSName, key: ZoneKey, created: UInt32) {
+        self.init(zone: zone, key: key, created: created, publish: created, activate: created)
+    }
+
+    public init(
+        zone: DNSName, key: ZoneKey, created: UInt32, publish: UInt32?, activate: UInt32?, inactive: UInt32? = nil,
+        delete: UInt32? = nil
+    ) {
         self.zone = zone
         self.key = key
         self.created = created
+        self.publish = publish
+        self.activate = activate
+        self.inactive = inactive
+        self.delete = delete
+    }
+
+    /// Whether its DNSKEY is in the zone at `now`.
+    public func isPublished(at now: UInt32) -> Bool {
+        publish.map { $0 <= now } == true && delete.map { $0 > now } != false
+    }
+
+    /// Whether it signs at `now`.
+    public func isActive(at now: UInt32) -> Bool {
+        activate.map { $0 <= now } == true && inactive.map { $0 > now } != false && isPublished(at: now)
     }
 
     /// `K<zone>+<algorithm, 3 digits>+<key tag, 5 digits>`; the zone as written, lower case.
@@ -35,16 +64,18 @@ public struct KeyFile: Sendable {
 
     /// The `.private` file.
     public var privateText: String {
-        let time = DNSSECTime(created).presentation
-        return """
+        var text = """
             Private-key-format: v1.3
             Algorithm: \(key.algorithm.rawValue) (\(key.algorithm.mnemonic))
             PrivateKey: \(Base64Text.encode(key.privateKey))
-            Created: \(time)
-            Publish: \(time)
-            Activate: \(time)
+            Created: \(DNSSECTime(created).presentation)
 
             """
+        for (field, time) in [("Publish", publish), ("Activate", activate), ("Inactive", inactive), ("Delete", delete)]
+        {
+            if let time { text += "\(field): \(DNSSECTime(time).presentation)\n" }
+        }
+        return text
     }
 
     /// Reads a pair back: the `.private` text gives the key, the `.key` text its flags and zone.
@@ -73,7 +104,13 @@ public struct KeyFile: Sendable {
         guard Base64Text.decode(Array(words[(type + 4)...])) == key.publicKey else {
             throw DNSSECError("the .key file's public key is not the private key's")
         }
+        func time(_ field: String) throws(DNSSECError) -> UInt32? {
+            guard let text = fields[field] else { return nil }
+            guard let t = DNSSECTime(presentation: text) else { throw DNSSECError("\(field) '\(text)' is not a time") }
+            return t.seconds
+        }
         self.init(
-            zone: zone, key: key, created: fields["Created"].flatMap { DNSSECTime(presentation: $0) }?.seconds ?? 0)
+            zone: zone, key: key, created: try time("Created") ?? 0, publish: try time("Publish"),
+            activate: try time("Activate"), inactive: try time("Inactive"), delete: try time("Delete"))
     }
 }

@@ -48,7 +48,7 @@ extension AuthorityLoader {
                         message: "zone \(zone.origin) holds \(held) records; form-dns signs it itself, remove them"))
                 continue
             }
-            do {
+            do throws(ConfigError) {
                 let folder = ZoneKeyStore.folder(stateDirectory: state)
                 var keys = try ZoneKeyStore.keys(zone: zone.origin, folder: folder)
                 if keys.isEmpty {
@@ -57,10 +57,17 @@ extension AuthorityLoader {
                         support.createMissingKeys
                             ? try ZoneKeyStore.generate(
                                 zone: zone.origin, algorithm: settings.algorithm, flags: csk, folder: folder)
-                            : KeyFile(zone: zone.origin, key: ZoneKey(generating: settings.algorithm, flags: csk), created: 0)
+                            : KeyFile(
+                                zone: zone.origin, key: ZoneKey(generating: settings.algorithm, flags: csk), created: 0)
                     ]
                 }
-                let signer = Self.signer(zone.origin, keys: keys, settings: settings)
+                let now = UInt32(clamping: Int(support.clock()))
+                guard keys.contains(where: { $0.isActive(at: now) }) else {
+                    throw ConfigError(
+                        file: zc.declaredAt.file, line: zc.declaredAt.line, field: field,
+                        message: "no key of \(zone.origin) in \(folder) is active now (form-dns keys list)")
+                }
+                let signer = Self.signer(zone.origin, keys: keys, settings: settings, now: now)
                 signers[zone.origin] = signer
                 let ttl = zone.nodes[zone.origin]?[.soa]?.ttl ?? zone.negativeSOA.ttl
                 zones[z] = zone.addingRRSets([
@@ -74,18 +81,22 @@ extension AuthorityLoader {
         return signers.isEmpty ? nil : SigningSetup(zones: signers, cache: support.cache, clock: support.clock)
     }
 
-    /// Which key signs what: key-signing keys (flags 257) sign the DNSKEY RRset; zone-signing keys
-    /// (256) the rest, or the key-signing keys themselves (CSKs) when the zone has none.
-    static func signer(_ origin: DNSName, keys: [KeyFile], settings: ZoneSigning) -> ZoneSigner {
-        let ksk = keys.map(\.key).filter { $0.flags & DNSKEYRecord.secureEntryPointFlag != 0 }
-        let zsk = keys.map(\.key).filter { $0.flags & DNSKEYRecord.secureEntryPointFlag == 0 }
+    /// Which key signs what at `now`: active key-signing keys (flags 257) sign the DNSKEY RRset;
+    /// active zone-signing keys (256) the rest, or the key-signing keys themselves (CSKs) when no
+    /// ZSK is active. Every published key is in the DNSKEY RRset, signing or not (a rollover's
+    /// pre-published or retiring keys).
+    static func signer(_ origin: DNSName, keys: [KeyFile], settings: ZoneSigning, now: UInt32) -> ZoneSigner {
+        let active = keys.filter { $0.isActive(at: now) }.map(\.key)
+        let ksk = active.filter { $0.flags & DNSKEYRecord.secureEntryPointFlag != 0 }
+        let zsk = active.filter { $0.flags & DNSKEYRecord.secureEntryPointFlag == 0 }
         var policy = SigningPolicy()
         policy.lifetime = UInt32(settings.signatureLifetime)
         policy.refresh = UInt32(settings.signatureRefresh)
         policy.jitter = min(86_400, (policy.lifetime - policy.refresh) / 2)
         policy.missSigningRate = settings.missSigningRate
         return ZoneSigner(
-            origin: origin, published: keys.map(\.key.dnskey), keySigning: ksk.isEmpty ? zsk : ksk,
+            origin: origin, published: keys.filter { $0.isPublished(at: now) }.map(\.key.dnskey),
+            keySigning: ksk.isEmpty ? zsk : ksk,
             zoneSigning: zsk.isEmpty ? ksk : zsk, policy: policy)
     }
 }

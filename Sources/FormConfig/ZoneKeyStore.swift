@@ -51,7 +51,40 @@ public enum ZoneKeyStore {
     /// Writes `text` to a new file created with `mode`, never over another.
     static func write(_ text: String, to path: String, mode: Int) throws {
         guard !FileManager.default.fileExists(atPath: path),
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+            FileManager.default.createFile(
+                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
         else { throw CocoaError(.fileWriteFileExists) }
+    }
+}
+
+extension ZoneKeyStore {
+    /// Rewrites `file`'s `.private` half (its timing changed): a new file created 0600, renamed over
+    /// the old one, so the private key is never readable by others, not even for a moment.
+    public static func update(_ file: KeyFile, folder: String) throws(ConfigError) {
+        let path = folder + "/" + file.baseName + ".private"
+        let temporary = path + ".new"
+        do {
+            try? FileManager.default.removeItem(atPath: temporary)
+            try write(file.privateText, to: temporary, mode: 0o600)
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            throw ConfigError(file: path, line: 0, field: "", message: "cannot write: \(error)")
+        }
+    }
+
+    /// Moves a deleted key's files to `folder/retired/`: out of the zone, kept for the record.
+    public static func retire(_ file: KeyFile, folder: String) throws(ConfigError) {
+        let retired = folder + "/retired"
+        do {
+            try FileManager.default.createDirectory(
+                atPath: retired, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            for suffix in [".key", ".private"] {
+                try FileManager.default.moveItem(
+                    atPath: folder + "/" + file.baseName + suffix, toPath: retired + "/" + file.baseName + suffix)
+            }
+        } catch {
+            throw ConfigError(
+                file: folder + "/" + file.baseName, line: 0, field: "", message: "cannot retire: \(error)")
+        }
     }
 }

@@ -165,3 +165,63 @@ struct ValidatorTests {
         }
     }
 }
+
+/// Rollover steps are taken only in order, only when the previous one has been in effect for the
+/// wait, and say what they changed.
+struct KeyRolloverTests {
+    static let zone: DNSName = "formation.test."
+
+    static func key(_ flags: UInt16, created: UInt32 = 1000) -> KeyFile {
+        KeyFile(zone: zone, key: ZoneKey(generating: .ed25519, flags: flags), created: created)
+    }
+
+    @Test func aZSKRollsByPrePublishing() throws {
+        let ksk = Self.key(257), zsk = Self.key(256)
+        var keys = [ksk, zsk]
+        #expect(throws: DNSSECError.self) { try KeyRollover.plan(.zsk, .switch, keys: keys, now: 2000, wait: 100) }
+        let start = try KeyRollover.plan(.zsk, .start, keys: keys, now: 2000, wait: 100)
+        #expect(start.newKey?.flags == 256 && start.newKey?.publish == 2000 && start.newKey?.activate == nil)
+        var new = KeyFile(zone: Self.zone, key: ZoneKey(generating: .ed25519, flags: 256), created: 2000, publish: 2000, activate: nil)
+        keys.append(new)
+        #expect(new.isPublished(at: 2000) && !new.isActive(at: 2000))
+        // Twice: refused; too early: refused, with how long to wait.
+        #expect(throws: DNSSECError.self) { try KeyRollover.plan(.zsk, .start, keys: keys, now: 2001, wait: 100) }
+        do { _ = try KeyRollover.plan(.zsk, .switch, keys: keys, now: 2050, wait: 100) } catch {
+            #expect(error.description.contains("published 50 s ago; wait 100 s"))
+        }
+        let early = try KeyRollover.plan(.zsk, .switch, keys: keys, now: 2050, wait: 100, force: true)
+        #expect(early.updated.count == 2)
+        let switched = try KeyRollover.plan(.zsk, .switch, keys: keys, now: 2100, wait: 100)
+        new = try #require(switched.updated.first { $0.key.keyTag == new.key.keyTag })
+        let old = try #require(switched.updated.first { $0.key.keyTag == zsk.key.keyTag })
+        #expect(new.isActive(at: 2100) && !old.isActive(at: 2100) && old.isPublished(at: 2100))
+        keys = [ksk, new, old]
+        #expect(throws: DNSSECError.self) { try KeyRollover.plan(.zsk, .finish, keys: keys, now: 2150, wait: 100) }
+        let finish = try KeyRollover.plan(.zsk, .finish, keys: keys, now: 2200, wait: 100)
+        #expect(finish.deleted.map(\.key.keyTag) == [zsk.key.keyTag] && !finish.deleted[0].isPublished(at: 2200))
+        // A zone signed by a CSK alone has no ZSK to roll.
+        do { _ = try KeyRollover.plan(.zsk, .start, keys: [ksk], now: 2000, wait: 0) } catch {
+            #expect(error.description.contains("roll it with --kind ksk"))
+        }
+    }
+
+    @Test func aKSKRollsByDoubleDS() throws {
+        let csk = Self.key(257)
+        let start = try KeyRollover.plan(.ksk, .start, keys: [csk], now: 2000, wait: 100)
+        // Not in the zone until the parent has both DS: neither published nor active.
+        #expect(start.newKey?.flags == 257 && start.newKey?.publish == nil && start.newKey?.activate == nil)
+        let next = KeyFile(zone: Self.zone, key: ZoneKey(generating: .ed25519, flags: 257), created: 2000, publish: nil, activate: nil)
+        #expect(!next.isPublished(at: 5000))
+        let switched = try KeyRollover.plan(.ksk, .switch, keys: [csk, next], now: 2100, wait: 100)
+        let new = try #require(switched.updated.first { $0.key.keyTag == next.key.keyTag })
+        #expect(new.isPublished(at: 2100) && new.isActive(at: 2100))
+        #expect(switched.updated.contains { $0.key.keyTag == csk.key.keyTag && !$0.isActive(at: 2100) && $0.isPublished(at: 2100) })
+        let keys = switched.updated
+        let finish = try KeyRollover.plan(.ksk, .finish, keys: keys, now: 2200, wait: 100)
+        #expect(finish.summary.contains("the parent can drop its DS"))
+        // A key file keeps its timing through a write and a read.
+        let text = KeyFile(zone: Self.zone, key: csk.key, created: 1000, publish: 1000, activate: 1000, inactive: 2100, delete: 2200)
+        let back = try KeyFile(publicText: text.publicText, privateText: text.privateText)
+        #expect(back.inactive == 2100 && back.delete == 2200 && back.activate == 1000 && !back.isPublished(at: 2200))
+    }
+}

@@ -164,4 +164,83 @@ import Testing
         let honest = try Harness.run(kdig, ["@127.0.0.1", "-p", "\(port)", "+cd", "mail.formation.test", "A"]).output
         #expect(honest.contains("status: NOERROR"), "\(honest)")
     }
+
+    /// A ZSK rolled by pre-publishing and a KSK by double-DS, on a serving form-dns: after each
+    /// step and a SIGHUP the DNSKEY RRset is what the step says, and delv, holding the DS records
+    /// the steps printed, validates throughout.
+    @Test func keysRollWhileServingAndAnswersKeepValidating() throws {
+        let dir = Harness.tempDirectory()
+        let state = dir + "/state"
+        func keys(_ args: [String]) throws -> String {
+            let r = try Harness.run(Harness.formDNSBinary, ["keys"] + args + ["formation.test", "--state-dir", state])
+            #expect(r.status == 0, "\(args): \(r.output)")
+            return r.output
+        }
+        _ = try keys(["generate", "--role", "ksk"])
+        _ = try keys(["generate", "--role", "zsk"])
+        let dns = try Self.signedServer(in: dir)
+        defer { dns.stop() }
+        let delv = try Harness.which("delv"), kdig = try Harness.which("kdig")
+        var anchors: [String] = []
+        func trust(_ dsOutput: String) throws {
+            anchors = dsOutput.split(separator: "\n").filter { $0.contains(" IN DS ") }.map { line in
+                let f = line.split(separator: " ").suffix(4)
+                return "formation.test. static-ds \(f.joined(separator: " ").replacingOccurrences(of: f.last!, with: "\"\(f.last!)\""));"
+            }
+            try ("trust-anchors {\n" + anchors.joined(separator: "\n") + "\n};\n")
+                .write(toFile: dir + "/anchors.conf", atomically: true, encoding: .utf8)
+        }
+        func step(_ kind: String, _ step: String) throws -> String {
+            let r = try Harness.run(
+                Harness.formDNSBinary,
+                ["keys", "rollover", "formation.test", step, "--kind", kind, "--wait", "0", "--state-dir", state])
+            #expect(r.status == 0, "\(kind) \(step): \(r.output)")
+            dns.signal(SIGHUP)
+            return r.output
+        }
+        /// (DNSKEY count, key tags that sign the A RRset), once the reload has landed.
+        func served(keys count: Int) throws -> String {
+            var signers = ""
+            try waitFor {
+                let k = (try? Harness.run(kdig, ["@127.0.0.1", "-p", "\(dns.udpPort)", "+short", "formation.test", "DNSKEY"]))?.output ?? ""
+                return k.split(separator: "\n").count == count
+            }
+            let a = try Harness.run(kdig, ["@127.0.0.1", "-p", "\(dns.udpPort)", "+dnssec", "+short", "www.formation.test", "A"])
+            signers = a.output.split(separator: "\n").filter { $0.hasPrefix("A ") }.map { String($0.split(separator: " ")[6]) }.joined(separator: ",")
+            return signers
+        }
+        func validates() throws -> Bool {
+            let r = try Harness.run(delv, ["@127.0.0.1", "-p", "\(dns.udpPort)", "-a", dir + "/anchors.conf", "+root=formation.test", "www.formation.test", "A"])
+            return r.output.contains("; fully validated")
+        }
+        try trust(try keys(["ds"]))
+        let zsk0 = try served(keys: 2)
+        #expect(try validates())
+        // ZSK: pre-publish, switch, finish.
+        _ = try step("zsk", "start")
+        #expect(try served(keys: 3) == zsk0 && (try validates()))
+        _ = try step("zsk", "switch")
+        try waitFor { (try? served(keys: 3)) != zsk0 }
+        let zsk1 = try served(keys: 3)
+        #expect(try validates())
+        _ = try step("zsk", "finish")
+        #expect(try served(keys: 2) == zsk1 && (try validates()))
+        // KSK, double-DS: the parent (here delv's anchors) gets both DS at start.
+        try trust(try step("ksk", "start"))
+        #expect(anchors.count == 2)
+        #expect(try served(keys: 2) == zsk1 && (try validates()))
+        _ = try step("ksk", "switch")
+        _ = try served(keys: 3)
+        #expect(try validates())
+        try trust(try step("ksk", "finish"))
+        #expect(anchors.count == 1)
+        _ = try served(keys: 2)
+        #expect(try validates())
+        let log = try String(contentsOfFile: state + "/keys/rollover.log", encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 6, "\(log)")
+        // Out of order: refused, with the reason.
+        let early = try Harness.run(
+            Harness.formDNSBinary, ["keys", "rollover", "formation.test", "finish", "--kind", "zsk", "--state-dir", state])
+        #expect(early.status == 1 && early.output.contains("no zsk rollover to finish"), "\(early.output)")
+    }
 }
