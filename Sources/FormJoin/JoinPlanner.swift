@@ -198,7 +198,9 @@ public enum JoinPlanner {
         return fileList(file, o, notes: &notes) + given
     }
 
-    static func fileList(_ file: BootstrapFile, _ o: JoinOptions, notes: inout [String]) -> [(PeerInfo, Authentication)] {
+    static func fileList(_ file: BootstrapFile, _ o: JoinOptions, notes: inout [String])
+        -> [(PeerInfo, Authentication)]
+    {
         guard BootstrapBundle.isBundle(file.data) else {
             if o.bootstrapKey != nil {
                 notes.append(

@@ -55,7 +55,8 @@ struct BootstrapCommand: ParsableCommand {
             }
             let signer: Curve25519.Signing.PrivateKey
             do {
-                let text = try String(contentsOfFile: key, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                let text = try String(contentsOfFile: key, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
                 guard let raw = Data(base64Encoded: text) else { throw CocoaError(.fileReadCorruptFile) }
                 signer = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
             } catch {

@@ -122,7 +122,8 @@ struct Serve: AsyncParsableCommand {
                 build: { next throws(ConfigErrors) in
                     try AuthorityLoader.build(
                         next, previous: server.currentBuilder(), onHealthTransition: logTransition,
-                        onCheckedState: saveCheckedState, onDecision: onDecision, signing: .init(createMissingKeys: true))
+                        onCheckedState: saveCheckedState, onDecision: onDecision,
+                        signing: .init(createMissingKeys: true))
                 },
                 swap: { fresh in
                     try await server.reload(fresh)

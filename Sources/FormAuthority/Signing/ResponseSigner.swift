@@ -138,7 +138,8 @@ public struct ResponseSigner: Sendable {
         // everything after it, still a valid denial of this name.
         let next = (try? owner.prepending(label: [0])) ?? zone.origin
         return DNSResourceRecord(
-            name: owner, ttl: zone.negativeSOA.ttl, data: .nsec(NSECRecord(nextDomainName: next, types: TypeBitmap(types))))
+            name: owner, ttl: zone.negativeSOA.ttl,
+            data: .nsec(NSECRecord(nextDomainName: next, types: TypeBitmap(types))))
     }
 
     /// The RRSIGs a pool's address RRset carries in zone `index`, signed ahead (unmetered).

@@ -42,7 +42,8 @@ extension ServerConfig {
             }
             for (i, zone) in config.zones.enumerated() where zone.dnssec != nil && config.stateDirectory == nil {
                 reader.fail(
-                    zone.declaredAt.line, "zones[\(i)].dnssec", "needs state_dir (the zone's keys are kept in its keys/)")
+                    zone.declaredAt.line, "zones[\(i)].dnssec",
+                    "needs state_dir (the zone's keys are kept in its keys/)")
             }
             var keys: Set<DNSName> = []
             for (i, key) in config.updateKeys.enumerated() where !keys.insert(key.name).inserted {
