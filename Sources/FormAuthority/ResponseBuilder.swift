@@ -142,10 +142,16 @@ public struct ResponseBuilder: Sendable {
                 } else {
                     switch classifyMiss(qname: qname, hash: view.qnameHash) {
                     case .nxDomain(let t) where view.dnssecOK && signer?.isSigned(zone: Int(t.zone)) == true:
-                        // Compact denial names the query: signed per name, on the general path.
-                        zone = writeResolved(
-                            view: view, bytes: bytes, source: source, cache: cache, counters: counters, limit: limit,
-                            into: &out)
+                        // Compact denial names the query: signed per name, on the general path, unless
+                        // the zone's signing budget is spent (a random-subdomain flood): SERVFAIL at once.
+                        zone = Int(t.zone)
+                        if signer?.budgetSpent(zone: zone) == true {
+                            writeError(.servFail, view: view, bytes: bytes, into: &out)
+                        } else {
+                            zone = writeResolved(
+                                view: view, bytes: bytes, source: source, cache: cache, counters: counters,
+                                limit: limit, into: &out)
+                        }
                     case .nxDomain(let t):
                         zone = Int(t.zone)
                         write(t, view: view, bytes: bytes, limit: limit, into: &out)

@@ -35,11 +35,17 @@ extension AuthorityLoader {
         var signers: [DNSName: ZoneSigner] = [:]
         var errors: [ConfigError] = []
         for (i, zc) in config.zones.enumerated() {
-            guard let settings = zc.dnssec, let state = config.stateDirectory,
-                let z = zones.firstIndex(where: { $0.origin == zc.origin })
-            else { continue }
+            guard let settings = zc.dnssec, let z = zones.firstIndex(where: { $0.origin == zc.origin }) else { continue }
             let zone = zones[z]
             let field = "zones[\(i)].dnssec"
+            // Checked here, not by the schema: `--state-dir` on the command line counts too.
+            guard let state = config.stateDirectory else {
+                errors.append(
+                    ConfigError(
+                        file: zc.declaredAt.file, line: zc.declaredAt.line, field: field,
+                        message: "needs state_dir (the zone's keys are kept in its keys/)"))
+                continue
+            }
             let signed: Set<RecordType> = [.dnskey, .rrsig, .nsec, RecordType(50), RecordType(51)]
             if let held = zone.nodes.values.lazy.flatMap(\.types).first(where: signed.contains) {
                 errors.append(

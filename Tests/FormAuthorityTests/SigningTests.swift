@@ -196,12 +196,17 @@ import Testing
         #expect(try ask(s, "a.formation.test.", .a).rcode == .noError)
         #expect(try ask(s, "b.formation.test.", .a).rcode == .noError)
         #expect(try ask(s, "c.formation.test.", .a).rcode == .servFail)
-        // Signed already: from the cache, free.
-        #expect(try ask(s, "a.formation.test.", .a).rcode == .noError)
-        // Answers signed ahead do not draw on the budget.
+        // While the budget is spent, names that do not exist are refused before any lookup, even one
+        // signed already; answers signed ahead do not draw on the budget at all.
+        #expect(try ask(s, "a.formation.test.", .a).rcode == .servFail)
         #expect(try ask(s, "www.formation.test.", .a).rcode == .noError)
-        s.clock.advance(1)
+        #expect(try ask(s, "nope.formation.test.", .a, edns: EDNS(udpPayloadSize: 1232)).rcode == .nxDomain)
+        s.clock.advance(0.5)
+        // Half a second later: one signature's worth. A name signed already comes from the cache,
+        // free; a new one takes the token.
+        #expect(try ask(s, "a.formation.test.", .a).rcode == .noError)
         #expect(try ask(s, "c.formation.test.", .a).rcode == .noError)
+        #expect(try ask(s, "d.formation.test.", .a).rcode == .servFail)
 
         // Signatures live 14 days less up to a day of jitter; inception an hour back.
         let signer = try #require(s.builder.signer)

@@ -144,6 +144,15 @@ import Testing
             let r = try ask(name, type)
             #expect(r.contains("Flags: qr rd ra ad"), "\(name) \(type): \(r)\n\(unbound.log)")
         }
+        // form-join through the validating resolver: it asks with CD, gets the signatures, and checks
+        // them itself from the DS.
+        try ("formation.test. IN DS " + ds.joined(separator: " ") + "\n")
+            .write(toFile: dir + "/anchor.ds", atomically: true, encoding: .utf8)
+        let viaResolver = try JoinTests.run([
+            "peers", "entry.formation.test", "--resolver", "127.0.0.1:\(port)", "--trust-anchor", dir + "/anchor.ds",
+            "--no-cache", "--json", "--quiet", "--deadline-ms", "300",
+        ])
+        #expect(viaResolver.stdout.contains("\"validation\" : \"secure\""), "\(viaResolver.stdout)")
         // Each tampering, on a name unbound has not cached yet: SERVFAIL, and unbound says bogus.
         let attacks: [([String], String, String)] = [
             (["corrupt-rrsig"], "mail.formation.test", "A"),

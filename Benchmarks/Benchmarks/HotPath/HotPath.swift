@@ -20,16 +20,23 @@ let benchmarks: @Sendable () -> Void = {
     }()
     let config = try! ServerConfig.load(file: root + "/Fixtures/bench/form-dns.yaml")
     let builder = try! AuthorityLoader.build(config)
+    // The same zone signed online (a throwaway key: nothing is written).
+    var signedConfig = config
+    signedConfig.zones[0].dnssec = ZoneSigning()
+    signedConfig.stateDirectory = "/nonexistent-state-dir"
+    let signedBuilder = try! AuthorityLoader.build(signedConfig)
 
-    func query(_ name: String, _ type: RecordType, ecs: ClientSubnet? = nil) -> [UInt8] {
+    func query(_ name: String, _ type: RecordType, ecs: ClientSubnet? = nil, dnssecOK: Bool = false) -> [UInt8] {
         let m = DNSMessage(header: DNSHeader(id: 0x1234, flags: 0x0100), questions: [DNSQuestion(name: try! DNSName(parsing: name), type: type)],
-                           edns: EDNS(options: ecs.map { [.clientSubnet($0)] } ?? []))
+                           edns: EDNS(dnssecOK: dnssecOK, options: ecs.map { [.clientSubnet($0)] } ?? []))
         return Array(try! m.encode().readableBytesView)
     }
     let staticQuery = query("www.bench.test.", .a)
     let nxQuery = query("nope.bench.test.", .a)
     let tokyo = ClientSubnet(family: .ipv4, fullAddress: [203, 0, 113, 0], sourcePrefixLength: 24)!
     let geoQuery = query("entry.bench.test.", .a, ecs: tokyo)
+    let signedStaticQuery = query("www.bench.test.", .a, dnssecOK: true)
+    let signedGeoQuery = query("entry.bench.test.", .a, ecs: tokyo, dnssecOK: true)
     let source = IPAddress("127.0.0.1")
 
     Benchmark("parse: DNSQueryView of an EDNS query") { benchmark in
@@ -39,7 +46,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     /// `counted`: with the thread's query counters, as the servers answer (metrics on).
-    func answer(_ name: String, _ q: [UInt8], counted: Bool = false) {
+    func answer(_ name: String, _ q: [UInt8], counted: Bool = false, builder: ResponseBuilder = builder) {
         Benchmark(name + (counted ? ", counted" : "")) { benchmark in
             let cache = GeoAnswerCache()
             let counters = counted ? QueryCounters(layout: MetricsLayout(builder)) : nil
@@ -62,6 +69,8 @@ let benchmarks: @Sendable () -> Void = {
         answer("respond: NXDOMAIN", nxQuery, counted: counted)
         answer("respond: GeoDNS answer with ECS, cached", geoQuery, counted: counted)
     }
+    answer("respond: signed static answer (DO)", signedStaticQuery, builder: signedBuilder)
+    answer("respond: signed GeoDNS answer with ECS (DO), cached", signedGeoQuery, builder: signedBuilder)
 
     Benchmark("select: rank 7 nodes for a client") { benchmark in
         let pool = builder.geo!.pools[0]

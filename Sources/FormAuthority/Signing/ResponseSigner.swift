@@ -75,6 +75,13 @@ public struct ResponseSigner: Sendable {
         UInt32(clamping: Int(clock())) >= refresh.earliest.withLock { $0 }
     }
 
+    /// Whether zone `index`'s budget for signing per query is spent right now: a flood of new names
+    /// is then refused before any lookup or signing, so refusing costs next to nothing.
+    func budgetSpent(zone index: Int) -> Bool {
+        guard isSigned(zone: index), let budget = budgets[index] else { return false }
+        return budget.isSpent(now: clock())
+    }
+
     /// When the answers signed ahead are next due (seconds since 1970; nil: nothing signed yet).
     public var nextRefresh: UInt32? {
         let t = refresh.earliest.withLock { $0 }

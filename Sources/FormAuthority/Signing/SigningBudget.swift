@@ -16,6 +16,11 @@ public final class SigningBudget: Sendable {
         bucket = Mutex(Bucket(tokens: Double(max(0, rate)), last: 0))
     }
 
+    /// Whether not one signature is left at time `now` (nothing is taken).
+    public func isSpent(now: Double) -> Bool {
+        bucket.withLock { b in min(rate, b.tokens + max(0, now - b.last) * rate) < 1 }
+    }
+
     /// Takes one signature's worth at time `now` (seconds); false when the bucket is empty.
     public func take(now: Double) -> Bool {
         bucket.withLock { b in

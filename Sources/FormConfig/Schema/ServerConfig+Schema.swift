@@ -40,11 +40,6 @@ extension ServerConfig {
             for (i, zone) in config.zones.enumerated() where !seen.insert(zone.origin).inserted {
                 reader.fail(zone.declaredAt.line, "zones[\(i)].origin", "zone \(zone.origin) is declared twice")
             }
-            for (i, zone) in config.zones.enumerated() where zone.dnssec != nil && config.stateDirectory == nil {
-                reader.fail(
-                    zone.declaredAt.line, "zones[\(i)].dnssec",
-                    "needs state_dir (the zone's keys are kept in its keys/)")
-            }
             var keys: Set<DNSName> = []
             for (i, key) in config.updateKeys.enumerated() where !keys.insert(key.name).inserted {
                 reader.fail(context.line("update_keys"), "update_keys[\(i)].name", "key \(key.name) is given twice")
