@@ -27,6 +27,8 @@ public struct ResponseBuilder: Sendable {
     let poolZones: [Int]
     /// Signs the answers of signed zones for queries with DO set; nil when no zone is signed.
     public let signer: ResponseSigner?
+    /// `signer != nil`, as a plain flag: testing the optional struct on every query costs retains.
+    let signs: Bool
 
     /// With `previous` for the same engine (same zones, same pool names: a change to pools' nodes,
     /// weights or health settings), its precomputed answers are kept rather than computed again;
@@ -57,6 +59,7 @@ public struct ResponseBuilder: Sendable {
         self.udpPayloadSize = udpPayloadSize
         self.poolZones = poolZones
         self.signer = signer
+        self.signs = signer != nil
         self.pools = geo.map { PoolAnswerer(geo: $0, signer: signer, poolZones: poolZones) }
     }
 
@@ -123,7 +126,7 @@ public struct ResponseBuilder: Sendable {
                 let key = AnswerKey(qtype: view.qtype)
                 // DO: a signed zone's entries have signed twins; an unsigned zone's answer as usual.
                 let signedTemplate =
-                    view.dnssecOK && signer != nil
+                    view.dnssecOK && signs
                     ? table.lookup(qname: qname, hash: view.qnameHash, key: key.signed)
                         ?? table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey.otherTypes.signed)
                     : nil
@@ -396,10 +399,9 @@ public struct ResponseBuilder: Sendable {
             template = ipv6 ? entry.aaaa : entry.a
         }
         if let counters, template != nil { counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6) }
-        // No node of this family: NODATA, from the name's shared negative template.
-        let negative =
-            signed ? table.lookup(qname: qname, hash: view.qnameHash, key: AnswerKey.otherTypes.signed) : nil
-        if let t = template ?? negative ?? table.lookup(qname: qname, hash: view.qnameHash, key: .otherTypes) {
+        // No node of this family: NODATA, from the name's shared negative template (signed for DO).
+        let negativeKey = signed ? AnswerKey.otherTypes.signed : AnswerKey.otherTypes
+        if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: negativeKey) {
             write(t, view: view, bytes: bytes, limit: limit, scope: scope, into: &out)
         } else {
             writeError(.servFail, view: view, bytes: bytes, into: &out)
