@@ -35,7 +35,9 @@ extension AuthorityLoader {
         var signers: [DNSName: ZoneSigner] = [:]
         var errors: [ConfigError] = []
         for (i, zc) in config.zones.enumerated() {
-            guard let settings = zc.dnssec, let z = zones.firstIndex(where: { $0.origin == zc.origin }) else { continue }
+            guard let settings = zc.dnssec, let z = zones.firstIndex(where: { $0.origin == zc.origin }) else {
+                continue
+            }
             let zone = zones[z]
             let field = "zones[\(i)].dnssec"
             // Checked here, not by the schema: `--state-dir` on the command line counts too.
