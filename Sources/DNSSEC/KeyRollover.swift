@@ -8,7 +8,9 @@ import DNSWire
 ///   switch) removes the old key.
 /// - KSK (or CSK), double-DS (4.1.2): `start` makes a new key, not yet in the zone, so its DS can go
 ///   to the parent beside the old one; `switch` (once the parent serves both DS and the DS TTL has
-///   passed) puts the new key in the zone to sign and stops the old one; `finish` removes the old
+///   passed) puts the new key in the zone, signing beside the old one, so a resolver or a node that
+///   holds either DS, or a cached DNSKEY RRset without the new key, still validates (for a CSK,
+///   every RRset carries both signatures); `finish`, the zone's largest TTL later, removes the old
 ///   key, after which the parent drops the old DS.
 ///
 /// Pure: it is given the keys and the time and says what to change; the caller writes the files.
@@ -85,18 +87,37 @@ public enum KeyRollover {
             var new = next
             new.publish = min(next.publish ?? now, now)
             new.activate = now
+            guard kind == .zsk else {
+                return Plan(
+                    updated: [new],
+                    summary: "ksk switch: key \(new.key.keyTag) is in the zone and signs beside key "
+                        + "\(old.key.keyTag) until finish, after the zone's largest TTL")
+            }
             var retired = old
             retired.inactive = now
             return Plan(
                 updated: [new, retired],
-                summary: "\(kind) switch: key \(new.key.keyTag) signs, key \(old.key.keyTag) stops signing "
+                summary: "zsk switch: key \(new.key.keyTag) signs, key \(old.key.keyTag) stops signing "
                     + "(still published); finish after the zone's largest TTL")
         case .finish:
-            guard let old = retiring.first, retiring.count == 1, pending.isEmpty else {
-                throw DNSSECError("no \(kind) rollover to finish: run switch first")
+            // The key that goes: a ZSK that stopped signing; or, of the two KSKs signing, the older.
+            let old: KeyFile
+            let since: UInt32?
+            if kind == .zsk {
+                guard let o = retiring.first, retiring.count == 1, pending.isEmpty else {
+                    throw DNSSECError("no zsk rollover to finish: run switch first")
+                }
+                (old, since) = (o, o.inactive)
+            } else {
+                let byAge = active.sorted { ($0.activate ?? 0, $0.created) < ($1.activate ?? 0, $1.created) }
+                guard byAge.count == 2, pending.isEmpty else {
+                    throw DNSSECError("no ksk rollover to finish: run switch first")
+                }
+                (old, since) = (byAge[0], byAge[1].activate)
             }
-            try waited(since: old.inactive, "stopped signing")
+            try waited(since: since, kind == .zsk ? "stopped signing" : "switched")
             var gone = old
+            gone.inactive = gone.inactive ?? now
             gone.delete = now
             return Plan(
                 updated: [gone], deleted: [gone],

@@ -29,7 +29,8 @@ public struct ZoneValidator: Sendable {
             throw DNSSECError("no DNSKEY of \(zone) matches the trust anchor (keys \(keys.map(\.keyTag)))")
         }
         _ = try verify(owner: zone, type: .dnskey, in: response.answers, keys: pinned)
-        return keys.filter { $0.flags & DNSKEYRecord.zoneKeyFlag != 0 }
+        // Zone keys, but not one its owner revoked (RFC 5011 section 7).
+        return keys.filter { $0.flags & DNSKEYRecord.zoneKeyFlag != 0 && $0.flags & 0x0080 == 0 }
     }
 
     /// Checks the RRset `owner`/`type` in `records` against its RRSIGs there; returns the labels
@@ -73,8 +74,10 @@ public struct ZoneValidator: Sendable {
         for rr in chain + records where checked.insert("\(rr.name.lowercased)/\(rr.type)").inserted {
             let labels = try verify(owner: rr.name, type: rr.type, in: pool, keys: keys)
             if labels < CanonicalRRset.labelCount(rr.name) {
-                // RFC 4035 5.3.4: a signed NSEC must show that no closer name matches.
-                guard try covering(rr.name, in: pool, keys: keys) != nil else {
+                // RFC 4035 5.3.4: a signed NSEC must show that the next closer name (the owner cut
+                // to one label more than the wildcard's parent) does not exist.
+                let nextCloser = (try? DNSName(labels: Array(rr.name.labels.suffix(Int(labels) + 1)))) ?? rr.name
+                guard try covering(nextCloser, in: pool, keys: keys) != nil else {
                     throw DNSSECError("\(rr.name) \(rr.type) is a wildcard expansion without proof that \(rr.name) "
                         + "does not exist")
                 }
@@ -93,10 +96,15 @@ public struct ZoneValidator: Sendable {
         }
         // The name's own NSEC: its types (compact denial marks a name that does not exist NXNAME).
         if let own = nsecs(in: authority).first(where: { $0.owner == name }) {
-            _ = try verify(owner: own.owner, type: .nsec, in: authority, keys: keys)
+            try verifyNSEC(own.owner, in: authority, keys: keys)
             let types = own.record.types.types
             guard !types.contains(type), !types.contains(.cname) else {
                 throw DNSSECError("the NSEC at \(name) lists \(type) (or a CNAME): it does not deny it")
+            }
+            // The parent's NSEC at a zone cut (NS, no SOA) speaks for the DS alone: the child's
+            // own data is not the parent's to deny (RFC 4035 5.4, RFC 6840 4.1).
+            guard type == .ds || !types.contains(.ns) || types.contains(.soa) else {
+                throw DNSSECError("the NSEC at \(name) is the parent's at a delegation: it cannot deny \(type)")
             }
             return types.contains(.nxname) ? .nxDomain : .noData
         }
@@ -121,7 +129,7 @@ public struct ZoneValidator: Sendable {
             .max { $0.labelCount < $1.labelCount } ?? zone
         guard let wildcard = try? encloser.prepending(label: [UInt8(ascii: "*")]) else { return nil }
         if let w = all.first(where: { Self.covers($0, wildcard) }) {
-            _ = try verify(owner: w.owner, type: .nsec, in: pool, keys: keys)
+            try verifyNSEC(w.owner, in: pool, keys: keys)
             return .nxDomain
         }
         return nil
@@ -132,8 +140,18 @@ public struct ZoneValidator: Sendable {
         -> (owner: DNSName, record: NSECRecord)?
     {
         guard let cover = nsecs(in: pool).first(where: { Self.covers($0, name) }) else { return nil }
-        _ = try verify(owner: cover.owner, type: .nsec, in: pool, keys: keys)
+        try verifyNSEC(cover.owner, in: pool, keys: keys)
         return cover
+    }
+
+    /// An NSEC's signature, which must be its own owner's: an NSEC is never synthesised from a
+    /// wildcard (RFC 4035 5.3.4; RFC 4592 4.3), so an RRSIG with fewer labels than the owner is a
+    /// wildcard NSEC's signature replayed under another name.
+    func verifyNSEC(_ owner: DNSName, in pool: [DNSResourceRecord], keys: [DNSKEYRecord]) throws(DNSSECError) {
+        let labels = try verify(owner: owner, type: .nsec, in: pool, keys: keys)
+        guard labels == CanonicalRRset.labelCount(owner) else {
+            throw DNSSECError("the NSEC at \(owner) carries a wildcard's signature: refused")
+        }
     }
 
     static func covers(_ nsec: (owner: DNSName, record: NSECRecord), _ name: DNSName) -> Bool {

@@ -14,8 +14,11 @@ extension AnswerTable {
         poolName: (DNSName, Int) -> Int = { _, _ in 0 }
     ) {
         self.init(expectedCount: engine.zones.reduce(0) { $0 + $1.nodes.count * 3 })
-        func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil, zone: Int) {
+        func add(_ name: DNSName, _ type: RecordType, key: AnswerKey? = nil, zone own: Int) {
             let q = DNSQuestion(name: name.lowercased, type: type)
+            // DS at a zone's apex is the parent's answer, signed with the parent's keys.
+            let parent = engine.answeringZone(for: q).flatMap { z in engine.zones.firstIndex { $0.origin == z.origin } }
+            let zone = parent ?? own
             let resolution = engine.resolve(q)
             let key = key ?? AnswerKey(qtype: type.rawValue)
             let signed = signer?.isSigned(zone: zone) ?? false
@@ -30,7 +33,10 @@ extension AnswerTable {
                 return
             }
             insert(name: name, key: key, template: AnswerTemplate(question: q, resolution: resolution, zone: zone))
-            if signed, let signer, let s = signer.sign(resolution, zone: zone, engine: engine, metered: false) {
+            if signed, let signer {
+                // Every entry of a signed zone has its twin, so a DO query never falls through to
+                // another entry's answer; one that could not be signed is answered unsigned.
+                let s = signer.sign(resolution, zone: zone, metered: false) ?? resolution
                 insert(name: name, key: key.signed, template: AnswerTemplate(question: q, resolution: s, zone: zone))
             }
         }
@@ -50,6 +56,10 @@ extension AnswerTable {
                 // At a zone cut the parent answers DS itself (RFC 4035 3.1.4.1); every other type is
                 // the same referral.
                 if zone.delegation(covering: name) == name { types.insert(.ds) }
+                // A zone's apex, when the zone above it is served too: DS comes from that one.
+                if name == zone.origin, engine.answeringZone(for: DNSQuestion(name: name, type: .ds))?.origin != name {
+                    types.insert(.ds)
+                }
                 if let target = node?[.cname]?.records.first?.targetName, let t = zone.nodes[target] {
                     types.formUnion(t.types)
                 }

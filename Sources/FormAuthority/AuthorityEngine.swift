@@ -32,9 +32,17 @@ public struct AuthorityEngine: Equatable, Sendable {
         zones.first { name.isSubdomain(of: $0.origin) }
     }
 
+    /// The zone that answers `question`: the deepest enclosing one, except for DS at a zone's apex,
+    /// which the zone above it answers when it is served here too (RFC 4035 3.1.4.1).
+    public func answeringZone(for question: DNSQuestion) -> Zone? {
+        guard let zone = zone(for: question.name) else { return nil }
+        guard question.type == .ds, zone.origin == question.name else { return zone }
+        return zones.first { question.name != $0.origin && question.name.isSubdomain(of: $0.origin) } ?? zone
+    }
+
     public func resolve(_ question: DNSQuestion) -> Resolution {
         guard question.recordClass == .internet || question.recordClass == .any,
-            let zone = zone(for: question.name)
+            let zone = answeringZone(for: question)
         else { return .refused }
         var result = Resolution(rcode: .noError, authoritative: true)
         var current = question.name

@@ -150,6 +150,13 @@ public struct PoolAnswerer: Sendable {
         func template(_ addresses: [[UInt8]], _ type: RecordType, owner: DNSName = pool.names[0], signed: Bool = false)
             -> AnswerTemplate?
         {
+            if addresses.isEmpty, signed, let (s, index) = signing {
+                // No node of this family: a NODATA whose NSEC lists the family this answer has.
+                let other: [RecordType] = type == .a ? (v6.isEmpty ? [] : [.aaaa]) : (v4.isEmpty ? [] : [.a])
+                return s.signer.poolNoData(owner: owner, answered: other, zone: s.poolZones[index]).map {
+                    AnswerTemplate(question: DNSQuestion(name: owner, type: type), resolution: $0)
+                }
+            }
             guard !addresses.isEmpty else { return nil }
             var r = Resolution(rcode: .noError, authoritative: true)
             r.answers = addresses.map { a in

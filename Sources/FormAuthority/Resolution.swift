@@ -26,7 +26,11 @@ public struct Resolution: Hashable, Sendable {
     /// What a negative answer proves, in the terms of compact denial (RFC 9824): the name holds
     /// these types and not the one asked, or the name does not exist at all.
     public enum Denial: Hashable, Sendable {
+        /// The name holds `types` (a pool name: and the address types its pool can answer).
         case noData(DNSName, types: [RecordType])
+        /// A pool name in one answer: `types` is all it holds, the address types of that answer
+        /// included (a family with no node in it is denied, so it must not be listed).
+        case poolNoData(DNSName, types: [RecordType])
         case nxDomain(DNSName)
     }
 

@@ -358,7 +358,10 @@ public struct ResponseBuilder: Sendable {
             }
             if addresses.isEmpty, let zone = engine.zone(for: owner) {
                 resolution.authorities.append(zone.negativeSOA)
-                resolution.denial = .noData(owner, types: [])
+                // The NSEC lists what the name holds in this answer: its own types and the other family.
+                let other: [RecordType] =
+                    ipv6 ? (entry.ipv4.isEmpty ? [] : [.a]) : (entry.ipv6.isEmpty ? [] : [.aaaa])
+                resolution.denial = .poolNoData(owner, types: (zone.nodes[owner]?.types ?? []) + other)
             }
         }
         let zone = engine.zones.firstIndex { name.isSubdomain(of: $0.origin) } ?? -1
@@ -366,8 +369,7 @@ public struct ResponseBuilder: Sendable {
             // Signed per query, within the zone's signing budget: past it, SERVFAIL (a resolver
             // tries another server; an unsigned answer would only be bogus).
             guard
-                let signed = signer.sign(
-                    resolution, zone: zone, engine: engine, metered: true, compactOK: view.compactOK)
+                let signed = signer.sign(resolution, zone: zone, metered: true, compactOK: view.compactOK)
             else {
                 writeError(.servFail, view: view, bytes: bytes, into: &out)
                 return zone
@@ -390,15 +392,17 @@ public struct ResponseBuilder: Sendable {
         let (entry, scope) = pools.answer(pool: pool, view: view, source: source, cache: cache)
         // ANY answers with the IPv6 nodes only when the pool has no IPv4 node.
         let ipv6 = view.qtype == RecordType.aaaa.rawValue || (view.qtype == RecordType.any.rawValue && entry.a == nil)
-        // DO in a signed zone: this name's signed records (the entry holds them per pool name).
+        // DO in a signed zone: this name's signed records, or its signed NODATA when the answer has
+        // no node of the family (the entry holds both per pool name).
         let signed = view.dnssecOK && !entry.signedA.isEmpty
+        let answered = ipv6 ? entry.aaaa : entry.a
         let template: AnswerTemplate?
         if signed {
             template = name < entry.signedA.count ? (ipv6 ? entry.signedAAAA[name] : entry.signedA[name]) : nil
         } else {
-            template = ipv6 ? entry.aaaa : entry.a
+            template = answered
         }
-        if let counters, template != nil { counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6) }
+        if let counters, answered != nil { counters.poolAnswered(pool: pool, entry: entry, ipv6: ipv6) }
         // No node of this family: NODATA, from the name's shared negative template (signed for DO).
         let negativeKey = signed ? AnswerKey.otherTypes.signed : AnswerKey.otherTypes
         if let t = template ?? table.lookup(qname: qname, hash: view.qnameHash, key: negativeKey) {

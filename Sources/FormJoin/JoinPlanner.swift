@@ -92,6 +92,9 @@ public enum JoinPlanner {
         case _ where validation.isBogus:
             // Forged, stripped or stale: not one address or key from this answer is used.
             report = PeerSet.DNSReport(status: "bogus", detail: "\(validation)")
+        case _ where o.trustAnchor != nil && validation != .secure:
+            // With an anchor only validated answers count: an unchecked one is no better than none.
+            report = PeerSet.DNSReport(status: "indeterminate", detail: "\(validation)")
         case (.failure(let e1), .failure(let e2)):
             // Prefer the more telling error: a real answer (NXDOMAIN/NODATA) over a transport one.
             let e = [e1, e2].first { $0 == .nxDomain } ?? (e1 == .noData || e2 == .noData ? ResolveError.noData : e1)
@@ -193,7 +196,8 @@ public enum JoinPlanner {
     /// its signature, expiry and sequence check out against the pinned key; anything refused is
     /// left out, with a note saying why.
     static func staticList(_ o: JoinOptions, notes: inout [String]) -> [(PeerInfo, Authentication)] {
-        let given = o.bootstrap.map { ($0, Authentication.none) }
+        // With a bundle key pinned, an unsigned list given in code counts no more than an unsigned file.
+        let given = o.bootstrapKey == nil ? o.bootstrap.map { ($0, Authentication.none) } : []
         guard let file = o.bootstrapFile else { return given }
         return fileList(file, o, notes: &notes) + given
     }

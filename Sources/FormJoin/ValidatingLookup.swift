@@ -48,8 +48,12 @@ struct ValidatingLookup {
         let zoneKeys: [DNSKEYRecord]
         do {
             let response = try keys.get()
-            _ = try response.result.get()
             guard let last = response.responses.last else { throw ResolveError.timeout }
+            // An anchored zone without DNSKEY records (NODATA, NXDOMAIN) is not secure: bogus.
+            if case .failure(let error) = response.result, error == .noData || error == .nxDomain {
+                throw DNSSECError("\(error)")
+            }
+            _ = try response.result.get()
             zoneKeys = try validator.zoneKeys(from: last)
         } catch let error as DNSSECError {
             answers.validation = .bogus("DNSKEY \(validator.zone): \(error)")

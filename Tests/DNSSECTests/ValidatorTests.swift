@@ -147,6 +147,15 @@ struct ValidatorTests {
         #expect(denial(cover).contains("no NSEC proves"))
         let wildcard = try s.rrset([Self.nsec("formation.test.", next: "a.formation.test.", [.soa, .ns])])
         #expect(denial(cover + wildcard) == "nxDomain")
+        // A wildcard's own NSEC (labels 2), renamed to another owner, verifies as a wildcard
+        // expansion: refused, for NSEC records are never expanded.
+        let star = try s.rrset([Self.nsec("*.formation.test.", next: "\\000.*.formation.test.", [.rrsig, .nsec, .nxname])])
+        let renamed = star.map { DNSResourceRecord(name: "nope.formation.test.", ttl: $0.ttl, data: $0.data) }
+        #expect(denial(renamed).contains("wildcard's signature"), "\(denial(renamed))")
+        // The parent's NSEC at a cut denies the DS, nothing else.
+        let cut = try s.rrset([Self.nsec("sub.formation.test.", next: "\\000.sub.formation.test.", [.ns, .rrsig, .nsec])])
+        #expect(denial(cut, "sub.formation.test.", .ds) == "noData")
+        #expect(denial(cut, "sub.formation.test.", .a).contains("delegation"))
         // NSEC3 is named, not mistaken for a proof; nothing at all is no proof.
         let nsec3 = DNSResourceRecord(name: "abc.formation.test.", ttl: 60, data: .unknown(UnknownRecord(type: RecordType(50), data: [1])))
         #expect(denial([nsec3]).contains("NSEC3"))
@@ -215,10 +224,14 @@ struct KeyRolloverTests {
         let switched = try KeyRollover.plan(.ksk, .switch, keys: [csk, next], now: 2100, wait: 100)
         let new = try #require(switched.updated.first { $0.key.keyTag == next.key.keyTag })
         #expect(new.isPublished(at: 2100) && new.isActive(at: 2100))
-        #expect(switched.updated.contains { $0.key.keyTag == csk.key.keyTag && !$0.isActive(at: 2100) && $0.isPublished(at: 2100) })
-        let keys = switched.updated
+        // The old key keeps signing beside the new one until finish: either DS validates meanwhile.
+        #expect(switched.updated.count == 1 && csk.isActive(at: 2100))
+        let keys = [csk, new]
+        #expect(throws: DNSSECError.self) { try KeyRollover.plan(.ksk, .start, keys: keys, now: 2150, wait: 0) }
+        #expect(throws: DNSSECError.self) { try KeyRollover.plan(.ksk, .finish, keys: keys, now: 2150, wait: 100) }
         let finish = try KeyRollover.plan(.ksk, .finish, keys: keys, now: 2200, wait: 100)
         #expect(finish.summary.contains("the parent can drop its DS"))
+        #expect(finish.deleted.map(\.key.keyTag) == [csk.key.keyTag] && !finish.deleted[0].isActive(at: 2200))
         // A key file keeps its timing through a write and a read.
         let text = KeyFile(zone: Self.zone, key: csk.key, created: 1000, publish: 1000, activate: 1000, inactive: 2100, delete: 2200)
         let back = try KeyFile(publicText: text.publicText, privateText: text.privateText)

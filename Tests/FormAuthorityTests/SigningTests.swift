@@ -157,6 +157,32 @@ import Testing
         #expect(Self.verified(referral, key: s.key, now: s.clock.read()) == ["sub.formation.test. NSEC"])
     }
 
+    @Test func namesTooLongForACompactDenialAreNotAnsweredSigned() throws {
+        let s = Self.signed()
+        // 3 x 63 + 50 + 16 octets: 255 with the root; one more label of 2 octets does not fit.
+        let label = String(repeating: "a", count: 62)
+        let name = "\(label).\(label).\(label).\(String(repeating: "b", count: 49)).formation.test."
+        #expect(try DNSName(parsing: name).wire.count >= 254)
+        // No next name fits after it: SERVFAIL rather than an NSEC that would cover other names.
+        #expect(try ask(s, name, .a).rcode == .servFail)
+        #expect(try ask(s, name, .a, edns: nil).rcode == .nxDomain)
+    }
+
+    @Test func aDSAtAChildApexIsTheParentsToAnswer() throws {
+        let text = "$ORIGIN sub.formation.test.\n@ 300 IN SOA ns h 1 1 1 1 30\n@ 300 IN NS ns\nns 300 IN A 127.0.0.53\n"
+        let child = try Zone(
+            origin: "sub.formation.test.",
+            records: try ZoneFileParser(origin: "sub.formation.test.").parse(text: text, file: "child"), file: "child")
+        let engine = AuthorityEngine(zones: [demoZone, child])
+        let ds = engine.resolve(DNSQuestion(name: "sub.formation.test.", type: .ds))
+        // The parent (formation.test.) answers: AA, NODATA with its own SOA; other types, the child.
+        #expect(ds.authoritative && ds.answers.isEmpty && ds.authorities.first?.name == "formation.test.")
+        #expect(engine.resolve(DNSQuestion(name: "sub.formation.test.", type: .soa)).answers.first?.name == "sub.formation.test.")
+        let table = ResponseBuilder(engine: engine)
+        let m = try #require(askBuilder(query("sub.formation.test.", .ds), builder: table))
+        #expect(m.authorities.first?.name == "formation.test." && m.header.has(.authoritative))
+    }
+
     @Test func poolAnswersAreSignedPerAnswerSetNotPerClient() throws {
         var pool = GeoAnswerTests.pool()
         pool.names = ["entry.formation.test.", "join.formation.test."]
@@ -186,6 +212,24 @@ import Testing
             return nil
         }
         #expect(types == [[.a, .aaaa, .rrsig, .nsec]])
+    }
+
+    @Test func aPoolWithoutAFamilyDeniesItWithoutListingIt() throws {
+        var pool = GeoAnswerTests.pool()
+        pool.nodes = pool.nodes.map { var n = $0; n.ipv6 = nil; return n }
+        let db = try GeoDatabase(path: GeoAnswerTests.sharedRoot + "GeoIP2-City-Test.mmdb")
+        let s = Self.signed(geo: GeoContext(pools: [pool], locator: ClientLocator(databases: [db])))
+        var out = ByteBufferAllocator().buffer(capacity: 512)
+        let q = query("entry.formation.test.", .aaaa, edns: Self.dnssecOK)
+        #expect(s.builder.respond(to: q, source: IPAddress("81.2.69.160"), transport: .udp, cache: GeoAnswerCache(), into: &out))
+        let m = try DNSMessage(parsing: out)
+        #expect(m.answers.isEmpty && m.rcode == .noError)
+        let bitmap = m.authorities.compactMap { rr -> [RecordType]? in
+            if case .nsec(let n) = rr.data { return n.types.types }
+            return nil
+        }
+        #expect(bitmap == [[.a, .rrsig, .nsec]])
+        #expect(Self.verified(m, key: s.key, now: s.clock.read()) == Self.rrsets(m))
     }
 
     @Test func signingPerQueryIsMeteredAndAnswersSignedAheadAreRenewed() throws {

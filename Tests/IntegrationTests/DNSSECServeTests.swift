@@ -80,36 +80,6 @@ import Testing
         #expect(plain.output.contains("status: NXDOMAIN") && !plain.output.contains("RRSIG"), "\(plain.output)")
     }
 
-    /// unbound.conf for a validating resolver on `port` that asks `upstream` for formation.test.
-    static func unboundConfig(port: Int, upstream: Int, ds: [String], dir: String) -> String {
-        """
-        server:
-            interface: 127.0.0.1
-            port: \(port)
-            do-daemonize: no
-            username: ""
-            chroot: ""
-            directory: "\(dir)"
-            pidfile: "\(dir)/unbound.pid"
-            use-syslog: no
-            logfile: ""
-            verbosity: 1
-            do-not-query-localhost: no
-            access-control: 127.0.0.0/8 allow
-            module-config: "validator iterator"
-            qname-minimisation: no
-            local-zone: "test." nodefault
-            domain-insecure: "sub.formation.test"
-            trust-anchor: "formation.test. DS \(ds.joined(separator: " "))"
-            val-log-level: 2
-        remote-control:
-            control-enable: no
-        stub-zone:
-            name: "formation.test"
-            stub-addr: 127.0.0.1@\(upstream)
-        """
-    }
-
     @Test func unboundValidatesAndRefusesWhatWasTamperedWith() throws {
         let dir = Harness.tempDirectory()
         let dns = try Self.signedServer(in: dir)
@@ -127,7 +97,7 @@ import Testing
         var proxy = try startProxy(["pass"])
         defer { proxy.stop() }
         let port = Harness.freePort()
-        try Self.unboundConfig(port: port, upstream: proxyPort, ds: ds, dir: dir)
+        try Harness.unboundConfig(port: port, upstream: proxyPort, directory: dir, trustAnchorDS: ds)
             .write(toFile: dir + "/unbound.conf", atomically: true, encoding: .utf8)
         let unbound = try ServerProcess(
             executable: try Harness.which("unbound"), arguments: ["-d", "-c", dir + "/unbound.conf"],

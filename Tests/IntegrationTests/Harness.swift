@@ -84,6 +84,43 @@ enum Harness {
         return (p.terminationStatus, output)
     }
 
+    /// unbound.conf for a resolver on 127.0.0.1:`port` that asks form-dns on `upstream` for
+    /// formation.test (a stub zone); with `trustAnchorDS` ("TAG ALG TYPE DIGEST") it validates from it.
+    static func unboundConfig(port: Int, upstream: Int, directory dir: String, trustAnchorDS: [String]? = nil) -> String {
+        let validating = trustAnchorDS.map { ds in
+            """
+                trust-anchor: "formation.test. DS \(ds.joined(separator: " "))"
+                domain-insecure: "sub.formation.test"
+                val-log-level: 2
+                verbosity: 1
+
+            """
+        } ?? ""
+        return """
+        server:
+            interface: 127.0.0.1
+            port: \(port)
+            do-daemonize: no
+            username: ""
+            chroot: ""
+            directory: "\(dir)"
+            pidfile: "\(dir)/unbound.pid"
+            use-syslog: no
+            logfile: ""
+            do-not-query-localhost: no
+            access-control: 127.0.0.0/8 allow
+            module-config: "\(trustAnchorDS == nil ? "iterator" : "validator iterator")"
+            qname-minimisation: no
+            # unbound answers the RFC 6761 name "test." itself by default; hand it to the stub.
+            local-zone: "test." nodefault
+        \(validating)remote-control:
+            control-enable: no
+        stub-zone:
+            name: "formation.test"
+            stub-addr: 127.0.0.1@\(upstream)
+        """
+    }
+
     static func which(_ tool: String) throws -> String {
         for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
             return "\(dir)/\(tool)"

@@ -175,29 +175,8 @@ import Glibc
         let dns = try ServerProcess.formDNS(["--config", Self.config, "--listen", "127.0.0.1:0"], directory: dir)
         defer { dns.stop() }
         let unboundPort = Harness.freePort()
-        try """
-        server:
-            interface: 127.0.0.1
-            port: \(unboundPort)
-            do-daemonize: no
-            username: ""
-            chroot: ""
-            directory: "\(dir)"
-            pidfile: "\(dir)/unbound.pid"
-            use-syslog: no
-            logfile: ""
-            do-not-query-localhost: no
-            access-control: 127.0.0.0/8 allow
-            module-config: "iterator"
-            qname-minimisation: no
-            # unbound answers the RFC 6761 name "test." itself by default; hand it to the stub.
-            local-zone: "test." nodefault
-        remote-control:
-            control-enable: no
-        stub-zone:
-            name: "formation.test"
-            stub-addr: 127.0.0.1@\(dns.udpPort)
-        """.write(toFile: dir + "/unbound.conf", atomically: true, encoding: .utf8)
+        try Harness.unboundConfig(port: unboundPort, upstream: dns.udpPort, directory: dir)
+            .write(toFile: dir + "/unbound.conf", atomically: true, encoding: .utf8)
         let unbound = try ServerProcess(executable: try Harness.which("unbound"), arguments: ["-d", "-c", dir + "/unbound.conf"], logPath: dir + "/unbound.log")
         defer { unbound.stop() }
         try waitFor { (try? Harness.run(Self.formJoin, ["resolve", "www.formation.test", "--resolver", "127.0.0.1:\(unboundPort)", "--timeout-ms", "300"]))?.status == 0 }

@@ -9,6 +9,7 @@ usage: dns-tamper-proxy.py LISTEN_PORT UPSTREAM_PORT MODE [ARG]
   strip-rrsig          drop every RRSIG (and NSEC) from all sections
   swap-a ADDRESS       replace the address of every A record in the answer (signatures kept)
   swap-txt TEXT        replace every TXT record's text in the answer (signatures kept)
+  block-dnskey         never answer DNSKEY queries (an attacker hiding the keys); others pass
   replay FILE          record the first answer for each (name, type) in FILE (mode 'record') or
                        answer from FILE (mode 'replay'): an old signed answer served again
 The proxy prints "ready" once bound, and runs until killed.
@@ -111,6 +112,8 @@ def main():
         try:
             q = dns.message.from_wire(query)
             key = "%s/%d" % (q.question[0].name.to_text().lower(), q.question[0].rdtype) if q.question else ""
+            if mode == "block-dnskey" and q.question and q.question[0].rdtype == dns.rdatatype.DNSKEY:
+                return None
             if mode == "replay" and key in recorded:
                 old = dns.message.from_wire(recorded[key])
                 old.id = q.id
@@ -124,7 +127,7 @@ def main():
                         recorded[key] = reply.hex()
                         with open(arg, "w") as f:
                             json.dump(recorded, f)
-            if mode not in ("pass", "record", "replay"):
+            if mode not in ("pass", "record", "replay", "block-dnskey"):
                 reply = tamper(reply, mode, arg)
             return reply
         except Exception as error:  # a bad packet must not stop the proxy

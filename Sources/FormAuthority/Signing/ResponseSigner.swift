@@ -16,6 +16,8 @@ import Synchronization
 public struct ResponseSigner: Sendable {
     /// Per zone of the engine (same indices): its signer, nil for an unsigned zone.
     public let zones: [ZoneSigner?]
+    /// The engine's zones (same indices): DS at cuts, the negative SOA, a name's types.
+    let zoneData: [Zone]
     public let cache: SignatureCache
     /// Seconds since 1970, with fractions: injected so tests choose the time.
     public let clock: @Sendable () -> Double
@@ -38,6 +40,7 @@ public struct ResponseSigner: Sendable {
     public init(setup: SigningSetup, engine: AuthorityEngine, geo: GeoContext?) {
         self.setup = setup
         zones = engine.zones.map { setup.zones[$0.origin] }
+        zoneData = engine.zones
         cache = setup.cache
         clock = setup.clock
         var poolTypes: [DNSName: [RecordType]] = [:]
@@ -64,6 +67,8 @@ public struct ResponseSigner: Sendable {
                         && x?.keySigning.map(\.keyTag) == y?.keySigning.map(\.keyTag)
                         && x?.zoneSigning.map(\.keyTag) == y?.zoneSigning.map(\.keyTag)
                 }
+                // Pool names' address types are in the NSEC bitmaps signed ahead.
+                && a.poolTypes == b.poolTypes
         default: return false
         }
     }
@@ -88,14 +93,14 @@ public struct ResponseSigner: Sendable {
         return t == .max ? nil : t
     }
 
-    /// `resolution` signed for zone `index` of `engine`. `metered`: made while answering, so new
+    /// `resolution` signed for zone `index`. `metered`: made while answering, so new
     /// signatures draw on the zone's budget; nil when it is spent (or a key cannot sign).
     /// `compactOK`: the query set CO, so a name that does not exist keeps NXDOMAIN (RFC 9824 4).
     func sign(
-        _ resolution: Resolution, zone index: Int, engine: AuthorityEngine, metered: Bool, compactOK: Bool = false
+        _ resolution: Resolution, zone index: Int, metered: Bool, compactOK: Bool = false
     ) -> Resolution? {
         guard isSigned(zone: index), let signer = zones[index] else { return resolution }
-        let zone = engine.zones[index]
+        let zone = zoneData[index]
         let now = clock()
         let metered = metered ? budgets[index] : nil
         var out = resolution
@@ -109,15 +114,17 @@ public struct ResponseSigner: Sendable {
                 else { return nil }
                 out.authorities += records
             } else {
-                let nsec = denialRecord(.noData(cut, types: zone.nodes[cut]?.types ?? []), zone: zone)
-                guard let records = signed([nsec], signer, now: now, metered: metered) else { return nil }
+                guard let nsec = denialRecord(.noData(cut, types: zone.nodes[cut]?.types ?? []), zone: zone),
+                    let records = signed([nsec], signer, now: now, metered: metered)
+                else { return nil }
                 out.authorities += records
             }
             return out
         }
         guard var authorities = signed(resolution.authorities, signer, now: now, metered: metered) else { return nil }
         if let denial = resolution.denial {
-            guard let nsec = signed([denialRecord(denial, zone: zone)], signer, now: now, metered: metered)
+            guard let record = denialRecord(denial, zone: zone),
+                let nsec = signed([record], signer, now: now, metered: metered)
             else { return nil }
             authorities += nsec
             if case .nxDomain = denial, !compactOK { out.rcode = .noError }
@@ -128,25 +135,41 @@ public struct ResponseSigner: Sendable {
 
     /// The one NSEC of a compact denial: owned by the name, next name `\000.<name>`, the types
     /// the name holds (none and NXNAME if it does not exist) with RRSIG and NSEC. TTL: the SOA's
-    /// negative TTL (RFC 9077).
-    func denialRecord(_ denial: Resolution.Denial, zone: Zone) -> DNSResourceRecord {
+    /// negative TTL (RFC 9077). A pool name lists the address types its pool can answer, or, for
+    /// one pool answer (`.poolNoData`), the ones that answer has.
+    ///
+    /// Nil for a name with no room for one more label (254 octets and up): any other next name
+    /// would cover names beyond this one, a denial of names nobody asked about that anyone could
+    /// replay; such a query is not answered signed (SERVFAIL).
+    func denialRecord(_ denial: Resolution.Denial, zone: Zone) -> DNSResourceRecord? {
         let owner: DNSName
         var types: [RecordType] = [.rrsig, .nsec]
         switch denial {
         case .noData(let name, let held):
+            owner = name
+            types += held + (poolTypes[name] ?? [])
+        case .poolNoData(let name, let held):
             owner = name
             types += held
         case .nxDomain(let name):
             owner = name
             types.append(.nxname)
         }
-        types += poolTypes[owner] ?? []
-        // A name of 254 octets has no room for one more label: the apex as next name then covers
-        // everything after it, still a valid denial of this name.
-        let next = (try? owner.prepending(label: [0])) ?? zone.origin
+        guard let next = try? owner.prepending(label: [0]) else { return nil }
         return DNSResourceRecord(
             name: owner, ttl: zone.negativeSOA.ttl,
             data: .nsec(NSECRecord(nextDomainName: next, types: TypeBitmap(types))))
+    }
+
+    /// A pool answer's NODATA at `owner` for a family it has no node of, signed ahead: the NSEC
+    /// lists the name's own types and the address types the answer does have (`answered`).
+    func poolNoData(owner: DNSName, answered: [RecordType], zone index: Int) -> Resolution? {
+        guard isSigned(zone: index) else { return nil }
+        let zone = zoneData[index]
+        var r = Resolution(rcode: .noError, authoritative: true)
+        r.authorities = [zone.negativeSOA]
+        r.denial = .poolNoData(owner, types: (zone.nodes[owner]?.types ?? []) + answered)
+        return sign(r, zone: index, metered: false)
     }
 
     /// The RRSIGs a pool's address RRset carries in zone `index`, signed ahead (unmetered).
