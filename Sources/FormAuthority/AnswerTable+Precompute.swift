@@ -70,6 +70,17 @@ extension AnswerTable {
                 if node?[.cname] == nil, let absent = Self.typeAbsent(from: types) {
                     add(name, absent, key: .otherTypes, zone: zoneIndex)
                 }
+                // A DO query for NSEC or RRSIG at a signed name gets those records, not a NODATA
+                // whose NSEC would list the very type it denies.
+                if let signer, signer.isSigned(zone: zoneIndex), zone.delegation(covering: name) == nil {
+                    for type in [RecordType.nsec, .rrsig] {
+                        guard let r = signer.dnssecRecords(type, at: name, zone: zoneIndex) else { continue }
+                        let q = DNSQuestion(name: name.lowercased, type: type)
+                        insert(
+                            name: name, key: AnswerKey(qtype: type.rawValue).signed,
+                            template: AnswerTemplate(question: q, resolution: r, zone: zoneIndex))
+                    }
+                }
             }
         }
     }

@@ -157,6 +157,23 @@ import Testing
         #expect(Self.verified(referral, key: s.key, now: s.clock.read()) == ["sub.formation.test. NSEC"])
     }
 
+    @Test func theDNSSECRecordsThemselvesCanBeAskedFor() throws {
+        let s = Self.signed()
+        // NSEC: the name's own compact NSEC, signed.
+        let nsec = try ask(s, "www.formation.test.", .nsec)
+        #expect(nsec.answers.map(\.type) == [.nsec, .rrsig] && nsec.authorities.isEmpty)
+        #expect(Self.verified(nsec, key: s.key, now: s.clock.read()) == ["www.formation.test. NSEC"])
+        // RRSIG: one per RRset at the name (A, AAAA and the NSEC), each verifying with its RRset.
+        let rrsig = try ask(s, "www.formation.test.", .rrsig)
+        let covered = Set(rrsig.answers.compactMap { rr -> RecordType? in
+            if case .rrsig(let r) = rr.data { return r.typeCovered }
+            return nil
+        })
+        #expect(covered == [.a, .aaaa, .nsec] && rrsig.answers.count == 3)
+        // Without DO: as before (no such records in the zone: NODATA).
+        #expect(try ask(s, "www.formation.test.", .nsec, edns: nil).answers.isEmpty)
+    }
+
     @Test func namesTooLongForACompactDenialAreNotAnsweredSigned() throws {
         let s = Self.signed()
         // 3 x 63 + 50 + 16 octets: 255 with the root; one more label of 2 octets does not fit.

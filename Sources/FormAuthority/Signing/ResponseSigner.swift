@@ -161,6 +161,35 @@ public struct ResponseSigner: Sendable {
             data: .nsec(NSECRecord(nextDomainName: next, types: TypeBitmap(types))))
     }
 
+    /// The answer to a DO query for the DNSSEC records themselves at `name` (not below a cut): for
+    /// NSEC, the name's compact NSEC and its RRSIG; for RRSIG, every RRSIG at the name (over each
+    /// RRset it holds and over its NSEC; a pool's address RRSIGs depend on the answer and are left
+    /// out). Signed ahead; nil for other types or if a key fails.
+    func dnssecRecords(_ type: RecordType, at name: DNSName, zone index: Int) -> Resolution? {
+        guard isSigned(zone: index), let signer = zones[index] else { return nil }
+        let zone = zoneData[index]
+        guard let nsec = denialRecord(.noData(name, types: zone.nodes[name]?.types ?? []), zone: zone) else {
+            return nil
+        }
+        var r = Resolution(rcode: .noError, authoritative: true)
+        switch type {
+        case .nsec:
+            r.answers = [nsec]
+            return sign(r, zone: index, metered: false)
+        case .rrsig:
+            let now = clock()
+            let node = zone.nodes[name]
+            let sets = (node?.types ?? []).compactMap { node?[$0]?.resourceRecords(owner: name) }
+            for records in sets + [[nsec]] {
+                guard let signed = signed(records, signer, now: now, metered: nil) else { return nil }
+                r.answers += signed.filter { $0.type == .rrsig }
+            }
+            return r
+        default:
+            return nil
+        }
+    }
+
     /// A pool answer's NODATA at `owner` for a family it has no node of, signed ahead: the NSEC
     /// lists the name's own types and the address types the answer does have (`answered`).
     func poolNoData(owner: DNSName, answered: [RecordType], zone index: Int) -> Resolution? {
