@@ -96,9 +96,20 @@ final class FakeDNSServer: @unchecked Sendable {
         return UInt16(bigEndian: addr.sin_port)
     }
 
-    /// A loopback UDP port with nothing listening on it (bound, read, closed): queries to it get
-    /// an ICMP port unreachable.
+    /// A loopback port with nothing listening on it (UDP and TCP): queries to it get an ICMP port
+    /// unreachable or a RST. Taken from 20000-32767, below Linux's ephemeral range (32768-60999):
+    /// a port the kernel just handed out and took back would soon be handed to another test's
+    /// bind(port 0), which then swallows the queries, and the test waits out its timeout.
     static func closedPort() -> UInt16 {
+        func free(_ port: UInt16, _ type: Int32) -> Bool {
+            let fd = socket(AF_INET, type, 0)
+            defer { close(fd) }
+            return (try? SockaddrText.with(host: "127.0.0.1", port: port) { bind(fd, $0, $1) }) == 0
+        }
+        for _ in 0..<200 {
+            let port = UInt16.random(in: 20000...32767)
+            if free(port, Int32(SOCK_DGRAM.rawValue)), free(port, Int32(SOCK_STREAM.rawValue)) { return port }
+        }
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
         return bindLoopback(fd)
