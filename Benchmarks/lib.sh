@@ -24,3 +24,11 @@ stop_server() { # SIGTERM to the server's processes, SIGKILL after 3 s
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
 }
+# Waits until the server on port $1 answers the bench zone's SOA (10 s at most).
+wait_up() {
+    for _ in $(seq 100); do
+        dig @127.0.0.1 -p "$1" bench.test SOA +short +time=1 +tries=1 2>/dev/null | grep -q hostmaster && return 0
+        sleep 0.1
+    done
+    echo "server on $1 did not start" >&2; return 1
+}

@@ -1,4 +1,5 @@
 import Crypto
+import DNSWire
 import Foundation
 
 /// A signed static list: the peers, the name they are for, a sequence number and an expiry,
@@ -60,7 +61,7 @@ public enum BootstrapBundle {
 
     /// The key's id: the first 8 octets of SHA-256 over the public key, in hex.
     public static func keyID(_ key: Curve25519.Signing.PublicKey) -> String {
-        SHA256.hash(data: key.rawRepresentation).prefix(8).map { String(format: "%02x", $0) }.joined()
+        Presentation.hex(Array(SHA256.hash(data: key.rawRepresentation).prefix(8))).lowercased()
     }
 
     /// The canonical text of `contents`: what is signed.

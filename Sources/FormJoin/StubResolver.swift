@@ -123,6 +123,8 @@ public final class StubResolver: Sendable {
     public struct Traced: Sendable {
         public var result: Result<ResolveResult, ResolveError>
         public var responses: [DNSMessage]
+        /// The CNAMEs followed, whatever the outcome (a denial is of the last one's target).
+        public var chain: [DNSResourceRecord]
     }
 
     /// `traceBlocking` off the cooperative pool.
@@ -141,7 +143,9 @@ public final class StubResolver: Sendable {
         var responses: [DNSMessage] = []
         var current = name
         var seen: Set<DNSName> = [name]
-        func ended(_ error: ResolveError) -> Traced { Traced(result: .failure(error), responses: responses) }
+        func ended(_ error: ResolveError) -> Traced {
+            Traced(result: .failure(error), responses: responses, chain: chain)
+        }
         for _ in 0..<Self.maxChain {
             let (message, server, rtt) = try exchangeWithRetries(DNSQuestion(name: current, type: type))
             responses.append(message)
@@ -159,7 +163,7 @@ public final class StubResolver: Sendable {
                         let result = ResolveResult(
                             name: name, type: type, records: records, chain: chain, server: server,
                             rttMilliseconds: rtt * 1000, ttl: ttl)
-                        return Traced(result: .success(result), responses: responses)
+                        return Traced(result: .success(result), responses: responses, chain: chain)
                     }
                 }
                 if let cname = owned.first(where: { $0.type == .cname }), case .cname(let c) = cname.data {

@@ -101,19 +101,11 @@ struct ValidatingLookup {
             try validator.verifyAnswer(records: r.records, chain: r.chain, in: pool, keys: keys)
             return true
         case .failure(.noData), .failure(.nxDomain):
-            // The CNAMEs followed, then the proof that their target holds no such records.
-            var current = owner
-            var seen: Set<DNSName> = [owner]
-            var chain: [DNSResourceRecord] = []
-            while let c = pool.first(where: { $0.name == current && $0.type == .cname }),
-                case .cname(let target) = c.data, seen.insert(target.target).inserted
-            {
-                chain.append(c)
-                current = target.target
-            }
-            try validator.verifyAnswer(records: [], chain: chain, in: pool, keys: keys)
+            // The CNAMEs the resolver followed, then the proof that their target holds no such records.
+            try validator.verifyAnswer(records: [], chain: traced.chain, in: pool, keys: keys)
             guard let last = traced.responses.last else { return false }
-            _ = try validator.verifyDenial(name: current, type: type, authority: last.authorities, keys: keys)
+            let denied = traced.chain.last?.data.targetName ?? owner
+            _ = try validator.verifyDenial(name: denied, type: type, authority: last.authorities, keys: keys)
             return true
         case .failure:
             return false

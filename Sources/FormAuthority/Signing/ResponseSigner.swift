@@ -18,9 +18,9 @@ public struct ResponseSigner: Sendable {
     public let zones: [ZoneSigner?]
     /// The engine's zones (same indices): DS at cuts, the negative SOA, a name's types.
     let zoneData: [Zone]
-    public let cache: SignatureCache
+    public var cache: SignatureCache { setup.cache }
     /// Seconds since 1970, with fractions: injected so tests choose the time.
-    public let clock: @Sendable () -> Double
+    public var clock: @Sendable () -> Double { setup.clock }
     /// Per pool owner name: the address types its pool can answer (NSEC bitmaps must list them).
     let poolTypes: [DNSName: [RecordType]]
     let budgets: [SigningBudget?]
@@ -41,8 +41,6 @@ public struct ResponseSigner: Sendable {
         self.setup = setup
         zones = engine.zones.map { setup.zones[$0.origin] }
         zoneData = engine.zones
-        cache = setup.cache
-        clock = setup.clock
         var poolTypes: [DNSName: [RecordType]] = [:]
         for pool in geo?.pools ?? [] {
             let enabled = pool.nodes.filter(\.enabled)
