@@ -157,6 +157,7 @@ let package = Package(
             name: "form-join",
             dependencies: [
                 "FormJoin", "DNSWire", "NetAddress", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // A fake entry node for the demo and tests: formnet ping and HTTP health with injected latency.

@@ -45,6 +45,11 @@ public struct JoinOutcome: Sendable {
     public var exitCode: JoinExitCode
     /// When nothing is reachable: one line saying what was tried (the CLI prints it on stderr).
     public var failure: String?
+    /// Every peer that answered, best first: `peerSet.peers` is its first `maxPeers` (a watch
+    /// holding a peer ranked lower still needs its measurement).
+    public var ranked: [PeerSet.Peer] = []
+    /// The candidates the peer set was chosen from, as probed: what a re-probe measures again.
+    var candidates: [JoinPlanner.Probed] = []
 }
 
 /// Discovery: DNS first, the static list next, the last-known-good cache last; probes decide the order.
@@ -119,6 +124,7 @@ public enum JoinPlanner {
         var outcome = PeerSet.Outcome.none
         var chosen: [Probed] = []
         var unreachable: [Probed] = []
+        var considered: [Probed] = []
         let probeStart = monotonicNow()
         if !dnsCandidates.isEmpty {
             say(
@@ -129,6 +135,7 @@ public enum JoinPlanner {
                 dnsCandidates.map { ($0, PeerSet.Source.dns, dnsAuthentication) }, settings: o.probe, cacheAge: nil)
             chosen = probed.filter(\.stats.reachable)
             unreachable = probed.filter { !$0.stats.reachable }
+            considered = probed
             if !chosen.isEmpty { outcome = .dns }
         }
         if chosen.isEmpty {
@@ -141,14 +148,13 @@ public enum JoinPlanner {
             } else {
                 probed = await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge)
             }
-            // The static list outranks the cache: the cache is stale data, used only when nothing else works.
-            for source in [PeerSet.Source.staticList, .cache] where chosen.isEmpty {
-                chosen = probed.filter { $0.source == source && $0.stats.reachable }
-            }
+            chosen = fallbackChoice(probed)
             unreachable += probed.filter { !$0.stats.reachable }
+            considered = chosen.isEmpty ? considered + probed : probed
             if !chosen.isEmpty { outcome = .fallback }
         }
-        chosen = Array(rank(chosen).prefix(o.maxPeers))
+        let ranked = rank(chosen)
+        chosen = Array(ranked.prefix(o.maxPeers))
         let probeMs = (monotonicNow() - probeStart) * 1000
 
         if outcome == .dns, o.writeCache, let path = o.cachePath {
@@ -172,7 +178,44 @@ public enum JoinPlanner {
             peers: chosen.map(peer), unreachable: unreachable.map(peer), notes: notes)
         let code: JoinExitCode = outcome == .dns ? .viaDNS : outcome == .fallback ? .viaFallback : .nothingReachable
         let failure = code == .nothingReachable ? nothingReachable(o, report: report, unreachable: unreachable) : nil
-        return JoinOutcome(peerSet: set, exitCode: code, failure: failure)
+        return JoinOutcome(
+            peerSet: set, exitCode: code, failure: failure, ranked: ranked.map(peer), candidates: considered)
+    }
+
+    /// The static list outranks the cache: the cache is stale data, used only when nothing else works.
+    static func fallbackChoice(_ probed: [Probed]) -> [Probed] {
+        for source in [PeerSet.Source.staticList, .cache] {
+            let reachable = probed.filter { $0.source == source && $0.stats.reachable }
+            if !reachable.isEmpty { return reachable }
+        }
+        return []
+    }
+
+    /// The candidates of `previous` probed again, without asking DNS: the same sources, the same
+    /// rules (DNS peers first, then the static list, then the cache), the DNS report kept. A
+    /// round where none answers is `.none`: the caller resolves again.
+    public static func reprobe(_ o: JoinOptions, previous: JoinOutcome) async -> JoinOutcome {
+        let t0 = monotonicNow()
+        let list = previous.candidates.map { ($0.info, $0.source, $0.authentication) }
+        let cacheAge = previous.candidates.lazy.compactMap(\.cacheAge).first
+        let probed = await probe(list, settings: o.probe, cacheAge: cacheAge)
+        var chosen = probed.filter { $0.source == .dns && $0.stats.reachable }
+        if chosen.isEmpty { chosen = fallbackChoice(probed) }
+        let outcome: PeerSet.Outcome = chosen.isEmpty ? .none : chosen[0].source == .dns ? .dns : .fallback
+        let ranked = rank(chosen)
+        let probeMs = round2((monotonicNow() - t0) * 1000)
+        var set = previous.peerSet
+        set.outcome = outcome
+        set.timing = PeerSet.Timing(dnsMs: 0, probeMs: probeMs, totalMs: probeMs)
+        set.generatedAt = Date()
+        set.peers = ranked.prefix(o.maxPeers).map(peer)
+        set.unreachable = probed.filter { !$0.stats.reachable }.map(peer)
+        let code: JoinExitCode = outcome == .dns ? .viaDNS : outcome == .fallback ? .viaFallback : .nothingReachable
+        let failure =
+            code == .nothingReachable
+            ? nothingReachable(o, report: set.dns, unreachable: probed.filter { !$0.stats.reachable }) : nil
+        return JoinOutcome(
+            peerSet: set, exitCode: code, failure: failure, ranked: ranked.map(peer), candidates: previous.candidates)
     }
 
     /// The cache if there is one we can trust and it was written for this name; otherwise nil,
@@ -242,8 +285,9 @@ public enum JoinPlanner {
         if let state {
             if contents.seq > (accepted ?? 0) || accepted == nil { state.record(keyID, contents.seq, notes: &notes) }
         } else {
-            notes.append("\(file.source): no cache directory to remember sequence \(contents.seq) in: a replayed "
-                + "older bundle would not be noticed next time")
+            notes.append(
+                "\(file.source): no cache directory to remember sequence \(contents.seq) in: a replayed "
+                    + "older bundle would not be noticed next time")
         }
         return contents.peers.map { ($0, .signedList) }
     }

@@ -20,10 +20,14 @@ struct FakeEntryNode: AsyncParsableCommand {
     @Option(help: "HTTP status for /health (e.g. 503 to look unhealthy).")
     var healthStatus: Int = 200
 
+    @Option(help: "A file holding the delay in ms, read before each reply (tests change latency while running).")
+    var delayFile: String?
+
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let delay = TimeAmount.milliseconds(Int64(delayMs))
         let status = healthStatus
+        let delayFile = delayFile
         var bound: [String] = []
         for text in listen {
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
@@ -35,7 +39,7 @@ struct FakeEntryNode: AsyncParsableCommand {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ProbeResponder(delay: delay, healthStatus: status))
+                            ProbeResponder(delay: delay, delayFile: delayFile, healthStatus: status))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -51,13 +55,23 @@ struct FakeEntryNode: AsyncParsableCommand {
 final class ProbeResponder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    let delay: TimeAmount
+    let fixedDelay: TimeAmount
+    let delayFile: String?
     let healthStatus: Int
     var pending = ByteBuffer()
 
-    init(delay: TimeAmount, healthStatus: Int) {
-        self.delay = delay
+    init(delay: TimeAmount, delayFile: String?, healthStatus: Int) {
+        self.fixedDelay = delay
+        self.delayFile = delayFile
         self.healthStatus = healthStatus
+    }
+
+    /// The file's number if it holds one, else `--delay-ms` (a file being rewritten reads empty).
+    var delay: TimeAmount {
+        guard let delayFile, let text = try? String(contentsOfFile: delayFile, encoding: .utf8),
+            let ms = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return fixedDelay }
+        return .milliseconds(ms)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -79,7 +93,7 @@ final class ProbeResponder: ChannelInboundHandler {
             let body = healthStatus == 200 ? "ok\n" : "unhealthy\n"
             reply =
                 "HTTP/1.0 \(healthStatus) \(healthStatus == 200 ? "OK" : "Service Unavailable")\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
             close = true
         } else {
             context.close(promise: nil)
