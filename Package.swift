@@ -24,6 +24,8 @@ let package = Package(
         .library(name: "FormControl", targets: ["FormControl"]),
         .library(name: "GeoIP", targets: ["GeoIP"]),
         .library(name: "FormJoin", targets: ["FormJoin"]),
+        // FormJoin's C ABI (Sources/FormJoinC/include/formjoin.h) as a shared library, for formnet (Rust).
+        .library(name: "FormJoinC", type: .dynamic, targets: ["FormJoinC"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
         .executable(name: "form-join", targets: ["form-join"]),
     ],
@@ -153,6 +155,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The C ABI over FormJoin: C strings and callbacks in, the peer-set JSON out.
+        .target(name: "FormJoinC", dependencies: ["FormJoin"], exclude: ["include"]),
         .executableTarget(
             name: "form-join",
             dependencies: [

@@ -1,6 +1,4 @@
 import ArgumentParser
-import DNSSEC
-import DNSWire
 import FormJoin
 import Foundation
 
@@ -77,53 +75,21 @@ struct JoinArguments: ParsableArguments {
     /// The join options, with every file named here read now: an unreadable or malformed one
     /// throws (a usage error), naming the file and what is wrong.
     func options(name: String) throws -> JoinOptions {
-        guard (1...10).contains(probes), (50...60_000).contains(deadlineMs), (1...64).contains(maxPeers) else {
-            throw ValidationError("--probes 1...10, --deadline-ms 50...60000, --max-peers 1...64")
-        }
-        let qname = try DNSName(parsing: name, origin: .root)
-        var options = JoinOptions(name: qname, resolver: try resolverOptions.configuration())
-        options.port = port
-        options.probe.kind = probe
-        options.probe.probesPerCandidate = probes
-        options.probe.deadline = Double(deadlineMs) / 1000
-        options.maxPeers = maxPeers
-        options.raceFallbacks = !noRace
-        options.bootstrapFile = try bootstrapFile()
-        options.bootstrap = noBuiltin ? [] : BootstrapList.builtIn.peers
-        if let now { options.now = { now } }
-        if let bootstrapKey { options.bootstrapKey = try BootstrapBundle.publicKey(bootstrapKey) }
-        options.cachePath = noCache ? nil : (cache ?? PeerCacheFile.defaultPath)
-        options.bundleStatePath = options.cachePath.map { PeerCacheFile.split($0).directory + "/bundle-seq.json" }
-        if let file = trustAnchor {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ValidationError("--trust-anchor \(file): cannot read the file")
-            }
-            do { options.trustAnchor = try TrustAnchor(text: text, source: file) } catch {
-                throw ValidationError("--trust-anchor \(error)")
-            }
-        }
-        return options
-    }
-
-    /// The static list file, if one is named. A list that cannot be read at all is a usage error;
-    /// whether a bundle's signature, expiry and sequence hold is for discovery to judge (a refused
-    /// bundle is a note).
-    private func bootstrapFile() throws -> BootstrapFile? {
-        var file: BootstrapFile? = nil
-        if let path = fallback {
-            file = try BootstrapFile.read(path: path)
-        } else if let path = ProcessInfo.processInfo.environment["FORM_JOIN_BOOTSTRAP"], !path.isEmpty {
-            file = try BootstrapFile.read(path: path, source: "\(path) (from $FORM_JOIN_BOOTSTRAP)")
-        }
-        if let file {
-            if BootstrapBundle.isBundle(file.data) {
-                do { _ = try BootstrapBundle.unverified(file.data, source: file.source) } catch {
-                    throw ValidationError("\(error)")
-                }
-            } else {
-                _ = try BootstrapList.parse(file.data, source: file.source)
-            }
-        }
-        return file
+        var inputs = JoinInputs()
+        resolverOptions.apply(to: &inputs)
+        inputs.fallback = fallback
+        inputs.builtIn = !noBuiltin
+        inputs.cache = cache
+        inputs.noCache = noCache
+        inputs.race = !noRace
+        inputs.probe = probe
+        inputs.port = port
+        inputs.probes = probes
+        inputs.deadlineMs = deadlineMs
+        inputs.maxPeers = maxPeers
+        inputs.trustAnchor = trustAnchor
+        inputs.bootstrapKey = bootstrapKey
+        inputs.now = now
+        return try inputs.options(name: name, spelling: .flag)
     }
 }

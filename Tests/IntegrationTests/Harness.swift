@@ -54,10 +54,12 @@ enum Harness {
     /// the suite. Output goes to a file, not a pipe, so a child that outlives the command cannot
     /// hold the read open either.
     @discardableResult
-    static func run(_ executable: String, _ args: [String], timeout: TimeInterval = 30) throws -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ args: [String], timeout: TimeInterval = 30,
+                    environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let outPath = NSTemporaryDirectory() + "form-dns-run-" + UUID().uuidString
         FileManager.default.createFile(atPath: outPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outPath) }
@@ -122,7 +124,9 @@ enum Harness {
     }
 
     static func which(_ tool: String) throws -> String {
-        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
+        // ~/.cargo/bin: where rustup puts cargo (scripts/install-deps falls back to Debian's).
+        for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin", home + "/.cargo/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
             return "\(dir)/\(tool)"
         }
         throw HarnessError("\(tool) is not installed (bash .ci/run installs it)")
