@@ -10,7 +10,7 @@ extension JoinInputs {
         let call: CallOptions
         do { call = try JSONDecoder().decode(CallOptions.self, from: json) } catch let error as JoinError {
             throw error
-        } catch let DecodingError.typeMismatch(type, context) {
+        } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
             throw .badInput("options: \(Self.path(context)): expected \(Self.kind(type))")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw .badInput("options: \(Self.path(context)): \(context.debugDescription)")
@@ -77,7 +77,13 @@ struct CallOptions: Decodable {
             }
             i.probe = kind
         }
-        i.port = try c.decodeIfPresent(UInt16.self, forKey: key("port")) ?? 51820
+        if let port = try c.decodeIfPresent(Int.self, forKey: key("port")) {
+            // Checked here: the decoder's own range error does not say which key it was.
+            guard let valid = UInt16(exactly: port), valid > 0 else {
+                throw JoinError.badInput("options: port: \(port) is not a port (1...65535)")
+            }
+            i.port = valid
+        }
         i.probes = try c.decodeIfPresent(Int.self, forKey: key("probes")) ?? 3
         i.deadlineMs = try c.decodeIfPresent(Int.self, forKey: key("deadline_ms")) ?? 2000
         i.maxPeers = try c.decodeIfPresent(Int.self, forKey: key("max_peers")) ?? 5
