@@ -131,9 +131,14 @@ public final class DNSServer: Sendable {
         let limit = settings.tcpMaxConnections, perClient = settings.tcpMaxConnectionsPerClient
         let counts = connectionCounts
         // TCP first: the UDP workers only start (and are only kept) once the whole set is bound.
+        // IPv6 listeners take IPv6 only, as the UDP workers' sockets do: `[::]:53` then sits beside
+        // `0.0.0.0:53` (or 127.0.0.1:53) instead of failing with EADDRINUSE on the IPv4 half.
         let tcp = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(
+                ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1, ifIPv6: address.isIPv6
+            )
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -232,5 +237,14 @@ public final class DNSServer: Sendable {
         let all = channels.withLockedValue { $0 }
         guard let first = all.first else { return }
         try await first.closeFuture.get()
+    }
+}
+
+extension ServerBootstrap {
+    /// The option only for an IPv6 socket: an IPv4 one refuses IPPROTO_IPV6 options.
+    fileprivate func serverChannelOption<Option: ChannelOption>(
+        _ option: Option, value: Option.Value, ifIPv6 isIPv6: Bool
+    ) -> ServerBootstrap {
+        isIPv6 ? serverChannelOption(option, value: value) : self
     }
 }

@@ -8,7 +8,7 @@ extension Endpoint {
     /// not a literal address (nothing is ever sent to 0.0.0.0 in its place).
     func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws -> T {
         do { return try SockaddrText.with(host: host, port: port, body) } catch {
-            throw SocketError.invalidAddress(host)
+            throw SocketError.invalidAddress(host, reason: error.reason)
         }
     }
 }

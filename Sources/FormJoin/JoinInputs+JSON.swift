@@ -50,7 +50,8 @@ struct CallOptions: Decodable {
     var watch = WatchSettings()
 
     static let keys: Set<String> = [
-        "resolvers", "timeout_ms", "attempts", "ecs", "fallback", "builtin", "cache", "no_cache", "race", "probe",
+        "resolvers", "resolv_conf", "resolved_conf", "timeout_ms", "attempts", "ecs", "fallback", "builtin", "cache",
+        "no_cache", "race", "probe",
         "port", "probes", "deadline_ms", "max_peers", "trust_anchor", "bootstrap_key", "now", "watch",
     ]
     static let watchKeys: Set<String> = [
@@ -63,6 +64,8 @@ struct CallOptions: Decodable {
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         var i = JoinInputs()
         i.resolvers = try c.decodeIfPresent([String].self, forKey: key("resolvers")) ?? []
+        i.resolvConf = try c.decodeIfPresent(String.self, forKey: key("resolv_conf")) ?? i.resolvConf
+        i.resolvedConf = try c.decodeIfPresent(String.self, forKey: key("resolved_conf")) ?? i.resolvedConf
         i.timeoutMs = try c.decodeIfPresent(Int.self, forKey: key("timeout_ms"))
         i.attempts = try c.decodeIfPresent(Int.self, forKey: key("attempts"))
         i.ecs = try c.decodeIfPresent(String.self, forKey: key("ecs"))

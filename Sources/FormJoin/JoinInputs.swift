@@ -8,8 +8,11 @@ import NetAddress
 /// names and checks every value. The CLI's flags and the C ABI's JSON both fill one of these, so
 /// the two cannot drift apart; SIGHUP in a watch calls `options(name:)` again.
 public struct JoinInputs: Sendable, Equatable {
-    /// DNS servers, "127.0.0.1:5300" or "[::1]:53"; empty: the system's (see `ResolverConfiguration.system`).
+    /// DNS servers, "127.0.0.1:5300", "[::1]:53" or "[fe80::1%eth0]:53"; empty: the system's,
+    /// from `resolvConf` (and systemd-resolved's `resolvedConf`; see `ResolverConfiguration.system`).
     public var resolvers: [String] = []
+    public var resolvConf = "/etc/resolv.conf"
+    public var resolvedConf = "/run/systemd/resolve/resolv.conf"
     public var timeoutMs: Int? = nil
     public var attempts: Int? = nil
     /// EDNS Client Subnet to send, "198.51.100.0/24".
@@ -92,11 +95,12 @@ public struct JoinInputs: Sendable, Equatable {
         let field = spelling.callName
         var c: ResolverConfiguration
         if resolvers.isEmpty {
-            c = ResolverConfiguration.system()
+            c = ResolverConfiguration.system(
+                path: resolvConf, resolvedPath: resolvedConf, preferUpstreams: trustAnchor != nil)
         } else {
             var servers: [Endpoint] = []
             for r in resolvers {
-                guard let e = Endpoint(parsing: r, defaultPort: 53) else {
+                guard let e = Endpoint(parsing: r, defaultPort: 53, allowingZone: true) else {
                     throw .badInput("\(field("resolvers")) '\(r)' is not an address like 127.0.0.1:5300")
                 }
                 servers.append(e)

@@ -61,6 +61,9 @@ public enum JoinPlanner {
         var order: Int
         var cacheAge: Double?
         var authentication: Authentication = .none
+        /// The candidate's endpoints, those that answered first (IPv6 before IPv4 among them, as
+        /// RFC 8305 prefers), then the others: `endpoints[0]` is the one to join through.
+        var endpoints: [Endpoint] = []
     }
 
     public static func run(_ o: JoinOptions) async -> JoinOutcome {
@@ -373,8 +376,10 @@ public enum JoinPlanner {
         }
         let stats = await Prober.probe(endpoints, settings: settings)
         var best = [ProbeStats?](repeating: nil, count: list.count)
+        var answered = [[Endpoint]](repeating: [], count: list.count)
         for (k, s) in stats.enumerated() {
             let i = owner[k]
+            if s.reachable { answered[i].append(endpoints[k]) }
             if let current = best[i], (current.median ?? .infinity) <= (s.median ?? .infinity) { continue }
             best[i] = s
         }
@@ -382,14 +387,15 @@ public enum JoinPlanner {
             Probed(
                 info: item.0, source: item.1,
                 stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
-                order: i, cacheAge: item.1 == .cache ? cacheAge : nil, authentication: item.2)
+                order: i, cacheAge: item.1 == .cache ? cacheAge : nil, authentication: item.2,
+                endpoints: answered[i] + item.0.endpoints.filter { !answered[i].contains($0) })
         }
     }
 
     static func peer(_ p: Probed) -> PeerSet.Peer {
         let s = p.stats
         return PeerSet.Peer(
-            id: p.info.id, source: p.source, endpoints: p.info.endpoints.map(\.description), ipv4: p.info.ipv4,
+            id: p.info.id, source: p.source, endpoints: p.endpoints.map(\.description), ipv4: p.info.ipv4,
             ipv6: p.info.ipv6, port: p.info.port, publicKey: p.info.publicKey,
             internalEndpoint: p.info.internalEndpoint,
             region: p.info.region,

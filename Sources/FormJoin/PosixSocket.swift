@@ -108,7 +108,8 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
     case system(String, Int32)
     case timeout
     case closed
-    case invalidAddress(String)
+    /// Not a literal address, or (the reason given) a zone index naming no interface.
+    case invalidAddress(String, reason: String? = nil)
 
     /// The peer (or nothing at all) answered "nobody listens here": TCP RST or ICMP port unreachable.
     public var isConnectionRefused: Bool {
@@ -121,7 +122,7 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
         case .system(let call, let e): return "\(call): \(String(cString: strerror(e)))"
         case .timeout: return "timed out"
         case .closed: return "connection closed"
-        case .invalidAddress(let host): return "'\(host)' is not an IPv4 or IPv6 address"
+        case .invalidAddress(let host, let reason): return "'\(host)' " + (reason ?? "is not an IPv4 or IPv6 address")
         }
     }
 }

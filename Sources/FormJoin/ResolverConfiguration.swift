@@ -37,8 +37,10 @@ public struct ResolverConfiguration: Sendable {
             guard let keyword = words.first else { continue }
             switch keyword {
             case "nameserver":
-                // A zone index (fe80::1%eth0) is not supported by our sockets: such lines are skipped.
-                if words.count >= 2, config.servers.count < 3, let e = Endpoint(parsing: words[1], defaultPort: 53) {
+                // A link-local server keeps its zone index (fe80::1%eth0): the socket is scoped to it.
+                if words.count >= 2, config.servers.count < 3,
+                    let e = Endpoint(parsing: words[1], defaultPort: 53, allowingZone: true)
+                {
                     config.servers.append(e)
                 }
             case "options":
@@ -58,11 +60,29 @@ public struct ResolverConfiguration: Sendable {
         return config
     }
 
-    public static func system(path: String = "/etc/resolv.conf") -> ResolverConfiguration {
+    /// systemd-resolved's stub listeners (127.0.0.53 with search domains, 127.0.0.54 without).
+    public static let resolvedStubs: Set<String> = ["127.0.0.53", "127.0.0.54"]
+
+    /// The system's resolvers: `path` (resolv.conf), and when it points at systemd-resolved's stub,
+    /// the real upstreams resolved lists in `resolvedPath` too. The stub is asked first, as every
+    /// other program on the machine asks it; its upstreams come after, so a stub that is down or
+    /// broken costs one timeout rather than the join. With `preferUpstreams` (a validating caller:
+    /// the stub may drop DNSSEC records) the upstreams come first.
+    public static func system(
+        path: String = "/etc/resolv.conf", resolvedPath: String = "/run/systemd/resolve/resolv.conf",
+        preferUpstreams: Bool = false
+    ) -> ResolverConfiguration {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         var c = parse(resolvConf: text)
         // resolv.conf(5): with no nameserver line, the local machine is used.
         if c.servers.isEmpty { c.servers = [Endpoint(host: "127.0.0.1", port: 53)] }
+        if c.servers.contains(where: { resolvedStubs.contains($0.host) && $0.port == 53 }),
+            let upstream = try? String(contentsOfFile: resolvedPath, encoding: .utf8)
+        {
+            let upstreams = parse(resolvConf: upstream).servers.filter { !resolvedStubs.contains($0.host) }
+            let stubs = c.servers.filter { !upstreams.contains($0) }
+            c.servers = preferUpstreams ? upstreams + stubs : stubs + upstreams
+        }
         return c
     }
 }

@@ -17,6 +17,9 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Every answer we got was malformed or did not match the question.
     case malformed(String)
     case otherRcode(UInt16)
+    /// No server could even be asked: an address naming no interface, a network this host has no
+    /// route to (an IPv4 server on an IPv6-only host). Said at once, not after a timeout.
+    case unusable(String)
 
     public var status: String {
         switch self {
@@ -26,7 +29,7 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .refused, .connectionRefused: return "refused"
         case .timeout: return "timeout"
         case .malformed: return "malformed"
-        case .otherRcode: return "error"
+        case .otherRcode, .unusable: return "error"
         }
     }
 
@@ -40,6 +43,7 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timeout: return "no server answered in time"
         case .malformed(let why): return "malformed response: \(why)"
         case .otherRcode(let r): return "server answered \(ResponseCode(rawValue: r))"
+        case .unusable(let why): return "no server could be asked: \(why)"
         }
     }
 }
@@ -229,6 +233,7 @@ public final class StubResolver: Sendable {
         var lastError: ResolveError = .timeout
         var sawServFail = false, sawRefused = false, sawMalformed: String? = nil
         var sawConnectionRefused = false, sawOther = false
+        var unusable: [String] = []
         for round in 0..<max(1, configuration.attempts) {
             let timeout = configuration.timeout * Double(1 << min(round, 4))
             for server in serverOrder() {
@@ -258,6 +263,10 @@ public final class StubResolver: Sendable {
                     // Refused within a millisecond: on to the next server (or the caller's fallback) now.
                     sawConnectionRefused = true
                     penalise(server, timeout)
+                } catch let e as SocketError where e != .timeout {
+                    // Not even sent (bad zone index, no route): the next server now; said if all are so.
+                    if !unusable.contains("\(e)") { unusable.append("\(e)") }
+                    penalise(server, timeout)
                 } catch {
                     lastError = .timeout
                     sawOther = true
@@ -270,6 +279,7 @@ public final class StubResolver: Sendable {
         if let why = sawMalformed { throw .malformed(why) }
         // Every server that was tried refused the connection: say so rather than "timeout".
         if sawConnectionRefused && !sawOther { throw .connectionRefused }
+        if !unusable.isEmpty && !sawOther && !sawConnectionRefused { throw .unusable(unusable.joined(separator: "; ")) }
         throw lastError
     }
 

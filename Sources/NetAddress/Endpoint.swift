@@ -10,11 +10,14 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
         self.port = port
     }
 
-    public init?(parsing text: String, defaultPort: UInt16) {
-        guard let (host, port) = HostPortText.parse(text, defaultPort: Int(defaultPort)) else { return nil }
+    /// `allowingZone`: an IPv6 address may carry a zone index (`[fe80::1%eth0]:53`), as resolvers
+    /// on a link do; servers and peers never need one.
+    public init?(parsing text: String, defaultPort: UInt16, allowingZone: Bool = false) {
+        guard let (host, port) = HostPortText.parse(text, defaultPort: Int(defaultPort), allowingZone: allowingZone)
+        else { return nil }
         self.init(host: host, port: UInt16(port))
     }
 
-    public var isIPv6: Bool { IPAddressText.parseIPv6(host) != nil }
+    public var isIPv6: Bool { IPAddressText.parseIPv6(HostPortText.splitZone(host)?.address ?? host) != nil }
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

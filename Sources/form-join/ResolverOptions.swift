@@ -3,8 +3,24 @@ import FormJoin
 import Foundation
 
 struct ResolverOptions: ParsableArguments {
-    @Option(name: .long, help: "DNS server to ask, e.g. 127.0.0.1:5300 (repeatable). Default: /etc/resolv.conf.")
+    @Option(
+        name: .long,
+        help: "DNS server to ask, e.g. 127.0.0.1:5300 or [fe80::1%eth0]:53 (repeatable). Default: --resolv-conf.")
     var resolver: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "resolv.conf to read the servers from when no --resolver is given.",
+            discussion: """
+                Its nameserver lines (link-local ones with their zone index) and options timeout, attempts, \
+                rotate. When it names systemd-resolved's stub (127.0.0.53 or 127.0.0.54), the upstreams in \
+                --resolved-conf are asked after the stub (before it with --trust-anchor).
+                """))
+    var resolvConf = "/etc/resolv.conf"
+
+    @Option(name: .long, help: "systemd-resolved's list of its upstream servers.")
+    var resolvedConf = "/run/systemd/resolve/resolv.conf"
 
     @Option(name: .long, help: "Per-server timeout of the first round, in ms (doubles each round).")
     var timeoutMs: Int?
@@ -18,6 +34,8 @@ struct ResolverOptions: ParsableArguments {
     /// Fills in what these flags say.
     func apply(to inputs: inout JoinInputs) {
         inputs.resolvers = resolver
+        inputs.resolvConf = resolvConf
+        inputs.resolvedConf = resolvedConf
         inputs.timeoutMs = timeoutMs
         inputs.attempts = attempts
         inputs.ecs = ecs
