@@ -50,7 +50,8 @@ struct CallOptions: Decodable {
     var watch = WatchSettings()
 
     static let keys: Set<String> = [
-        "resolvers", "resolv_conf", "resolved_conf", "timeout_ms", "attempts", "ecs", "fallback", "builtin", "cache",
+        "resolvers", "resolv_conf", "resolved_conf", "encrypted", "encrypted_only", "ca_file", "spki_pins",
+        "timeout_ms", "attempts", "ecs", "fallback", "builtin", "cache",
         "no_cache", "race", "probe",
         "port", "probes", "deadline_ms", "max_peers", "trust_anchor", "bootstrap_key", "now", "watch",
     ]
@@ -66,6 +67,10 @@ struct CallOptions: Decodable {
         i.resolvers = try c.decodeIfPresent([String].self, forKey: key("resolvers")) ?? []
         i.resolvConf = try c.decodeIfPresent(String.self, forKey: key("resolv_conf")) ?? i.resolvConf
         i.resolvedConf = try c.decodeIfPresent(String.self, forKey: key("resolved_conf")) ?? i.resolvedConf
+        i.encrypted = try c.decodeIfPresent([String].self, forKey: key("encrypted")) ?? []
+        i.encryptedOnly = try c.decodeIfPresent(Bool.self, forKey: key("encrypted_only")) ?? false
+        i.caFile = try c.decodeIfPresent(String.self, forKey: key("ca_file"))
+        i.spkiPins = try c.decodeIfPresent([String].self, forKey: key("spki_pins")) ?? []
         i.timeoutMs = try c.decodeIfPresent(Int.self, forKey: key("timeout_ms"))
         i.attempts = try c.decodeIfPresent(Int.self, forKey: key("attempts"))
         i.ecs = try c.decodeIfPresent(String.self, forKey: key("ecs"))

@@ -13,6 +13,13 @@ public struct JoinInputs: Sendable, Equatable {
     public var resolvers: [String] = []
     public var resolvConf = "/etc/resolv.conf"
     public var resolvedConf = "/run/systemd/resolve/resolv.conf"
+    /// DNS over TLS or HTTPS resolvers, `tls://ADDRESS[:PORT][#NAME]` or `https://ADDRESS[:PORT][/PATH][#NAME]`.
+    public var encrypted: [String] = []
+    public var encryptedOnly = false
+    /// CAs to trust for them (PEM); nil: the system's.
+    public var caFile: String? = nil
+    /// Base64 SHA-256 of the SubjectPublicKeyInfo their keys must have (any of them).
+    public var spkiPins: [String] = []
     public var timeoutMs: Int? = nil
     public var attempts: Int? = nil
     /// EDNS Client Subnet to send, "198.51.100.0/24".
@@ -44,7 +51,9 @@ public struct JoinInputs: Sendable, Equatable {
         func callName(_ key: String) -> String {
             switch self {
             // The CLI repeats --resolver once per server; the JSON key is the list.
-            case .flag: return key == "resolvers" ? "--resolver" : "--" + key.replacingOccurrences(of: "_", with: "-")
+            case .flag:
+                let flags = ["resolvers": "--resolver", "spki_pins": "--spki-pin"]
+                return flags[key] ?? "--" + key.replacingOccurrences(of: "_", with: "-")
             case .key: return key
             }
         }
@@ -117,6 +126,25 @@ public struct JoinInputs: Sendable, Equatable {
             guard (1...10).contains(attempts) else { throw .badInput("\(field("attempts")) must be in 1...10") }
             c.attempts = attempts
         }
+        for text in encrypted {
+            guard let server = EncryptedServer.parse(text) else {
+                throw .badInput(
+                    "\(field("encrypted")) '\(text)' is not tls://ADDRESS[:PORT][#NAME] or "
+                        + "https://ADDRESS[:PORT][/PATH][#NAME]")
+            }
+            c.encrypted.append(server)
+        }
+        if encryptedOnly && c.encrypted.isEmpty {
+            throw .badInput("\(field("encrypted_only")) needs at least one \(field("encrypted")) resolver")
+        }
+        c.encryptedOnly = encryptedOnly
+        for pin in spkiPins {
+            if let problem = EncryptedDNSTrust.problem(pin: pin) { throw .badInput("\(field("spki_pins")) \(problem)") }
+        }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw .badInput("\(field("ca_file")) \(caFile): cannot read the file")
+        }
+        c.trust = EncryptedDNSTrust(caFile: caFile, pins: spkiPins)
         if let ecs {
             guard let subnet = Self.clientSubnet(ecs) else {
                 throw .badInput("\(field("ecs")) '\(ecs)' must be ADDRESS/PREFIX")

@@ -111,7 +111,7 @@ public enum JoinPlanner {
             let results = [a, aaaa].compactMap { try? $0.get() }
             ttl = results.map(\.ttl).min() ?? 0
             report = PeerSet.DNSReport(
-                status: "ok", detail: nil, server: results.first?.server.description,
+                status: "ok", detail: nil, server: results.first?.answeredBy,
                 rttMs: results.first.map { ($0.rttMilliseconds * 100).rounded() / 100 }, ttl: ttl)
             let metadata = ((try? txt.get())?.records ?? []).compactMap { rr -> PeerInfo? in
                 if case .txt(let t) = rr.data { return DiscoveryRecord.parse(t) }

@@ -15,6 +15,12 @@ public struct ResolverConfiguration: Sendable {
     public var clientSubnet: ClientSubnet? = nil
     /// Ask for DNSSEC records (DO) and unvalidated data (CD): set when the caller validates.
     public var dnssec = false
+    /// DNS over TLS or HTTPS resolvers: asked when UDP/TCP 53 fails for want of a path (blocked),
+    /// or only them with `encryptedOnly` (a network that must not see the name).
+    public var encrypted: [EncryptedServer] = []
+    public var encryptedOnly = false
+    /// What their certificates must satisfy.
+    public var trust = EncryptedDNSTrust()
 
     public init(
         servers: [Endpoint], timeout: Double = 2, attempts: Int = 2, rotate: Bool = false,

@@ -20,6 +20,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No server could even be asked: an address naming no interface, a network this host has no
     /// route to (an IPv4 server on an IPv6-only host). Said at once, not after a timeout.
     case unusable(String)
+    /// Every encrypted resolver failed (not only by timing out): what each did.
+    case encrypted(String)
 
     public var status: String {
         switch self {
@@ -29,7 +31,7 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .refused, .connectionRefused: return "refused"
         case .timeout: return "timeout"
         case .malformed: return "malformed"
-        case .otherRcode, .unusable: return "error"
+        case .otherRcode, .unusable, .encrypted: return "error"
         }
     }
 
@@ -44,6 +46,7 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformed(let why): return "malformed response: \(why)"
         case .otherRcode(let r): return "server answered \(ResponseCode(rawValue: r))"
         case .unusable(let why): return "no server could be asked: \(why)"
+        case .encrypted(let why): return "encrypted DNS failed: \(why)"
         }
     }
 }
@@ -57,10 +60,15 @@ public struct ResolveResult: Sendable {
     /// CNAMEs followed, in order.
     public var chain: [DNSResourceRecord]
     public var server: Endpoint
+    /// The encrypted resolver that answered (`tls://...`, `https://...`); nil over UDP/TCP 53.
+    public var via: String? = nil
     public var rttMilliseconds: Double
     /// Smallest TTL among the records used, capped (absurd TTLs are clamped to one day).
     public var ttl: UInt32
     public var fromCache = false
+
+    /// Who answered, as reports print it: the encrypted resolver, or the server's address.
+    public var answeredBy: String { via ?? server.description }
 }
 
 /// A DNS stub resolver on the project's own codec (not getaddrinfo).
@@ -79,6 +87,8 @@ public final class StubResolver: Sendable {
     struct State {
         var srtt: [Endpoint: Double] = [:]
         var rotation = 0
+        /// Until when (monotonic seconds) UDP/TCP 53 is taken as blocked and only encrypted resolvers are asked.
+        var plainBlockedUntil = 0.0
         var cache: [CacheKey: (result: ResolveResult, expires: Double)] = [:]
     }
 
@@ -151,7 +161,7 @@ public final class StubResolver: Sendable {
             Traced(result: .failure(error), responses: responses, chain: chain)
         }
         for _ in 0..<Self.maxChain {
-            let (message, server, rtt) = try exchangeWithRetries(DNSQuestion(name: current, type: type))
+            let (message, server, via, rtt) = try exchangeWithRetries(DNSQuestion(name: current, type: type))
             responses.append(message)
             // Walk the answer section from `current` through any CNAMEs (RFC 1034 section 4.3.2).
             var owner = current
@@ -165,7 +175,7 @@ public final class StubResolver: Sendable {
                     if !records.isEmpty {
                         let ttl = min((chain + records).map(\.ttl).min() ?? 0, Self.maxTTL)
                         let result = ResolveResult(
-                            name: name, type: type, records: records, chain: chain, server: server,
+                            name: name, type: type, records: records, chain: chain, server: server, via: via,
                             rttMilliseconds: rtt * 1000, ttl: ttl)
                         return Traced(result: .success(result), responses: responses, chain: chain)
                     }
@@ -229,7 +239,76 @@ public final class StubResolver: Sendable {
         state.withLock { s in s.srtt[server] = (s.srtt[server] ?? 0) + timeout }
     }
 
-    private func exchangeWithRetries(_ question: DNSQuestion) throws(ResolveError) -> (DNSMessage, Endpoint, Double) {
+    /// The answer to `question`: over UDP/TCP 53 unless the configuration says encrypted only;
+    /// over the encrypted resolvers when those fail for want of a network path (timeouts, refused
+    /// connections, unroutable servers: port 53 blocked), and for a minute after such a failure
+    /// without trying 53 again.
+    private func exchangeWithRetries(_ question: DNSQuestion) throws(ResolveError) -> (
+        DNSMessage, Endpoint, String?, Double
+    ) {
+        let encrypted = configuration.encrypted
+        if encrypted.isEmpty {
+            let (message, server, rtt) = try exchangePlain(question)
+            return (message, server, nil, rtt)
+        }
+        let plainBlocked = state.withLock { $0.plainBlockedUntil > monotonicNow() }
+        if !configuration.encryptedOnly && !plainBlocked {
+            do {
+                let (message, server, rtt) = try exchangePlain(question)
+                return (message, server, nil, rtt)
+            } catch {
+                switch error {
+                case .timeout, .connectionRefused, .unusable:
+                    state.withLock { $0.plainBlockedUntil = monotonicNow() + 60 }
+                default:
+                    throw error
+                }
+            }
+        }
+        return try exchangeEncrypted(question)
+    }
+
+    /// Rounds over the encrypted resolvers, in the order given, with the same doubling timeouts.
+    private func exchangeEncrypted(_ question: DNSQuestion) throws(ResolveError) -> (
+        DNSMessage, Endpoint, String?, Double
+    ) {
+        var failures: [String] = []
+        var onlyTimeouts = true
+        var answeredBadly: ResolveError? = nil
+        for round in 0..<max(1, configuration.attempts) {
+            let timeout = configuration.timeout * Double(1 << min(round, 4))
+            for server in configuration.encrypted {
+                let start = monotonicNow()
+                do {
+                    // RFC 8484 4.1: DoH queries carry ID 0 (caches); DoT ones a random ID, to match answers.
+                    let (id, wire) = try makeQuery(question, id: server.kind == .https ? 0 : nil)
+                    let bytes = try EncryptedDNSClient.shared.exchange(
+                        wire, id: id, server: server, trust: configuration.trust, deadline: start + timeout)
+                    var malformed: String? = nil
+                    guard let reply = Self.accept(bytes, id: id, question: question, malformed: &malformed) else {
+                        answeredBadly = .malformed(malformed ?? "\(server): the answer does not match the query")
+                        continue
+                    }
+                    switch reply.rcode {
+                    case .servFail: answeredBadly = .servFail
+                    case .refused: answeredBadly = .refused
+                    default: return (reply, server.endpoint, server.description, monotonicNow() - start)
+                    }
+                } catch let e as EncryptedDNSError {
+                    if case .timeout = e {} else { onlyTimeouts = false }
+                    if !failures.contains("\(e)") { failures.append("\(e)") }
+                } catch {
+                    onlyTimeouts = false
+                    failures.append("\(server): \(error)")
+                }
+            }
+        }
+        if let answeredBadly { throw answeredBadly }
+        if onlyTimeouts { throw .timeout }
+        throw .encrypted(failures.joined(separator: "; "))
+    }
+
+    private func exchangePlain(_ question: DNSQuestion) throws(ResolveError) -> (DNSMessage, Endpoint, Double) {
         var lastError: ResolveError = .timeout
         var sawServFail = false, sawRefused = false, sawMalformed: String? = nil
         var sawConnectionRefused = false, sawOther = false
@@ -285,9 +364,9 @@ public final class StubResolver: Sendable {
 
     /// The query for `question`, the same over UDP and TCP: a fresh random ID, RD, EDNS0 with a
     /// 1232-octet buffer and the configured Client Subnet; DO and CD when validating.
-    func makeQuery(_ question: DNSQuestion) throws -> (id: UInt16, wire: [UInt8]) {
+    func makeQuery(_ question: DNSQuestion, id fixed: UInt16? = nil) throws -> (id: UInt16, wire: [UInt8]) {
         var rng = SystemRandomNumberGenerator()
-        let id = UInt16.random(in: 0...UInt16.max, using: &rng)
+        let id = fixed ?? UInt16.random(in: 0...UInt16.max, using: &rng)
         var edns = EDNS(udpPayloadSize: 1232, dnssecOK: configuration.dnssec)
         if let ecs = configuration.clientSubnet { edns.options = [.clientSubnet(ecs)] }
         // A validating stub asks for the signatures (DO) and for the data even if a validating

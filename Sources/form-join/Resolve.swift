@@ -35,7 +35,7 @@ struct Resolve: AsyncParsableCommand {
         switch await resolver.lookup(qname, type: rtype) {
         case .success(let r):
             print(
-                ";; \(qname) \(rtype): NOERROR from \(r.server) in "
+                ";; \(qname) \(rtype): NOERROR from \(r.answeredBy) in "
                     + "\(String(format: "%.2f", r.rttMilliseconds)) ms, TTL \(r.ttl)"
             )
             for rr in r.chain + r.records { print(rr.description) }

@@ -22,6 +22,29 @@ struct ResolverOptions: ParsableArguments {
     @Option(name: .long, help: "systemd-resolved's list of its upstream servers.")
     var resolvedConf = "/run/systemd/resolve/resolv.conf"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "DNS over TLS or HTTPS resolver: tls://ADDRESS[:PORT][#NAME] or https://ADDRESS[:PORT][/PATH][#NAME].",
+            discussion: """
+                Repeatable. Asked when UDP/TCP 53 fails for want of a path (timeouts, refused or unroutable: port \
+                53 blocked), and then first for a minute; with --encrypted-only, always and alone. NAME is what \
+                the certificate must carry (and SNI); without it, the address.
+                """))
+    var encrypted: [String] = []
+
+    @Flag(name: .long, help: "Never use UDP/TCP 53: only the --encrypted resolvers.")
+    var encryptedOnly = false
+
+    @Option(name: .long, help: "PEM file of the CAs to trust for --encrypted resolvers (default: the system's).")
+    var caFile: String?
+
+    @Option(
+        name: .long,
+        help: "Pin an --encrypted resolver's key: base64 SHA-256 of its SubjectPublicKeyInfo (repeatable; any matches)."
+    )
+    var spkiPin: [String] = []
+
     @Option(name: .long, help: "Per-server timeout of the first round, in ms (doubles each round).")
     var timeoutMs: Int?
 
@@ -34,6 +57,10 @@ struct ResolverOptions: ParsableArguments {
     /// Fills in what these flags say.
     func apply(to inputs: inout JoinInputs) {
         inputs.resolvers = resolver
+        inputs.encrypted = encrypted
+        inputs.encryptedOnly = encryptedOnly
+        inputs.caFile = caFile
+        inputs.spkiPins = spkiPin
         inputs.resolvConf = resolvConf
         inputs.resolvedConf = resolvedConf
         inputs.timeoutMs = timeoutMs
