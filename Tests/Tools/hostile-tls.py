@@ -12,6 +12,7 @@
 
 Prints "listening on 127.0.0.1:PORT" once ready. Runs until killed.
 """
+import signal
 import socket
 import ssl
 import sys
@@ -21,6 +22,8 @@ import h2.config
 import h2.connection
 import h2.events
 
+# The test runner's children inherit its blocked signals: take SIGTERM again, so stopping is quick.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 mode, port = sys.argv[1], int(sys.argv[2])
 listener = socket.socket()
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -31,7 +31,9 @@ public final class EncryptedDNSClient: Sendable {
             self.ready = ready
             let state = ConnectionState()
             self.state = state
-            ready.whenComplete { result in state.settle(ok: (try? result.get()) != nil) }
+            ready.whenComplete { result in
+                if case .success = result { state.settle(ok: true) } else { state.settle(ok: false) }
+            }
             channel.whenSuccess { state.opened($0) }
         }
     }
@@ -56,6 +58,11 @@ public final class EncryptedDNSClient: Sendable {
     }
 
     private let connections = Mutex<[Key: Connection]>([:])
+    private let opened = Mutex(0)
+
+    /// Connections begun since the process started (each is TCP, TLS and the checks): with reuse,
+    /// one per server however many queries.
+    public var connectionsOpened: Int { opened.withLock { $0 } }
     private let group: any EventLoopGroup
 
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) { self.group = group }
@@ -127,6 +134,7 @@ public final class EncryptedDNSClient: Sendable {
     }
 
     private func connect(_ key: Key, deadline: Double) -> Connection {
+        opened.withLock { $0 += 1 }
         let loop = group.next()
         let name = key.server.description
         let context: NIOSSLContext
