@@ -1,11 +1,14 @@
 /*
  * formjoin-peers: FormJoin's C ABI from C. Prints the peer set for an anycast name.
  *
- *   formjoin-peers NAME [OPTIONS_JSON] [--repeat N] [--watch N] [--bad-input]
+ *   formjoin-peers NAME [OPTIONS_JSON] [--repeat N] [--watch N] [--stop-in-callback] [--bad-input]
+ *                [--leak-on-purpose]
  *
- *   --repeat N   call formjoin_peers N times (a leak check runs this under valgrind), print the last
- *   --watch N    start a watch, print its first N emissions (one JSON line each), stop it
- *   --bad-input  make every kind of bad call and check each is refused with a message
+ *   --repeat N          call formjoin_peers N times (a leak check runs this under valgrind), print the last
+ *   --watch N           start a watch, print its first N emissions (one JSON line each), stop it
+ *   --stop-in-callback  with --watch: the callback stops its own watch after the Nth emission
+ *   --bad-input         make every kind of bad call and check each is refused with a message
+ *   --leak-on-purpose   do not free one peer set (the leak checker's positive control)
  *
  * Build: cc -I Sources/FormJoinC/include formjoin-peers.c -L DIR -lFormJoinC -Wl,-rpath,DIR -lpthread
  * Exit: what the last formjoin_peers returned (0, 10, 20, 64); 1 when --bad-input finds a call not refused.
@@ -20,7 +23,8 @@
 struct emissions {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    int seen;
+    int seen, wanted, stop_in_callback, stopped;
+    formjoin_watch *watch; /* set by main once formjoin_watch_start returns */
 };
 
 static void on_emission(const char *emission_json, void *context) {
@@ -29,12 +33,18 @@ static void on_emission(const char *emission_json, void *context) {
     fflush(stdout);
     pthread_mutex_lock(&e->lock);
     e->seen++;
-    pthread_cond_signal(&e->changed);
+    if (e->stop_in_callback && e->seen == e->wanted) {
+        while (e->watch == NULL) pthread_cond_wait(&e->changed, &e->lock);
+        /* Stopping from the watch's own callback: returns at once, and no callback runs after. */
+        formjoin_watch_stop(e->watch);
+        e->stopped = 1;
+    }
+    pthread_cond_broadcast(&e->changed);
     pthread_mutex_unlock(&e->lock);
 }
 
-static int watch(const char *name, const char *options, int count) {
-    struct emissions e = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+static int watch(const char *name, const char *options, int count, int stop_in_callback) {
+    struct emissions e = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, count, stop_in_callback, 0, NULL};
     char *error = NULL;
     formjoin_watch *w = formjoin_watch_start(name, options, on_emission, &e, &error);
     if (w == NULL) {
@@ -43,9 +53,12 @@ static int watch(const char *name, const char *options, int count) {
         return FORMJOIN_BAD_INPUT;
     }
     pthread_mutex_lock(&e.lock);
-    while (e.seen < count) pthread_cond_wait(&e.changed, &e.lock);
+    e.watch = w;
+    pthread_cond_broadcast(&e.changed);
+    while (e.seen < count || (stop_in_callback && !e.stopped)) pthread_cond_wait(&e.changed, &e.lock);
     pthread_mutex_unlock(&e.lock);
-    formjoin_watch_stop(w);
+    if (!stop_in_callback) formjoin_watch_stop(w);
+    printf("stopped %s after %d emission(s)\n", stop_in_callback ? "in the callback" : "by main", count);
     return 0;
 }
 
@@ -95,19 +108,22 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *name = NULL, *options = NULL;
-    int repeat = 1, emissions = 0;
+    int repeat = 1, emissions = 0, stop_in_callback = 0, leak = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--bad-input") == 0) return bad_input();
+        if (strcmp(argv[i], "--stop-in-callback") == 0) { stop_in_callback = 1; continue; }
+        if (strcmp(argv[i], "--leak-on-purpose") == 0) { leak = 1; continue; }
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = atoi(argv[++i]);
         else if (strcmp(argv[i], "--watch") == 0 && i + 1 < argc) emissions = atoi(argv[++i]);
         else if (name == NULL) name = argv[i];
         else options = argv[i];
     }
     if (name == NULL) {
-        fprintf(stderr, "usage: formjoin-peers NAME [OPTIONS_JSON] [--repeat N] [--watch N] [--bad-input]\n");
+        fprintf(stderr, "usage: formjoin-peers NAME [OPTIONS_JSON] [--repeat N] [--watch N] [--stop-in-callback] "
+                        "[--bad-input] [--leak-on-purpose]\n");
         return 64;
     }
-    if (emissions > 0) return watch(name, options, emissions);
+    if (emissions > 0) return watch(name, options, emissions, stop_in_callback);
     int code = 0;
     for (int i = 0; i < repeat; i++) {
         char *json = NULL, *error = NULL;
@@ -116,7 +132,7 @@ int main(int argc, char **argv) {
             if (json) printf("%s\n", json);
             if (error) fprintf(stderr, "formjoin_peers: %s\n", error);
         }
-        formjoin_free(json);
+        if (!(leak && i == 0)) formjoin_free(json);
         formjoin_free(error);
     }
     return code;

@@ -70,6 +70,7 @@ public struct JoinInputs: Sendable, Equatable {
             throw .badInput("\(field("deadline_ms")) must be in 50...60000")
         }
         guard (1...64).contains(maxPeers) else { throw .badInput("\(field("max_peers")) must be in 1...64") }
+        guard port > 0 else { throw .badInput("\(field("port")) must be in 1...65535") }
         let qname: DNSName
         do { qname = try DNSName(parsing: name, origin: .root) } catch {
             throw .badInput("name '\(name)': \(error)")

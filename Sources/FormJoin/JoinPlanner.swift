@@ -82,7 +82,7 @@ public enum JoinPlanner {
             o.raceFallbacks && !fallbackCandidates.isEmpty
             ? Task { await probe(fallbackCandidates, settings: o.probe, cacheAge: cacheAge) } : nil
 
-        say("resolving \(o.name) via \(o.resolver.servers.map(\.description).joined(separator: ", "))")
+        say("resolving \(o.name) via \(askedServers(o).joined(separator: ", "))")
         var resolverConfiguration = o.resolver
         resolverConfiguration.dnssec = o.trustAnchor != nil
         let resolver = StubResolver(configuration: resolverConfiguration)
@@ -157,7 +157,7 @@ public enum JoinPlanner {
             if !chosen.isEmpty { outcome = .fallback }
         }
         let ranked = rank(chosen)
-        chosen = Array(ranked.prefix(o.maxPeers))
+        chosen = Array(ranked.prefix(max(1, o.maxPeers)))
         let probeMs = (monotonicNow() - probeStart) * 1000
 
         if outcome == .dns, o.writeCache, let path = o.cachePath {
@@ -173,16 +173,23 @@ public enum JoinPlanner {
         let generated = Date()
         let lifetime = outcome == .dns ? Double(max(ttl, 1)) : 60
         let set = PeerSet(
-            name: o.name.description, resolver: o.resolver.servers.first?.description, outcome: outcome, dns: report,
+            name: o.name.description, resolver: askedServers(o).first, outcome: outcome, dns: report,
             validation: "\(validation)",
             timing: PeerSet.Timing(
                 dnsMs: round2(dnsMs), probeMs: round2(probeMs), totalMs: round2((monotonicNow() - t0) * 1000)),
             generatedAt: generated, expiresAt: generated.addingTimeInterval(lifetime),
             peers: chosen.map(peer), unreachable: unreachable.map(peer), notes: notes)
-        let code: JoinExitCode = outcome == .dns ? .viaDNS : outcome == .fallback ? .viaFallback : .nothingReachable
+        let code = JoinExitCode(outcome)
         let failure = code == .nothingReachable ? nothingReachable(o, report: report, unreachable: unreachable) : nil
         return JoinOutcome(
             peerSet: set, exitCode: code, failure: failure, ranked: ranked.map(peer), candidates: considered)
+    }
+
+    /// The servers a resolution may ask, in order, as reports name them: the UDP/TCP ones (unless
+    /// encrypted only), then the encrypted ones.
+    static func askedServers(_ o: JoinOptions) -> [String] {
+        (o.resolver.encryptedOnly ? [] : o.resolver.servers.map(\.description))
+            + o.resolver.encrypted.map(\.description)
     }
 
     /// The static list outranks the cache: the cache is stale data, used only when nothing else works.
@@ -211,9 +218,11 @@ public enum JoinPlanner {
         set.outcome = outcome
         set.timing = PeerSet.Timing(dnsMs: 0, probeMs: probeMs, totalMs: probeMs)
         set.generatedAt = Date()
-        set.peers = ranked.prefix(o.maxPeers).map(peer)
+        // Past the answer's TTL (a DNS outage keeps these peers), the set lives as a fallback one does.
+        set.expiresAt = max(previous.peerSet.expiresAt, set.generatedAt.addingTimeInterval(60))
+        set.peers = ranked.prefix(max(1, o.maxPeers)).map(peer)
         set.unreachable = probed.filter { !$0.stats.reachable }.map(peer)
-        let code: JoinExitCode = outcome == .dns ? .viaDNS : outcome == .fallback ? .viaFallback : .nothingReachable
+        let code = JoinExitCode(outcome)
         let failure =
             code == .nothingReachable
             ? nothingReachable(o, report: set.dns, unreachable: probed.filter { !$0.stats.reachable }) : nil
@@ -307,7 +316,7 @@ public enum JoinPlanner {
 
     /// One line for a script that got exit 20: what was asked, what DNS said and what was probed.
     static func nothingReachable(_ o: JoinOptions, report: PeerSet.DNSReport, unreachable: [Probed]) -> String {
-        let servers = o.resolver.servers.map(\.description).joined(separator: ", ")
+        let servers = askedServers(o).joined(separator: ", ")
         var line =
             "nothing reachable for \(o.name): DNS via \(servers.isEmpty ? "no server" : servers): "
             + report.status
@@ -375,18 +384,24 @@ public enum JoinPlanner {
             }
         }
         let stats = await Prober.probe(endpoints, settings: settings)
-        var best = [ProbeStats?](repeating: nil, count: list.count)
+        // Per candidate: the first endpoint that answered, in preference order (IPv6 first), is the
+        // one to join through, and its RTT is the candidate's (what formnet will see); with none
+        // answering, the last error of any.
+        var chosen = [ProbeStats?](repeating: nil, count: list.count)
         var answered = [[Endpoint]](repeating: [], count: list.count)
         for (k, s) in stats.enumerated() {
             let i = owner[k]
-            if s.reachable { answered[i].append(endpoints[k]) }
-            if let current = best[i], (current.median ?? .infinity) <= (s.median ?? .infinity) { continue }
-            best[i] = s
+            if s.reachable {
+                answered[i].append(endpoints[k])
+                if chosen[i]?.reachable != true { chosen[i] = s }
+            } else if chosen[i] == nil {
+                chosen[i] = s
+            }
         }
         return list.enumerated().map { i, item in
             Probed(
                 info: item.0, source: item.1,
-                stats: best[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
+                stats: chosen[i] ?? ProbeStats(samples: [], sent: 0, lastError: "no endpoint"),
                 order: i, cacheAge: item.1 == .cache ? cacheAge : nil, authentication: item.2,
                 endpoints: answered[i] + item.0.endpoints.filter { !answered[i].contains($0) })
         }

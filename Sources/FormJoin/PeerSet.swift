@@ -183,4 +183,13 @@ public enum JoinExitCode: Int32, Sendable {
     case viaFallback = 10
     case nothingReachable = 20
     case usage = 64
+
+    /// The code for how a peer set was found.
+    public init(_ outcome: PeerSet.Outcome) {
+        switch outcome {
+        case .dns: self = .viaDNS
+        case .fallback: self = .viaFallback
+        case .none: self = .nothingReachable
+        }
+    }
 }

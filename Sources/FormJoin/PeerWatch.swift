@@ -13,12 +13,16 @@ public final class PeerWatch: Sendable {
     private let inputs: Mutex<(options: JoinOptions, reloaded: Bool)>
     private let wakeup = Wakeup()
     private let random: @Sendable () -> Double
+    /// One loop at a time: two would share one wake-up and one set of inputs.
+    private let running = Mutex(false)
 
     /// - Parameter random: a number in 0..<1 for the jitter (injected so tests can fix it).
+    /// - Throws: settings that would probe in a loop or freeze the set (`WatchSettings.problem`).
     public init(
         options: JoinOptions, settings: WatchSettings = WatchSettings(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
-    ) {
+    ) throws(JoinError) {
+        if let problem = settings.problem { throw .badInput(problem) }
         self.settings = settings
         self.inputs = Mutex((options, false))
         self.random = random
@@ -44,8 +48,20 @@ public final class PeerWatch: Sendable {
         return stream
     }
 
-    /// The loop itself; `emit` gets each peer set handed out.
+    /// The loop itself; `emit` gets each peer set handed out. A watch runs one loop at a time: a
+    /// second `run` (or `emissions()`) while one is going returns at once, emitting nothing.
     public func run(emit: (WatchEmission) -> Void) async {
+        guard
+            running.withLock({ r in
+                r
+                    ? false
+                    : {
+                        r = true
+                        return true
+                    }()
+            })
+        else { return }
+        defer { running.withLock { $0 = false } }
         var state = WatchState(settings: settings)
         while !Task.isCancelled {
             let (options, reloaded) = inputs.withLock { s -> (JoinOptions, Bool) in
@@ -65,6 +81,8 @@ struct WatchState {
     let settings: WatchSettings
     var last: JoinOutcome?
     var held: [String]?
+    /// What formnet joins through, per held peer: a change hands the set out again.
+    var heldDetails: [String: PeerDetails] = [:]
     var sequence = 0
     var nextResolve = 0.0
     var failures = 0
@@ -122,25 +140,30 @@ struct WatchState {
         let round = outcome.ranked.compactMap { peer in
             peer.rttMs.median.map { Hysteresis.Measured(id: peer.id, medianMs: $0) }
         }
-        let next = settings.hysteresis.hold(held ?? [], round: round, limit: options.maxPeers)
+        let next = settings.hysteresis.hold(held ?? [], round: round, limit: max(1, options.maxPeers))
+        let byID = Dictionary(outcome.ranked.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let details = Dictionary(uniqueKeysWithValues: next.compactMap { id in byID[id].map { (id, PeerDetails($0)) } })
         let reason: WatchEmission.Reason
         if let held {
-            guard next != held else { return nil }
             let alive = Set(round.map(\.id))
             if let first = held.first, !alive.contains(first) {
                 reason = .firstPeerLost
             } else if !held.allSatisfy(alive.contains) {
                 reason = .peerLost
-            } else {
+            } else if next != held {
                 reason = reloaded ? .reload : .betterPeer
+            } else if details != heldDetails {
+                reason = .peerChanged
+            } else {
+                return nil
             }
         } else {
             reason = .initial
         }
         held = next
+        heldDetails = details
         sequence += 1
         var set = outcome.peerSet
-        let byID = Dictionary(outcome.ranked.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         set.peers = next.compactMap { byID[$0] }
         return WatchEmission(reason: reason, sequence: sequence, exitCode: outcome.exitCode, peerSet: set)
     }
@@ -149,5 +172,22 @@ struct WatchState {
     /// time to resolve again.
     func delay(now: Double, unit: Double) -> Double {
         max(0.01, min(settings.jittered(settings.probeInterval, unit: unit), nextResolve - now))
+    }
+}
+
+/// What formnet joins a held peer through: its endpoint, port and WireGuard key. When one of them
+/// changes (IPv6 broke so IPv4 answers first, a new key in the discovery record), the same peers
+/// are handed out again.
+struct PeerDetails: Equatable {
+    var endpoint: String?
+    var port: UInt16
+    var publicKey: String?
+    var internalEndpoint: String?
+
+    init(_ peer: PeerSet.Peer) {
+        endpoint = peer.endpoints.first
+        port = peer.port
+        publicKey = peer.publicKey
+        internalEndpoint = peer.internalEndpoint
     }
 }

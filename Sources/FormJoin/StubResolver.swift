@@ -87,8 +87,6 @@ public final class StubResolver: Sendable {
     struct State {
         var srtt: [Endpoint: Double] = [:]
         var rotation = 0
-        /// Until when (monotonic seconds) UDP/TCP 53 is taken as blocked and only encrypted resolvers are asked.
-        var plainBlockedUntil = 0.0
         var cache: [CacheKey: (result: ResolveResult, expires: Double)] = [:]
     }
 
@@ -98,6 +96,11 @@ public final class StubResolver: Sendable {
     }
 
     private let state = Mutex(State())
+
+    /// Until when (monotonic seconds) UDP/TCP 53 to these servers is taken as blocked, so only the
+    /// encrypted resolvers are asked. Process-wide: each join (each watch round, each C call) makes
+    /// a resolver of its own, and none should wait out port 53's timeouts again within the minute.
+    private static let plainBlockedUntil = Mutex<[[Endpoint]: Double]>([:])
 
     public init(configuration: ResolverConfiguration) {
         self.configuration = configuration
@@ -248,10 +251,13 @@ public final class StubResolver: Sendable {
     ) {
         let encrypted = configuration.encrypted
         if encrypted.isEmpty {
+            // Never 53 when told so, even with nothing else to ask.
+            if configuration.encryptedOnly { throw .unusable("encrypted only, and no encrypted resolver configured") }
             let (message, server, rtt) = try exchangePlain(question)
             return (message, server, nil, rtt)
         }
-        let plainBlocked = state.withLock { $0.plainBlockedUntil > monotonicNow() }
+        let servers = configuration.servers
+        let plainBlocked = Self.plainBlockedUntil.withLock { ($0[servers] ?? 0) > monotonicNow() }
         if !configuration.encryptedOnly && !plainBlocked {
             do {
                 let (message, server, rtt) = try exchangePlain(question)
@@ -259,7 +265,7 @@ public final class StubResolver: Sendable {
             } catch {
                 switch error {
                 case .timeout, .connectionRefused, .unusable:
-                    state.withLock { $0.plainBlockedUntil = monotonicNow() + 60 }
+                    Self.plainBlockedUntil.withLock { $0[servers] = monotonicNow() + 60 }
                 default:
                     throw error
                 }
@@ -281,7 +287,7 @@ public final class StubResolver: Sendable {
                 let start = monotonicNow()
                 do {
                     // RFC 8484 4.1: DoH queries carry ID 0 (caches); DoT ones a random ID, to match answers.
-                    let (id, wire) = try makeQuery(question, id: server.kind == .https ? 0 : nil)
+                    let (id, wire) = try makeQuery(question, id: server.kind == .https ? 0 : nil, padded: true)
                     let bytes = try EncryptedDNSClient.shared.exchange(
                         wire, id: id, server: server, trust: configuration.trust, deadline: start + timeout)
                     var malformed: String? = nil
@@ -342,7 +348,7 @@ public final class StubResolver: Sendable {
                     // Refused within a millisecond: on to the next server (or the caller's fallback) now.
                     sawConnectionRefused = true
                     penalise(server, timeout)
-                } catch let e as SocketError where e != .timeout {
+                } catch let e as CannotAsk {
                     // Not even sent (bad zone index, no route): the next server now; said if all are so.
                     if !unusable.contains("\(e)") { unusable.append("\(e)") }
                     penalise(server, timeout)
@@ -364,11 +370,20 @@ public final class StubResolver: Sendable {
 
     /// The query for `question`, the same over UDP and TCP: a fresh random ID, RD, EDNS0 with a
     /// 1232-octet buffer and the configured Client Subnet; DO and CD when validating.
-    func makeQuery(_ question: DNSQuestion, id fixed: UInt16? = nil) throws -> (id: UInt16, wire: [UInt8]) {
+    func makeQuery(_ question: DNSQuestion, id fixed: UInt16? = nil, padded: Bool = false) throws -> (
+        id: UInt16, wire: [UInt8]
+    ) {
         var rng = SystemRandomNumberGenerator()
         let id = fixed ?? UInt16.random(in: 0...UInt16.max, using: &rng)
         var edns = EDNS(udpPayloadSize: 1232, dnssecOK: configuration.dnssec)
         if let ecs = configuration.clientSubnet { edns.options = [.clientSubnet(ecs)] }
+        if padded {
+            // RFC 8467 4.1: an encrypted query padded to a multiple of 128 octets (RFC 7830's
+            // option), so its length does not tell the name. The option itself takes 4 octets.
+            let unpadded = try DNSMessage(header: DNSHeader(id: 0), questions: [question], edns: edns).encode()
+            let length = unpadded.readableBytes + 4
+            edns.options.append(.unknown(code: 12, data: [UInt8](repeating: 0, count: (128 - length % 128) % 128)))
+        }
         // A validating stub asks for the signatures (DO) and for the data even if a validating
         // resolver finds it bogus (CD, RFC 4035 3.2.2), so it can say why itself.
         var flags = DNSHeader.Flag.recursionDesired.rawValue
@@ -381,7 +396,8 @@ public final class StubResolver: Sendable {
     /// One query to one server: UDP, then TCP if the answer is truncated.
     func exchange(_ question: DNSQuestion, with server: Endpoint, deadline: Double) throws -> DNSMessage {
         let (id, wire) = try makeQuery(question)
-        let socket = try PosixSocket(udpFor: server)
+        let socket: PosixSocket
+        do { socket = try PosixSocket(udpFor: server) } catch { throw CannotAsk(error: error) }
         try socket.send(wire, deadline: deadline)
         var malformed: String? = nil
         while true {
@@ -424,4 +440,11 @@ public final class StubResolver: Sendable {
         else { return nil }
         return message
     }
+}
+
+/// A query that could not even be sent: the socket could not be made or connected (an address
+/// naming no interface, no route to the server's network). Unlike a timeout, it is known at once.
+struct CannotAsk: Error, CustomStringConvertible {
+    var error: any Error
+    var description: String { "\(error)" }
 }

@@ -13,6 +13,8 @@ public struct WatchEmission: Sendable, Encodable {
         case peerLost = "peer-lost"
         /// A peer beat one held (faster by the margin and the ratio), or took a free place.
         case betterPeer = "better-peer"
+        /// The same peers, but one is now joined through another endpoint, port or key.
+        case peerChanged = "peer-changed"
         /// Inputs were re-read (SIGHUP, `reload`) and the peers differ.
         case reload
     }

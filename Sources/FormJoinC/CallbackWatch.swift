@@ -2,19 +2,23 @@ import FormJoin
 import Foundation
 import Synchronization
 
-/// A `PeerWatch` whose emissions go to a C callback, one at a time, in order, on a serial queue
-/// of its own (so a slow callback never holds a concurrency-pool thread or delays the probes).
+/// A `PeerWatch` whose emissions go to a C callback, one at a time, in order, on a serial dispatch
+/// queue of its own (not always the same thread) (so a slow callback never holds a concurrency-pool thread or delays the probes).
 final class CallbackWatch: Sendable {
     private let task: Task<Void, Never>
     private let queue: DispatchQueue
     private let stopped: Stopped
     private static let onQueue = DispatchSpecificKey<ObjectIdentifier>()
 
-    init(options: JoinOptions, settings: WatchSettings, callback: WatchCallback, context: UnsafeMutableRawPointer?) {
+    init(options: JoinOptions, settings: WatchSettings, callback: WatchCallback, context: UnsafeMutableRawPointer?)
+        throws(JoinError)
+    {
         let queue = DispatchQueue(label: "formjoin.watch.callback")
         let stopped = Stopped()
+        // Before the first callback can run: stop() called from it must know it is on this queue.
+        queue.setSpecific(key: Self.onQueue, value: ObjectIdentifier(stopped))
         let caller = Caller(callback: callback, context: context)
-        let watch = PeerWatch(options: options, settings: settings)
+        let watch = try PeerWatch(options: options, settings: settings)
         task = Task {
             await watch.run { emission in
                 let line = emission.jsonLine()
@@ -27,7 +31,6 @@ final class CallbackWatch: Sendable {
         }
         self.queue = queue
         self.stopped = stopped
-        queue.setSpecific(key: Self.onQueue, value: ObjectIdentifier(stopped))
     }
 
     /// No callback runs once this returns. From the callback itself: the current one is the caller.

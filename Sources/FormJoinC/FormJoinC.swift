@@ -49,8 +49,13 @@ public func formjoin_watch_start(
         error?.pointee = strdup(problem.description)
         return nil
     }
-    let watch = CallbackWatch(options: options.0, settings: options.1, callback: callback, context: context)
-    return OpaquePointer(Unmanaged.passRetained(watch).toOpaque())
+    do {
+        let watch = try CallbackWatch(options: options.0, settings: options.1, callback: callback, context: context)
+        return OpaquePointer(Unmanaged.passRetained(watch).toOpaque())
+    } catch let problem {
+        error?.pointee = strdup(problem.description)
+        return nil
+    }
 }
 
 @_cdecl("formjoin_watch_stop")

@@ -64,7 +64,7 @@ struct Watch: AsyncParsableCommand {
     func run() async throws {
         let watch: PeerWatch
         do {
-            watch = PeerWatch(options: try options(), settings: try settings())
+            watch = try PeerWatch(options: try options(), settings: try settings())
         } catch {
             warn(usageMessage(error))
             throw ExitCode(JoinExitCode.usage.rawValue)

@@ -74,10 +74,17 @@ import Glibc
         return dir + "/target/debug/formjoin-peers"
     }
 
-    /// 1,000 calls, each freed, under LeakSanitizer: exit 0 and no report.
+    /// 1,000 calls, each freed, under LeakSanitizer: exit 0 and no report. gcc 12's preloaded
+    /// LeakSanitizer sometimes crashes in its own thread registry (SEGV in GetThreadLocked, with
+    /// thousands of short-lived threads): that run proves nothing either way and is made again,
+    /// twice at most. A leak report is never retried.
     static func noLeaks(_ binary: String, _ options: String) throws {
-        let r = try Harness.run(binary, ["entry.cabi.test", options, "--repeat", "1000"], timeout: 600,
+        var r = (status: Int32(0), output: "")
+        for _ in 1...3 {
+            r = try Harness.run(binary, ["entry.cabi.test", options, "--repeat", "1000"], timeout: 600,
                                 environment: ["LD_PRELOAD": try leakSanitizer(), "LSAN_OPTIONS": "exitcode=23"])
+            guard r.output.contains("LeakSanitizer:DEADLYSIGNAL"), !r.output.contains("detected memory leaks") else { break }
+        }
         #expect(r.status == 0 && !r.output.contains("LeakSanitizer"),
                 "status \(r.status): \(r.output.prefix(1500)) [...] \(r.output.suffix(3000))")
         #expect(peerIDs(r.output) == ["127.0.0.52", "127.0.0.51"], "\(r.output.prefix(500))")
@@ -100,6 +107,13 @@ import Glibc
         #expect(watch.status == 0 && lines.count >= 1, "\(watch.output)")
         #expect(lines.first?.contains(#""reason":"initial""#) == true && lines.first?.contains("127.0.0.52") == true)
 
+        // The callback stops its own watch: stop returns at once there, and no callback follows.
+        let selfStop = try Harness.run(binary, ["entry.cabi.test", watchOptions, "--watch", "1", "--stop-in-callback"],
+                                       timeout: 30)
+        #expect(selfStop.status == 0 && selfStop.output.contains("stopped in the callback after 1 emission(s)"),
+                "\(selfStop.output)")
+        #expect(selfStop.output.split(separator: "\n").filter { $0.hasPrefix("{") }.count == 1, "\(selfStop.output)")
+
         // NULL, text that is not UTF-8, bad options, an unreadable file: each refused with a message.
         let bad = try Harness.run(binary, ["--bad-input"])
         #expect(bad.status == 0, "\(bad.output)")
@@ -120,6 +134,11 @@ import Glibc
         let (dns, nodes, options) = try await Self.world(dir)
         defer { dns.stop(); nodes.forEach { $0.stop() } }
         let binary = try Self.buildC(dir)
+        // The positive control: one peer set left unfreed is reported, so a silent run means no leak.
+        let leaky = try Harness.run(binary, ["entry.cabi.test", options, "--repeat", "2", "--leak-on-purpose"], timeout: 60,
+                                    environment: ["LD_PRELOAD": try Self.leakSanitizer(), "LSAN_OPTIONS": "exitcode=23"])
+        #expect(leaky.status == 23 && leaky.output.contains("ERROR: LeakSanitizer: detected memory leaks"),
+                "\(leaky.output.suffix(2000))")
         try Self.noLeaks(binary, options)
 
         // valgrind's memcheck for memory errors and lost blocks. Its DWARF reader (3.19) cannot read

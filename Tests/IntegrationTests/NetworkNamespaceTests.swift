@@ -180,6 +180,12 @@ final class Namespace {
         // The IPv4 endpoint is still listed (the node has one), after the one that answered.
         #expect(Self.endpoints(json) == ["[2001:db8::1]:51820", "192.0.2.1:51820"], "\(json)")
         #expect(((json["peers"] as? [[String: Any]])?.first?["rtt_ms"] as? [String: Any])?["samples"] as? Int == 3)
+        // An IPv4 resolver first: unreachable from here, it is skipped at once (no route), not waited on.
+        let skipped = try link.join(["192.0.2.1:53", "[2001:db8::1]:53"])
+        let dns = skipped["dns"] as? [String: Any]
+        #expect(dns?["server"] as? String == "[2001:db8::1]:53", "\(skipped)")
+        let dnsMs = (skipped["timing"] as? [String: Any])?["dns_ms"] as? Double ?? .infinity
+        #expect(dnsMs < 400, "DNS took \(dnsMs) ms: the IPv4 server's 400 ms timeout was waited out")
     }
 
     @Test func anIPv4OnlyHostJoinsOverIPv4() async throws {

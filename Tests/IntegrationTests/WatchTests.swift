@@ -129,7 +129,10 @@ import Glibc
         try await waitFor { lines().count == 5 }
         #expect(lines().last?.ids == [Self.d, Self.c] && lines().last?.reason == "better-peer", "\(watch.log)")
 
-        // 7. DNS goes away: the watch goes on with the peers it has (not the static list), printing nothing.
+        // 7. DNS goes away: the watch goes on with the peers it has, printing nothing. The static
+        //    peer answers too, and is not taken: the last answer's peers outrank the list.
+        let staticPeer = try await Node("127.0.0.45", delayMs: 1, directory: dir)
+        defer { staticPeer.kill() }
         dns.stop()
         try await Task.sleep(for: .seconds(4 * interval + deadline))
         #expect(lines().count == 5, "\(watch.log)")

@@ -50,12 +50,26 @@ import Testing
 
     /// Issue 11.9: an address inet_pton cannot read used to be left all zeros, so a bind or connect
     /// went to 0.0.0.0. Now nothing is called and the caller gets the error.
-    @Test(arguments: ["not-an-ip", "", "localhost", "256.1.1.1", "1.2.3", "2001:db8::10::1", "::1%lo", "[::1]",
-                      "127.0.0.1:53"])
+    @Test(arguments: ["not-an-ip", "", "localhost", "256.1.1.1", "1.2.3", "2001:db8::10::1", "[::1]",
+                      "127.0.0.1:53", "not-an-ip%lo", "127.0.0.1%lo"])
     func notAnAddressThrowsWithoutCallingTheBody(host: String) {
         var called = false
         #expect(throws: SockaddrText.InvalidAddress(host: host)) {
             try SockaddrText.with(host: host, port: 53) { _, _ in called = true }
+        }
+        #expect(!called)
+    }
+
+    /// A zone index (RFC 4007 11.2) scopes the address to that interface; one naming no interface
+    /// here is refused, nothing called.
+    @Test func aZoneIndexScopesTheAddressOrIsRefused() throws {
+        let scope = try SockaddrText.with(host: "fe80::1%lo", port: 53) { address, _ in
+            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_scope_id }
+        }
+        #expect(scope == if_nametoindex("lo"))
+        var called = false
+        #expect(throws: SockaddrText.InvalidAddress(host: "fe80::1%nosuch0", reason: "names no interface here")) {
+            try SockaddrText.with(host: "fe80::1%nosuch0", port: 53) { _, _ in called = true }
         }
         #expect(!called)
     }

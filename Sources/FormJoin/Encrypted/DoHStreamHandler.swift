@@ -41,6 +41,13 @@ final class DoHStreamHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// A stream torn down without an answer (the connection closed under it) still answers the query.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        guard !done else { return }
+        done = true
+        promise.fail(EncryptedDNSError.closed(server))
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         finish(.failure(.malformed(server, TLSGate.describe(error))), context)
     }

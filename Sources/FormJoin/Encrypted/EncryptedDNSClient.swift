@@ -105,9 +105,11 @@ public final class EncryptedDNSClient: Sendable {
         } catch {
             timer.cancel()
             let failure = Self.describe(error, server: name)
-            // A connection that is not ready when its query gives up (a stalled handshake, a
-            // failed check) is never reused.
-            if case .timeout = failure, !connection.state.isReady { drop(key, connection) }
+            // A connection a query gave up on is not used again: a stalled handshake, a failed
+            // check, or a path that went dead while the socket still looks open (a NAT that
+            // forgot it) would fail every later query until TCP itself gives up, minutes later.
+            // Closing it also fails whatever else was in flight on it.
+            if case .timeout = failure { drop(key, connection) }
             if case .connect = failure { drop(key, connection) }
             if case .handshake = failure { drop(key, connection) }
             if case .pinMismatch = failure { drop(key, connection) }
@@ -209,13 +211,17 @@ public final class EncryptedDNSClient: Sendable {
             return answer.futureResult
         }
         let authority = server.serverName ?? server.endpoint.description
-        return multiplexer.createStreamChannel { stream in
+        let stream = multiplexer.createStreamChannel { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandlers(
                     HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: .https),
                     DoHStreamHandler(server: name, promise: answer))
             }
-        }.flatMap { stream in
+        }
+        // No stream (the connection has just closed): the answer fails as closed, so the caller
+        // retries on a new connection; it must not be left unfulfilled.
+        stream.whenFailure { _ in answer.fail(EncryptedDNSError.closed(name)) }
+        stream.whenSuccess { stream in
             // RFC 8484 4.1: POST, the message as the body, ID 0 left as the caller made it.
             var headers = HTTPHeaders()
             headers.add(name: "host", value: authority)
@@ -226,8 +232,8 @@ public final class EncryptedDNSClient: Sendable {
             stream.write(HTTPClientRequestPart.head(head), promise: nil)
             stream.write(HTTPClientRequestPart.body(.byteBuffer(stream.allocator.buffer(bytes: wire))), promise: nil)
             stream.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            return answer.futureResult
         }
+        return answer.futureResult
     }
 
     /// Any failure as one of ours, naming the server.

@@ -70,8 +70,10 @@ public struct EncryptedServer: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A DNS host name as certificates carry them: letters, digits, '-' and '.', at most 253 octets.
+    /// An address is not a name: SNI cannot carry one, and without `#NAME` the address is checked.
     static func isHostName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 253 && !name.hasPrefix(".") && !name.hasPrefix("-")
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
+            && IPAddressText.parseIPv4(name) == nil
     }
 }

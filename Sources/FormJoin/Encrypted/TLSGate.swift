@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 import NIOTLS
@@ -52,7 +53,9 @@ final class TLSGate: ChannelInboundHandler, RemovableChannelHandler {
         guard let pin = try? EncryptedDNSTrust.pin(of: certificate) else {
             return .handshake(server, "the certificate's key cannot be read to check the pins")
         }
-        return pins.contains(pin) ? nil : .pinMismatch(server, found: pin)
+        // Compared as digests, not text: another base64 spelling of the same 32 octets matches.
+        let digests = Set(pins.compactMap { Data(base64Encoded: $0) })
+        return Data(base64Encoded: pin).map(digests.contains) == true ? nil : .pinMismatch(server, found: pin)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -19,8 +19,9 @@
  *   - Every function may be called from any thread, and calls may overlap.
  *   - formjoin_peers() blocks its calling thread until the peer set is known (bounded by the
  *     resolver timeouts and the probe deadline). The library's own threads do the work.
- *   - A watch calls its callback on one thread of its own, one call at a time, in order. The
- *     callback may call formjoin_peers() and formjoin_watch_stop() (also on its own watch).
+ *   - A watch calls its callback serially: one call at a time, in order, never on the caller's
+ *     thread (not always on the same thread either). The callback may call formjoin_peers() and
+ *     formjoin_watch_stop() (also on its own watch).
  *   - formjoin_watch_stop() returns when no callback of that watch is running and none will run
  *     (called from the watch's own callback, it returns at once and no further callback runs). It
  *     frees the handle: use it once.
