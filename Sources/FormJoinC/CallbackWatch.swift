@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// A `PeerWatch` whose emissions go to a C callback, one at a time, in order, on a serial dispatch
-/// queue of its own (not always the same thread) (so a slow callback never holds a concurrency-pool thread or delays the probes).
+/// queue of its own (not always the same thread), so a slow callback never holds a concurrency-pool
+/// thread or delays the probes.
 final class CallbackWatch: Sendable {
     private let task: Task<Void, Never>
     private let queue: DispatchQueue
