@@ -133,7 +133,10 @@ import Glibc
         //    peer answers too, and is not taken: the last answer's peers outrank the list.
         let staticPeer = try await Node("127.0.0.45", delayMs: 1, directory: dir)
         defer { staticPeer.kill() }
-        dns.stop()
+        // Stopped, not killed: its port stays taken, so no other test's server can start on it and
+        // answer in its place (queries time out, as behind a dead link).
+        dns.signal(SIGSTOP)
+        defer { dns.signal(SIGCONT) }
         try await Task.sleep(for: .seconds(4 * interval + deadline))
         #expect(lines().count == 5, "\(watch.log)")
         #expect(watch.process.isRunning)
