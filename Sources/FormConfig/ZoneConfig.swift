@@ -11,6 +11,8 @@ public struct ZoneConfig: Sendable {
     public var content: String?
     /// Online DNSSEC signing; nil: the zone is served unsigned.
     public var dnssec: ZoneSigning?
+    /// Zone transfer out (AXFR); nil: no client may transfer the zone.
+    public var transfer: ZoneTransfer?
     /// Where the zone was declared, for error messages.
     public var declaredAt: (file: String, line: Int)
 

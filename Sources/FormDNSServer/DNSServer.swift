@@ -96,6 +96,11 @@ public final class DNSServer: Sendable {
         shared.updates.withLock { $0 = responder }
     }
 
+    /// Sends AXFR and IXFR requests over TCP to `responder` from now on (over UDP they stay REFUSED).
+    public func handleTransfers(with responder: @escaping DNSTransferResponder) {
+        shared.transfers.withLock { $0 = responder }
+    }
+
     private func state(for loop: EventLoop) -> LoopState {
         loops.first { $0.0 === loop }!.1.value
     }

@@ -1,3 +1,4 @@
+import DNSWire
 import NetAddress
 
 /// Answers an RFC 2136 UPDATE (the whole message as received, and its source): the reply, or nil
@@ -11,5 +12,17 @@ enum DNSUpdateHandoff {
     @inline(__always)
     static func isUpdate(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= 12 && bytes[2] & 0x78 == 0x28
+    }
+}
+
+/// Answers a zone transfer request (the whole message as received over TCP, and its source): the
+/// messages to send, in order, or one refusal. Off the query path, in a task.
+public typealias DNSTransferResponder = @Sendable (_ message: [UInt8], _ source: IPAddress?) async -> [[UInt8]]
+
+enum DNSTransferHandoff {
+    /// A QUERY for AXFR (252) or IXFR (251): read only over TCP, after the UPDATE check.
+    static func isTransfer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let view = DNSQueryView(bytes: bytes)
+        return view.disposition == .answer && (view.qtype == 252 || view.qtype == 251)
     }
 }

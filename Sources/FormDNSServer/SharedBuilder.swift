@@ -9,6 +9,8 @@ final class SharedBuilder: Sendable {
     private let current: Mutex<ResponseBuilder>
     /// Where UPDATE messages go (nil: they get NOTIMP like any other opcode but QUERY).
     let updates = Mutex<DNSUpdateResponder?>(nil)
+    /// Where AXFR requests over TCP go (nil: REFUSED, as over UDP).
+    let transfers = Mutex<DNSTransferResponder?>(nil)
     /// Every answering thread's query counters.
     let metrics = QueryMetrics()
     /// Whether the answering threads count at all (`server.query_metrics`).

@@ -101,6 +101,23 @@ final class TCPQueryHandler: ChannelInboundHandler {
             }
             return
         }
+        if let responder = shared.transfers.withLock({ $0 }),
+            query.withUnsafeReadableBytes(DNSTransferHandoff.isTransfer)
+        {
+            // A zone transfer: many messages, made off the event loop, written in order.
+            let message = Array(query.readableBytesView), channel = context.channel
+            let source = IPAddress(channel.remoteAddress)
+            Task {
+                for reply in await responder(message, source) {
+                    var out = channel.allocator.buffer(capacity: reply.count + 2)
+                    out.writeInteger(UInt16(reply.count))
+                    out.writeBytes(reply)
+                    channel.write(out, promise: nil)
+                }
+                channel.flush()
+            }
+            return
+        }
         var out = context.channel.allocator.buffer(capacity: 514)
         out.writeInteger(UInt16(0))
         guard

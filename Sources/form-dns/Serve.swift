@@ -106,6 +106,9 @@ struct Serve: AsyncParsableCommand {
         }
         keeper?.restore(into: builder)
         let server = try DNSServer(settings: DNSServer.Settings(config: config), builder: builder)
+        // Zone transfer out (zones[].transfer): AXFR over TCP to the networks allowed.
+        let transfers = ZoneTransferResponder(config: config, server: server)
+        server.handleTransfers { message, source in transfers.respond(to: message, from: source) }
         events.serve(server)
         let checks = HealthCheckService(
             builder: builder, onCheckerError: { log(LogText.escape($0)) },
@@ -132,6 +135,7 @@ struct Serve: AsyncParsableCommand {
                 overrides: { overrides.all() }, setOverride: { overrides.set($0, $1) },
                 adjust: { options.adjust(&$0) },
                 onApplied: { action, author, message, version, config in
+                    transfers.use(config)
                     events.applied(action: action, author: author, message: message, version: version, config: config)
                 })
         }
@@ -149,6 +153,8 @@ struct Serve: AsyncParsableCommand {
             try? await server.shutdown()
             throw ExitCode(1)
         }
+        // RFC 1996 3.11 (a primary that starts notifies): the secondaries check the serial now.
+        transfers.notifyChanged()
         var api: (any Service)? = nil
         let (apiBound, apiBoundContinuation) = AsyncStream.makeStream(of: String.self)
         if let m = config.managementListen {

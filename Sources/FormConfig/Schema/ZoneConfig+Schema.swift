@@ -17,6 +17,7 @@ extension ZoneConfig {
                 "content", \.content, type: .string, "The master file's text (this or `file`).", show: { _ in nil }
             ) { node, field, reader in reader.string(node, field) },
             .section("dnssec", ZoneSigning.schema) { zone, signing in zone.dnssec = signing },
+            .section("transfer", ZoneTransfer.schema) { zone, transfer in zone.transfer = transfer },
         ],
         check: { zone, context, reader in
             zone.declaredAt = (reader.source, context.node.line)
@@ -24,6 +25,13 @@ extension ZoneConfig {
             case (true, true): reader.fail(context.node, context.field, "has both file and content; give one")
             case (false, false): reader.fail(context.node, context.field("file"), "is required (or content)")
             default: break
+            }
+            if context.has("dnssec"), context.has("transfer") {
+                // Signatures are made per answer here, not stored: a copy would be served unsigned.
+                reader.fail(
+                    context.node, context.field("transfer"),
+                    "cannot be combined with dnssec (signatures are made online and a secondary would serve the "
+                        + "zone unsigned)")
             }
         })
 }

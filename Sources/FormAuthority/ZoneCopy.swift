@@ -1,0 +1,55 @@
+import DNSWire
+import DNSZone
+
+/// A zone as a full transfer (AXFR, RFC 5936) sends it: the SOA, every other record, the SOA
+/// again, in as many messages as it takes, each an answer to the request (its ID and question,
+/// QR and AA set). Pure: the caller checks who asked and sends the messages in order on TCP.
+public enum ZoneCopy {
+    /// The largest message: well under TCP's 65,535 (RFC 5936 leaves the size to the server;
+    /// BIND and Knot send about 16 KiB).
+    public static let messageSize = 16_384
+
+    /// The records of the copy, in order: SOA, every RRset but the SOA (names sorted, then types),
+    /// SOA. Names kept only for dynamic answers (pool names) have no records and are left out.
+    public static func records(of zone: Zone) -> [DNSResourceRecord] {
+        var out = [zone.soaRecord]
+        for name in zone.nodes.keys.sorted(by: { $0.description < $1.description }) {
+            guard let node = zone.nodes[name] else { continue }
+            for type in node.types where !(name == zone.origin && type == .soa) {
+                out += node[type]?.resourceRecords() ?? []
+            }
+        }
+        out.append(zone.soaRecord)
+        return out
+    }
+
+    /// The copy as wire messages answering a request with ID `id` and question `question`.
+    public static func messages(
+        of zone: Zone, id: UInt16, question: DNSQuestion, maxSize: Int = messageSize
+    ) throws(DNSWireError) -> [[UInt8]] {
+        var header = DNSHeader(id: id)
+        header.set(.response)
+        header.set(.authoritative)
+        var out: [[UInt8]] = []
+        var pending: [DNSResourceRecord] = []
+        var pendingSize = 0
+        func flush() throws(DNSWireError) {
+            guard !pending.isEmpty else { return }
+            // The question in the first message only (RFC 5936 2.2.1: later ones may leave it out).
+            let message = DNSMessage(header: header, questions: out.isEmpty ? [question] : [], answers: pending)
+            out.append(Array(try message.encode().readableBytesView))
+            pending = []
+            pendingSize = 0
+        }
+        for record in records(of: zone) {
+            // Sized without compression: an upper bound, so no message overflows.
+            let size = try DNSMessage(answers: [record]).encode().readableBytes - DNSHeader.byteCount
+            // 300 octets for the header and a question (a name is at most 255).
+            if pendingSize + size + 300 > maxSize { try flush() }
+            pending.append(record)
+            pendingSize += size
+        }
+        try flush()
+        return out
+    }
+}

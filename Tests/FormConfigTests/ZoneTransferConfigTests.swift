@@ -1,0 +1,40 @@
+import FormConfig
+import NetAddress
+import TestFixtures
+import Testing
+
+/// `zones[].transfer`: who may copy a zone, read with file, line and field on every mistake.
+@Suite struct ZoneTransferConfigTests {
+    func parse(_ transfer: String, extra: String = "") throws(ConfigErrors) -> ServerConfig {
+        try ServerConfig.parse(
+            yaml: "zones:\n  - origin: formation.test\n    file: \(FixturePaths.demoZone)\n    transfer: \(transfer)\n" + extra,
+            file: "t.yaml")
+    }
+
+    func errors(_ transfer: String, extra: String = "") -> [String] {
+        do throws(ConfigErrors) {
+            _ = try parse(transfer, extra: extra)
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    @Test func allowedNetworksAreRead() throws {
+        let t = try #require(try parse("{allow: [127.0.0.0/8, \"2001:db8::/32\"]}").zones[0].transfer)
+        #expect(t.allows(IPAddress("127.0.0.9")) && t.allows(IPAddress("2001:db8::1")))
+        #expect(!t.allows(IPAddress("192.0.2.1")) && !t.allows(nil))
+        #expect(try ServerConfig.parse(yaml: "zones: []", file: "t.yaml").zones.isEmpty)
+    }
+
+    @Test func mistakesAreNamed() {
+        #expect(errors("{allow: [10.0.0.1/8]}") == [
+            "t.yaml:4: zones[0].transfer.allow[0]: '10.0.0.1/8' is not a network like 192.0.2.0/24 (host bits must be zero)"
+        ])
+        #expect(errors("{allow: []}") == ["t.yaml:4: zones[0].transfer.allow: needs at least 1 entry"])
+        #expect(errors("{}").first?.contains("zones[0].transfer.allow") == true, "\(errors("{}"))")
+        #expect(errors("{alow: [127.0.0.0/8]}").first?.contains("alow: unknown setting") == true)
+        let signed = errors("{allow: [127.0.0.0/8]}\n    dnssec: {}", extra: "state_dir: /tmp\n")
+        #expect(signed.contains { $0.contains("zones[0].transfer: cannot be combined with dnssec") }, "\(signed)")
+    }
+}
