@@ -5,8 +5,8 @@ import DNSZone
 /// again, in as many messages as it takes, each an answer to the request (its ID and question,
 /// QR and AA set). Pure: the caller checks who asked and sends the messages in order on TCP.
 public enum ZoneCopy {
-    /// The largest message: well under TCP's 65,535 (RFC 5936 leaves the size to the server;
-    /// BIND and Knot send about 16 KiB).
+    /// The largest message, unless one record is larger (then it goes alone, up to 65,535):
+    /// RFC 5936 leaves the size to the server; BIND and Knot send about 16 KiB.
     public static let messageSize = 16_384
 
     /// The records of the copy, in order: SOA, every RRset but the SOA (names sorted, then types),
@@ -37,7 +37,14 @@ public enum ZoneCopy {
             guard !pending.isEmpty else { return }
             // The question in the first message only (RFC 5936 2.2.1: later ones may leave it out).
             let message = DNSMessage(header: header, questions: out.isEmpty ? [question] : [], answers: pending)
-            out.append(Array(try message.encode().readableBytesView))
+            let bytes = Array(try message.encode().readableBytesView)
+            // A record too large for any message would come out truncated, which RFC 5936 forbids.
+            guard bytes.count >= 4, bytes[2] & 0x02 == 0 else {
+                throw DNSWireError.unencodable(
+                    "a record of \(pending.count == 1 ? "" : "one of ")\(pending[0].name) "
+                        + "does not fit in one message")
+            }
+            out.append(bytes)
             pending = []
             pendingSize = 0
         }

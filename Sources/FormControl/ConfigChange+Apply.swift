@@ -78,6 +78,7 @@ extension ConfigChange {
                     throw ChangeError(.invalid, "\(soa.name) SOA: change the SOA with an update of the zone")
                 }
                 guard try zone.add(records) > 0 else { throw ChangeError(.conflict, "every record given exists") }
+                try zone.raiseSerial()
             }
         case .removeRecords(let zoneName, let nameText, let typeText, let dataText):
             try Self.editZone(zoneName, in: &root) { zone throws(ChangeError) in
@@ -101,6 +102,7 @@ extension ConfigChange {
                         && r.type != .soa
                 }
                 guard removed > 0 else { throw ChangeError(.notFound, "no such record in \(zone.origin)") }
+                try zone.raiseSerial()
             }
         case .update(let zoneName, let prerequisites, let operations, _):
             try Self.editZone(zoneName, in: &root) { zone throws(ChangeError) in

@@ -161,7 +161,9 @@ public final class DNSServer: Sendable {
                     try sync.addHandler(IdleStateHandler(allTimeout: idle))
                     try sync.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder(messageTimeout: messageTimeout)))
                     try sync.addHandler(
-                        TCPQueryHandler(state: self.state(for: channel.eventLoop), shared: self.shared))
+                        TCPQueryHandler(
+                            state: self.state(for: channel.eventLoop), shared: self.shared,
+                            eventLoop: channel.eventLoop))
                 }
             }
             .bind(to: try SocketAddress(ipAddress: address.host, port: port)).get()

@@ -23,6 +23,7 @@ enum DNSTransferHandoff {
     /// A QUERY for AXFR (252) or IXFR (251): read only over TCP, after the UPDATE check.
     static func isTransfer(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let view = DNSQueryView(bytes: bytes)
-        return view.disposition == .answer && (view.qtype == 252 || view.qtype == 251)
+        // Class IN only: anything else stays with the builder, which refuses it.
+        return view.disposition == .answer && (view.qtype == 252 || view.qtype == 251) && view.qclass == 1
     }
 }

@@ -67,10 +67,13 @@ final class TCPQueryHandler: ChannelInboundHandler {
     private var pendingFlush = false
     private var queued: [ByteBuffer] = []
     private var stalled: Scheduled<Void>?
+    /// The last zone transfer begun on this connection: the next one waits for it.
+    private var lastTransfer: EventLoopFuture<Void>
 
-    init(state: LoopState, shared: SharedBuilder) {
+    init(state: LoopState, shared: SharedBuilder, eventLoop: any EventLoop) {
         self.state = state
         self.shared = shared
+        self.lastTransfer = eventLoop.makeSucceededVoidFuture()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -101,20 +104,26 @@ final class TCPQueryHandler: ChannelInboundHandler {
             }
             return
         }
-        if let responder = shared.transfers.withLock({ $0 }),
-            query.withUnsafeReadableBytes(DNSTransferHandoff.isTransfer)
+        if query.withUnsafeReadableBytes(DNSTransferHandoff.isTransfer),
+            let responder = shared.transfers.withLock({ $0 })
         {
-            // A zone transfer: many messages, made off the event loop, written in order.
+            // A zone transfer: its messages are made off the event loop and written one at a time,
+            // each once the one before has gone out (a secondary that reads slowly holds back its
+            // own copy, not the server's memory). Transfers on one connection run one after another,
+            // so two copies never interleave.
             let message = Array(query.readableBytesView), channel = context.channel
             let source = IPAddress(channel.remoteAddress)
-            Task {
+            let previous = lastTransfer
+            let done = context.eventLoop.makePromise(of: Void.self)
+            lastTransfer = done.futureResult
+            done.completeWithTask {
+                try? await previous.get()
                 for reply in await responder(message, source) {
                     var out = channel.allocator.buffer(capacity: reply.count + 2)
                     out.writeInteger(UInt16(reply.count))
                     out.writeBytes(reply)
-                    channel.write(out, promise: nil)
+                    guard (try? await channel.writeAndFlush(out).get()) != nil else { return }
                 }
-                channel.flush()
             }
             return
         }

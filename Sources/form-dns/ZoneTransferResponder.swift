@@ -72,17 +72,18 @@ final class ZoneTransferResponder: Sendable {
         guard let zone = server.currentBuilder().engine.zones.first(where: { $0.origin == question.name }) else {
             return refuse(.servFail, "the zone is not loaded")
         }
+        // Up to date only when the client has this serial or a newer one (RFC 1982; a distance of
+        // exactly 2^31 is undefined, so the zone is sent).
         if question.type == .ixfr, let theirs = Self.serial(in: request.authorities),
-            !Self.isNewer(zone.soa.serial, than: theirs)
+            theirs == zone.soa.serial || Self.isNewer(theirs, than: zone.soa.serial)
         {
             log("transfer: IXFR of \(zone.origin) to \(who): up to date at serial \(theirs)")
             return Self.upToDate(zone, id: request.header.id, question: question)
         }
         do {
             let messages = try ZoneCopy.messages(of: zone, id: request.header.id, question: question)
-            log(
-                "transfer: \(question.type) of \(zone.origin) serial \(zone.soa.serial) to \(who): "
-                    + "\(ZoneCopy.records(of: zone).count) records in \(messages.count) message(s)")
+            let serial = zone.soa.serial
+            log("transfer: \(question.type) of \(zone.origin) serial \(serial) to \(who): \(messages.count) message(s)")
             return messages
         } catch {
             return refuse(.servFail, "\(error)")

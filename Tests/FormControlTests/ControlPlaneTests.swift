@@ -141,9 +141,12 @@ import TestFixtures
         // would move it to "mail"'s owner or lose it, so the zone is rewritten instead.
         _ = try await plane.propose(
             .removeRecords(zone: "example.test", name: "www", type: "A", data: "192.0.2.10"), author: "t", message: "")
+        let serialAfterAdd = try #require(builder.engine.zones.first?.soa.serial)
         builder = try #require(swaps.builders.withLock { $0.last })
         #expect(Self.answers(builder, "www.example.test.") == ["192.0.2.11"])
         #expect(Self.answers(builder, "mail.example.test.") == ["192.0.2.25"])
+        // Every change raises the serial, as UPDATE does: secondaries (NOTIFY, IXFR) see it moved.
+        #expect(builder.engine.zones.first?.soa.serial == serialAfterAdd &+ 1)
         _ = try await plane.propose(
             .removeRecords(zone: "example.test", name: "mail", type: nil, data: nil), author: "t", message: "")
         builder = try #require(swaps.builders.withLock { $0.last })

@@ -66,6 +66,7 @@ import Testing
             zonefile-sync: -1
         zone:
           - domain: formation.test
+            file: "\(dir)/knot-copy.zone"
             master: primary
 
         """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
@@ -114,6 +115,7 @@ import Testing
             zonefile-sync: -1
         zone:
           - domain: formation.test
+            file: "\(dir)/knot-copy.zone"
             master: primary
             acl: from-primary
 
