@@ -42,11 +42,10 @@ import Testing
         }
     }
 
-    @Test func knotAsASecondaryAnswersLikeThePrimary() async throws {
-        let dir = Harness.tempDirectory()
-        let ours = try Self.primary(dir)
-        defer { ours.stop() }
-        let port = Harness.freePort()
+    /// Knot as a secondary of form-dns on `primary`, listening on `port`, its copy in a file of its
+    /// own; with `acceptNotify`, it takes NOTIFY from 127.0.0.1.
+    static func knotSecondary(_ dir: String, port: Int, primary: Int, acceptNotify: Bool) throws -> ServerProcess {
+        let acl = acceptNotify ? "acl:\n  - id: from-primary\n    address: 127.0.0.1\n    action: notify\n" : ""
         try """
         server:
             rundir: "\(dir)"
@@ -59,8 +58,8 @@ import Testing
             any: info
         remote:
           - id: primary
-            address: 127.0.0.1@\(ours.tcpPort)
-        template:
+            address: 127.0.0.1@\(primary)
+        \(acl)template:
           - id: default
             storage: "\(dir)"
             zonefile-sync: -1
@@ -68,10 +67,18 @@ import Testing
           - domain: formation.test
             file: "\(dir)/knot-copy.zone"
             master: primary
-
+        \(acceptNotify ? "    acl: from-primary\n" : "")
         """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
-        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"],
-                                     logPath: dir + "/knot.log")
+        return try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"],
+                                 logPath: dir + "/knot.log")
+    }
+
+    @Test func knotAsASecondaryAnswersLikeThePrimary() async throws {
+        let dir = Harness.tempDirectory()
+        let ours = try Self.primary(dir)
+        defer { ours.stop() }
+        let port = Harness.freePort()
+        let knot = try Self.knotSecondary(dir, port: port, primary: ours.tcpPort, acceptNotify: false)
         defer { knot.stop() }
         try await Self.waitForCopy(port: port, process: knot)
         #expect(ours.log.contains("transfer: AXFR of formation.test. serial 2026112601 to 127.0.0.1"), "\(ours.log)")
@@ -92,36 +99,7 @@ import Testing
         let port = Harness.freePort()
         let ours = try Self.primary(dir, zoneFile: zoneFile, notify: ["127.0.0.1:\(port)"])
         defer { ours.stop() }
-        try """
-        server:
-            rundir: "\(dir)"
-            user: root:root
-            listen: 127.0.0.1@\(port)
-        database:
-            storage: "\(dir)"
-        log:
-          - target: stderr
-            any: info
-        remote:
-          - id: primary
-            address: 127.0.0.1@\(ours.tcpPort)
-        acl:
-          - id: from-primary
-            address: 127.0.0.1
-            action: notify
-        template:
-          - id: default
-            storage: "\(dir)"
-            zonefile-sync: -1
-        zone:
-          - domain: formation.test
-            file: "\(dir)/knot-copy.zone"
-            master: primary
-            acl: from-primary
-
-        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
-        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"],
-                                     logPath: dir + "/knot.log")
+        let knot = try Self.knotSecondary(dir, port: port, primary: ours.tcpPort, acceptNotify: true)
         defer { knot.stop() }
         try await Self.waitForCopy(port: port, process: knot)
         let text = try String(contentsOfFile: zoneFile, encoding: .utf8)

@@ -109,11 +109,10 @@ public final class EncryptedDNSClient: Sendable {
             // check, or a path that went dead while the socket still looks open (a NAT that
             // forgot it) would fail every later query until TCP itself gives up, minutes later.
             // Closing it also fails whatever else was in flight on it.
-            if case .timeout = failure { drop(key, connection) }
-            if case .connect = failure { drop(key, connection) }
-            if case .handshake = failure { drop(key, connection) }
-            if case .pinMismatch = failure { drop(key, connection) }
-            if case .noHTTP2 = failure { drop(key, connection) }
+            switch failure {
+            case .timeout, .connect, .handshake, .pinMismatch, .noHTTP2: drop(key, connection)
+            case .http, .notDNS, .malformed, .closed: break
+            }
             throw failure
         }
     }
