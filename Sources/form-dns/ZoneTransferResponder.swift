@@ -51,13 +51,13 @@ final class ZoneTransferResponder: Sendable {
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         guard let request = try? DNSMessage(parsing: buffer), request.questions.count == 1 else {
-            return Self.error(.formErr, id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), question: nil)
+            return Self.reply(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), rcode: .formErr, question: nil)
         }
         let question = request.questions[0]
         let who = source?.description ?? "?"
         let refuse = { (rcode: ResponseCode, why: String) -> [[UInt8]] in
             log("transfer: \(question.type) of \(question.name) to \(who) refused: \(why)")
-            return Self.error(rcode, id: request.header.id, question: question)
+            return Self.reply(id: request.header.id, rcode: rcode, question: question)
         }
         let zones = config.withLock { $0.zones }
         guard let zoneConfig = zones.first(where: { $0.origin == question.name }) else {
@@ -78,7 +78,7 @@ final class ZoneTransferResponder: Sendable {
             theirs == zone.soa.serial || Self.isNewer(theirs, than: zone.soa.serial)
         {
             log("transfer: IXFR of \(zone.origin) to \(who): up to date at serial \(theirs)")
-            return Self.upToDate(zone, id: request.header.id, question: question)
+            return Self.reply(id: request.header.id, question: question, answers: [zone.soaRecord])
         }
         do {
             let messages = try ZoneCopy.messages(of: zone, id: request.header.id, question: question)
@@ -101,19 +101,15 @@ final class ZoneTransferResponder: Sendable {
         a != b && (a &- b) < 0x8000_0000
     }
 
-    static func upToDate(_ zone: Zone, id: UInt16, question: DNSQuestion) -> [[UInt8]] {
+    /// One reply message: the SOA alone for an up-to-date IXFR (AA), or a refusal with `rcode`.
+    static func reply(
+        id: UInt16, rcode: ResponseCode = .noError, question: DNSQuestion?, answers: [DNSResourceRecord] = []
+    ) -> [[UInt8]] {
         var header = DNSHeader(id: id)
         header.set(.response)
-        header.set(.authoritative)
-        let message = DNSMessage(header: header, questions: [question], answers: [zone.soaRecord])
-        return (try? message.encode()).map { [Array($0.readableBytesView)] } ?? []
-    }
-
-    static func error(_ rcode: ResponseCode, id: UInt16, question: DNSQuestion?) -> [[UInt8]] {
-        var header = DNSHeader(id: id)
-        header.set(.response)
+        header.set(.authoritative, rcode == .noError)
         header.rcodeLow = UInt8(rcode.rawValue)
-        let message = DNSMessage(header: header, questions: question.map { [$0] } ?? [])
+        let message = DNSMessage(header: header, questions: question.map { [$0] } ?? [], answers: answers)
         return (try? message.encode()).map { [Array($0.readableBytesView)] } ?? []
     }
 }
