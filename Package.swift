@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Layer 0: addresses, networks, endpoints, their text and sockaddr forms. No dependencies.
@@ -102,8 +103,10 @@ let package = Package(
         .target(
             name: "FormStore",
             dependencies: [
-                "FormAuthority",
+                "FormAuthority", "FormConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -236,7 +239,9 @@ let package = Package(
         ),
         .testTarget(
             name: "FormStoreTests",
-            dependencies: ["FormStore", "FormAuthority", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "FormStore", "FormAuthority", "FormConfig", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "FormPKITests", dependencies: ["FormPKI"]),
         .testTarget(
@@ -249,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "DNSWire", "NetAddress", "form-dns", "form-join", "fake-entry-node",
+                "DNSWire", "NetAddress", "TestFixtures", "form-dns", "form-join", "fake-entry-node",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -54,6 +54,8 @@ public struct ServerConfig: Sendable {
     /// Where form-dns keeps what survives a restart (config versions, the audit chain, overrides,
     /// last health states); nil: nothing is kept.
     public var stateDirectory: String? = nil
+    /// This authority as one of a fleet sharing a PostgreSQL store; nil: alone.
+    public var fleet: FleetSettings? = nil
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
     /// Every file and folder it refers to, anchored.

@@ -51,6 +51,50 @@ public protocol Store: Sendable {
 
     func saveHealthState(_ state: HealthState, for node: NodeKey) throws(StoreError)
     func healthStates() throws(StoreError) -> [NodeKey: HealthState]
+
+    // MARK: - Several authorities on one store (PostgreSQL); SQLite has one writer and the defaults.
+
+    /// Whether other authorities share this store: a change is then stored before it serves, and
+    /// the others follow it.
+    var isShared: Bool { get }
+    /// Stores `text` as the next version only if the newest is still `base` (nil: none); a
+    /// conflict error (`isConflict`) when another authority stored one meanwhile.
+    func addConfigVersion(text: String, author: String, message: String, after base: Int?) throws(StoreError)
+        -> ConfigVersion
+    /// This authority's checked state of every node, as of now (a heartbeat: an authority that
+    /// stops publishing stops counting toward the fleet's verdicts).
+    func publishHealth(_ states: [NodeKey: HealthState]) throws(StoreError)
+    /// Every authority's view published within the last `seconds`.
+    func healthViews(freshWithin seconds: Double) throws(StoreError) -> [HealthView]
+}
+
+extension Store {
+    public var isShared: Bool { false }
+
+    public func addConfigVersion(text: String, author: String, message: String, after base: Int?)
+        throws(StoreError) -> ConfigVersion
+    {
+        try addConfigVersion(text: text, author: author, message: message)
+    }
+
+    public func publishHealth(_ states: [NodeKey: HealthState]) throws(StoreError) {}
+
+    public func healthViews(freshWithin seconds: Double) throws(StoreError) -> [HealthView] { [] }
+}
+
+/// One authority's checked state of one node, as it last published it.
+public struct HealthView: Sendable, Hashable {
+    public var authority: String
+    public var node: NodeKey
+    public var state: HealthState
+    public var published: Date
+
+    public init(authority: String, node: NodeKey, state: HealthState, published: Date) {
+        self.authority = authority
+        self.node = node
+        self.state = state
+        self.published = published
+    }
 }
 
 extension Store {
@@ -86,6 +130,12 @@ public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
 /// A store that could not be opened, read or written; the message says which file and why.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Another writer got there first (a version stored meanwhile, a key taken): try again on
+    /// the newer state, rather than "the store is unreachable".
+    public var isConflict: Bool
+    public init(_ message: String, isConflict: Bool = false) {
+        self.message = message
+        self.isConflict = isConflict
+    }
     public var description: String { message }
 }

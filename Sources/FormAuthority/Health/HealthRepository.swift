@@ -117,6 +117,13 @@ public final class HealthRepository: Sendable {
         mutate(id, reason: { _ in "operator override \(o?.rawValue ?? "cleared")" }) { $0.override = o }
     }
 
+    /// Sets the fleet's verdict on a node (nil: none, the node's own checks decide); `why` says
+    /// how the authorities' views add up to it.
+    public func setAgreed(node id: String, _ verdict: HealthState?, why: String) {
+        guard state.withLock({ $0.nodes[id]?.agreed != verdict }) else { return }
+        mutate(id, reason: { _ in "fleet verdict \(verdict?.rawValue ?? "none"): \(why)" }) { $0.agreed = verdict }
+    }
+
     /// Re-evaluates time-dependent state (stale reports); call periodically.
     public func tick() {
         let ids = state.withLock { Array($0.nodes.keys) }

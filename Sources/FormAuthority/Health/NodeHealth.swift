@@ -95,6 +95,9 @@ public struct NodeHealth: Sendable, Hashable {
     public private(set) var consecutiveFailures = 0
     public private(set) var lastCheck: (at: Double, ok: Bool, latencyMs: Double?, detail: String)? = nil
     public var override: HealthOverride? = nil
+    /// The fleet's verdict (`HealthQuorum.verdict`), which stands in for this authority's own
+    /// checked state in answers; nil without a fleet, or before the fleet has one.
+    public var agreed: HealthState? = nil
     public private(set) var pushed: PushedReport? = nil
     /// Per rule: since when its condition has held (cleared when a report breaks it).
     public private(set) var ruleSince: [Int: Double] = [:]
@@ -180,13 +183,15 @@ public struct NodeHealth: Sendable, Hashable {
     }
 
     /// What answers use (the documented combination rule): an override wins; otherwise the worse
-    /// of the active checks' state and the pushed state, each `unknown` mapped by the policy.
+    /// of the active checks' state (the fleet's verdict on it, when there is one) and the pushed
+    /// state, each `unknown` mapped by the policy.
     public func effective(policy: HealthPolicy, push: PushPolicy = PushPolicy(), at now: Double = 0) -> HealthState {
         switch override {
         case .forceUp?: return .healthy
         case .forceDown?, .drain?: return .unhealthy
         case nil:
-            let active = state == .unknown ? policy.unknownAs : state
+            let checked = agreed ?? state
+            let active = checked == .unknown ? policy.unknownAs : checked
             guard let p = pushedState(at: now, push: push) else { return active }
             let pushedMapped = p == .unknown ? policy.unknownAs : p
             return max(active, pushedMapped)
@@ -208,7 +213,7 @@ public struct NodeHealth: Sendable, Hashable {
     public static func == (a: NodeHealth, b: NodeHealth) -> Bool {
         a.state == b.state && a.consecutiveSuccesses == b.consecutiveSuccesses
             && a.consecutiveFailures == b.consecutiveFailures
-            && a.override == b.override && a.transitions == b.transitions
+            && a.override == b.override && a.agreed == b.agreed && a.transitions == b.transitions
     }
 
     public func hash(into h: inout Hasher) {

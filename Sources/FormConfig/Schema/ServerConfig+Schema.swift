@@ -28,6 +28,7 @@ extension ServerConfig {
             .section("events", \.self, eventsSchema),
             .section("decision_log", \.self, decisionLogSchema),
             .section("alerts", \.alerts, AlertSettings.schema),
+            .section("fleet", FleetSettings.schema) { config, fleet in config.fleet = fleet },
             ConfigRow.value(
                 "state_dir", \.stateDirectory, type: .path, applies: .restart,
                 "Where configuration versions, the audit chain, overrides and last health states are kept "
