@@ -1,5 +1,6 @@
 import DNSWire
 import FormConfig
+import FormStore
 
 /// Why a change was not made. `kind` maps to an HTTP status (and a DNS RCODE for UPDATE); the
 /// message says what to fix.
@@ -15,6 +16,9 @@ public struct ChangeError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// The caller may not (its own change to approve).
         case forbidden
+        /// The fleet's shared store cannot be reached: changes wait until it returns (answers go
+        /// on from the last state).
+        case storeUnreachable
     }
 
     public var kind: Kind
@@ -28,6 +32,20 @@ public struct ChangeError: Error, Sendable, CustomStringConvertible {
         self.kind = kind
         self.message = message
         self.errors = errors
+    }
+
+    /// A shared store's refusal: another authority got there first (conflict), or the store
+    /// cannot be reached.
+    public init(storing error: StoreError, serving version: Int?) {
+        if error.isConflict {
+            self.init(.conflict, "\(error.message): this authority follows the newer version; make the change again")
+        } else {
+            let serving = version.map { "version \($0)" } ?? "the last state"
+            self.init(
+                .storeUnreachable,
+                "the fleet's store cannot be reached, so changes are refused until it returns (still answering "
+                    + "from \(serving)): \(error.message)")
+        }
     }
 
     public var description: String {

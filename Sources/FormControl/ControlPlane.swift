@@ -66,6 +66,8 @@ public actor ControlPlane {
     let adjust: @Sendable (inout ServerConfig) -> Void
     /// Hears every change applied: (action, author, message, stored version, the new configuration).
     let onApplied: @Sendable (String, String, String, Int?, ServerConfig) -> Void
+    /// Hears every version followed from the fleet's store (stored and recorded by another authority).
+    let onFollowed: @Sendable (ConfigVersion, ServerConfig) -> Void
     public private(set) var running: Running
     /// The configuration file's text as of the last reload.
     private var lastFileText: String?
@@ -82,9 +84,13 @@ public actor ControlPlane {
         overrides: @escaping @Sendable () -> [NodeKey: HealthOverride],
         setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool,
         adjust: @escaping @Sendable (inout ServerConfig) -> Void = { _ in },
-        onApplied: @escaping @Sendable (String, String, String, Int?, ServerConfig) -> Void = { _, _, _, _, _ in }
+        onApplied: @escaping @Sendable (String, String, String, Int?, ServerConfig) -> Void = { _, _, _, _, _ in },
+        onFollowed: @escaping @Sendable (ConfigVersion, ServerConfig) -> Void = { _, _ in },
+        fileTextAtStart: String? = nil
     ) {
         self.adjust = adjust
+        self.onFollowed = onFollowed
+        self.lastFileText = fileTextAtStart
         self.onApplied = onApplied
         self.file = file
         self.running = running
@@ -159,9 +165,28 @@ public actor ControlPlane {
             outcome.status = .pending
             return outcome
         }
+        if let store, store.isShared {
+            do { try store.saveOverride(value, for: node) } catch {
+                throw ChangeError(storing: error, serving: running.version)
+            }
+        }
         guard setOverride(node, value) else { throw ChangeError(.notFound, "no node \(node) with health settings") }
         outcome.status = .applied
         return outcome
+    }
+
+    /// Serves `version`, stored by another authority of the fleet, if it is newer than what
+    /// serves here; false when it is not. Nothing is stored: it already is.
+    public func follow(_ version: ConfigVersion) async throws(ChangeError) -> Bool {
+        await enter()
+        defer { leave() }
+        guard version.id > running.version ?? 0 else { return false }
+        let document = try Self.document(version.text, file: file)
+        let (config, builder) = try load(document, problem: "version \(version.id) does not load here")
+        try await swapIn(builder)
+        running = Running(version: version.id, text: version.text, root: document.root, config: config, builder: builder)
+        onFollowed(version, config)
+        return true
     }
 
     /// Applies a pending change for `approver`, who must not be its author.
@@ -334,12 +359,25 @@ public actor ControlPlane {
             outcome.status = .pending
             return outcome
         }
-        try await swapIn(builder)
         var version: Int? = nil
-        if let store {
-            do { version = try store.addConfigVersion(text: text, author: author, message: message).id } catch {
-                // It serves; only its record is missing. Said, not hidden.
-                throw ChangeError(.unavailable, "applied, but not stored: \(error)")
+        if let store, store.isShared {
+            // The fleet serves what is stored: store first (on the version this change was made
+            // on), then serve. An unreachable store or a newer version refuses the change.
+            do {
+                version = try store.addConfigVersion(text: text, author: author, message: message, after: running.version)
+                    .id
+            } catch { throw ChangeError(storing: error, serving: running.version) }
+            do { try await swap(builder) } catch {
+                throw ChangeError(
+                    .unavailable, "stored as version \(version ?? 0), but the servers here refused it: \(error)")
+            }
+        } else {
+            try await swapIn(builder)
+            if let store {
+                do { version = try store.addConfigVersion(text: text, author: author, message: message).id } catch {
+                    // It serves; only its record is missing. Said, not hidden.
+                    throw ChangeError(.unavailable, "applied, but not stored: \(error)")
+                }
             }
         }
         running = Running(
@@ -447,6 +485,12 @@ public actor ControlPlane {
         public var text: String
         public var version: Int?
         public var storedFromFile: Bool
+
+        public init(text: String, version: Int?, storedFromFile: Bool) {
+            self.text = text
+            self.version = version
+            self.storedFromFile = storedFromFile
+        }
     }
 
     /// The text to serve at start: the file's, unless it is unchanged since it last made a version
@@ -456,6 +500,22 @@ public actor ControlPlane {
         let fromFile = try fileText(file)
         guard let store else { return Start(text: fromFile, version: nil, storedFromFile: false) }
         do {
+            if store.isShared {
+                // A fleet serves its newest version; the file is stored only into an empty store
+                // (the first authority), and later only when it is edited and reloaded.
+                if let newest = try store.latestConfigVersion() {
+                    return Start(text: newest.text, version: newest.id, storedFromFile: false)
+                }
+                do throws(StoreError) {
+                    let v = try store.addConfigVersion(
+                        text: fromFile, author: "file", message: "loaded at start: \(file)", after: nil)
+                    return Start(text: fromFile, version: v.id, storedFromFile: true)
+                } catch {
+                    // Another authority started first, at the same moment: serve its version.
+                    guard error.isConflict, let newest = try store.latestConfigVersion() else { throw error }
+                    return Start(text: newest.text, version: newest.id, storedFromFile: false)
+                }
+            }
             if let last = try store.latestConfigVersion(author: "file"), last.text == fromFile,
                 let newest = try store.latestConfigVersion()
             {

@@ -19,12 +19,20 @@ final class PostgresSession: Sendable {
     /// Held for the whole of a call (the connection carries one transaction at a time).
     private let connection = Mutex<PostgresConnection?>(nil)
     private let nextID = Atomic<Int>(1)
+    /// Run once, on the first connection made (the schema's migrations), before any call's own
+    /// statements; again on a later connection if it failed.
+    private let prepare: @Sendable (Statements) throws -> Void
+    private let prepared = Atomic<Bool>(false)
     /// A statement that has not answered in this long is given up (and its connection closed), so
     /// a database that stopped answering cannot hang the API.
     static let statementTimeout: Int64 = 5
 
-    init(location: PostgresLocation, connectTimeout: TimeAmount = .seconds(2)) throws(StoreError) {
+    init(
+        location: PostgresLocation, connectTimeout: TimeAmount = .seconds(2),
+        prepare: @escaping @Sendable (Statements) throws -> Void = { _ in }
+    ) throws(StoreError) {
         self.location = location
+        self.prepare = prepare
         do { configuration = try location.configuration(connectTimeout: connectTimeout) } catch {
             throw StoreError("store \(location): cannot set up TLS: \(error)")
         }
@@ -53,7 +61,12 @@ final class PostgresSession: Sendable {
                             seconds: Self.statementTimeout + 2, onTimeout: {})
                         held = live
                     }
-                    return try body(Statements(connection: live, logger: logger))
+                    let statements = Statements(connection: live, logger: logger)
+                    if !prepared.load(ordering: .acquiring) {
+                        try prepare(statements)
+                        prepared.store(true, ordering: .releasing)
+                    }
+                    return try body(statements)
                 } catch {
                     // (The callback holds the connection until it is closed: postgres-nio requires it.)
                     if let c = held { c.close().whenComplete { _ in _ = c } }

@@ -55,21 +55,21 @@ extension PostgresStore {
 
     /// Applies what is missing, in one transaction under an advisory lock: authorities starting at
     /// the same moment wait for the first, then find nothing left to do.
-    func migrate() throws(StoreError) {
-        try session.transaction("migrate the schema") { s in
-            // The key is arbitrary but fixed: "form-dns" in ASCII, as a number.
-            try s.execute("SELECT pg_advisory_xact_lock(7022083148883043)")
+    static func migrate(_ s: PostgresSession.Statements) throws {
+        try s.execute("BEGIN")
+        // The key is arbitrary but fixed: "form-dns" in ASCII, as a number.
+        try s.execute("SELECT pg_advisory_xact_lock(7022083148883043)")
+        try s.execute(
+            "CREATE TABLE IF NOT EXISTS form_dns_migration (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)")
+        let applied = Set(try s.query("SELECT name FROM form_dns_migration").map { try $0[0].decode(String.self) })
+        for migration in migrations where !applied.contains(migration.name) {
+            for statement in migration.sql { try s.execute(statement) }
             try s.execute(
-                "CREATE TABLE IF NOT EXISTS form_dns_migration (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)")
-            let applied = Set(try s.query("SELECT name FROM form_dns_migration").map { try $0[0].decode(String.self) })
-            for migration in Self.migrations where !applied.contains(migration.name) {
-                for statement in migration.sql { try s.execute(statement) }
-                try s.execute(
-                    """
-                    INSERT INTO form_dns_migration (name, applied_us)
-                    VALUES (\(migration.name), \(AuditChain.microseconds(Date())))
-                    """)
-            }
+                """
+                INSERT INTO form_dns_migration (name, applied_us)
+                VALUES (\(migration.name), \(AuditChain.microseconds(Date())))
+                """)
         }
+        try s.execute("COMMIT")
     }
 }

@@ -20,15 +20,17 @@ public final class PostgresStore: Store {
     public let location: PostgresLocation
     let session: PostgresSession
 
-    /// Connects (within `connectTimeout`) and brings the schema up to date. Several authorities
-    /// may start at once: the migrations run under one advisory lock, once.
-    public init(location: PostgresLocation, authority: String, connectTimeout: TimeAmount = .seconds(2))
-        throws(StoreError)
-    {
+    /// Connects (within `connectTimeout`) and brings the schema up to date; with `connectNow`
+    /// false, that waits for the first call (an authority may start while the store is away).
+    /// Several authorities may start at once: the migrations run under one advisory lock, once.
+    public init(
+        location: PostgresLocation, authority: String, connectTimeout: TimeAmount = .seconds(2),
+        connectNow: Bool = true
+    ) throws(StoreError) {
         self.location = location
         self.authority = authority
-        session = try PostgresSession(location: location, connectTimeout: connectTimeout)
-        try migrate()
+        session = try PostgresSession(location: location, connectTimeout: connectTimeout, prepare: Self.migrate)
+        if connectNow { try ping() }
     }
 
     deinit { session.close() }

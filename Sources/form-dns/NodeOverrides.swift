@@ -30,4 +30,12 @@ struct NodeOverrides: Sendable {
         events.override(key, value)
         return true
     }
+
+    /// Puts in force an override another authority of the fleet set (and stored, and recorded).
+    func adopt(_ key: NodeKey, _ value: HealthOverride?) {
+        guard let geo = server.currentBuilder().geo, let i = geo.pools.firstIndex(where: { $0.name == key.pool }),
+            geo.pools[i].nodes.contains(where: { $0.id == key.node })
+        else { return }
+        geo.health[i]?.setOverride(node: key.node, value)
+    }
 }

@@ -46,13 +46,33 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
+        // The store: the fleet's PostgreSQL (fleet.store), else state_dir's SQLite, else none.
+        let fleetStore: PostgresStore?
         do {
-            keeper = try config.stateDirectory.map { dir throws(StoreError) in
-                StateKeeper(store: try SQLiteStore(directory: dir))
+            fleetStore = try config.fleet.flatMap(FleetStores.open)
+            if let fleetStore {
+                keeper = StateKeeper(store: fleetStore)
+            } else {
+                keeper = try config.stateDirectory.map { dir throws(StoreError) in
+                    StateKeeper(store: try SQLiteStore(directory: dir))
+                }
             }
         } catch {
             printError("form-dns: \(error)")
             throw ExitCode(1)
+        }
+        if fleetStore != nil, !source.zones.isEmpty {
+            printError("form-dns: fleet needs a configuration file (--config): versions are what the fleet shares")
+            throw ExitCode(1)
+        }
+        let fleetStatus = config.fleet.map { FleetStatus(authority: $0.authority, quorum: $0.quorum) }
+        // Per-authority settings (listen, management, fleet, ...) come from this authority's file,
+        // whichever authority stored the version serving.
+        let local = config
+        let options = self
+        let adjustVersion: @Sendable (inout ServerConfig) -> Void = { config in
+            if config.fleet != nil || local.fleet != nil { config = config.keepingLocalSettings(of: local) }
+            options.adjust(&config)
         }
         keeper?.retentionDays.store(config.eventRetentionDays, ordering: .relaxed)
         keeper?.pruneEvents()
@@ -79,10 +99,10 @@ struct Serve: AsyncParsableCommand {
         var startingText: (start: ControlPlane.Start, root: ConfigNode)? = nil
         if let file {
             do {
-                let start = try ControlPlane.startingText(file: file, store: keeper?.store)
+                let start = try Self.startingText(file: file, keeper: keeper, fleet: fleetStore, status: fleetStatus)
                 let document = try ConfigDocument(parsing: start.text, source: file)
                 config = try ServerConfig.parse(document)
-                adjust(&config)
+                adjustVersion(&config)
                 startingText = (start, document.root)
                 if start.storedFromFile, let v = start.version {
                     keeper?.record(
@@ -114,7 +134,6 @@ struct Serve: AsyncParsableCommand {
             builder: builder, onCheckerError: { log(LogText.escape($0)) },
             onChecked: { pool, check, took in metrics.healthCheck(pool: pool, check: check, took: took) })
         let overrides = NodeOverrides(server: server, keeper: keeper, events: events)
-        let options = self
         let serving = config
         alerts.configure(serving.alerts)
         let control = startingText.map { start, root in
@@ -133,11 +152,13 @@ struct Serve: AsyncParsableCommand {
                     checks.use(fresh)
                 },
                 overrides: { overrides.all() }, setOverride: { overrides.set($0, $1) },
-                adjust: { options.adjust(&$0) },
+                adjust: adjustVersion,
                 onApplied: { action, author, message, version, config in
                     transfers.use(config)
                     events.applied(action: action, author: author, message: message, version: version, config: config)
-                })
+                },
+                onFollowed: { _, config in transfers.use(config) },
+                fileTextAtStart: fleetStore == nil ? nil : try? ControlPlane.fileText(file!))
         }
         if let control {
             // DNS UPDATE (RFC 2136) with TSIG, through the same control plane as the API.
@@ -162,7 +183,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 api = try managementAPI(
                     m, config: config, server: server, control: control, keeper: keeper, overrides: overrides,
-                    metrics: metrics,
+                    metrics: metrics, fleet: fleetStatus,
                     onListening: { address in
                         apiBoundContinuation.yield("\(scheme)://\(address.ipAddress ?? "?"):\(address.port ?? 0)")
                         apiBoundContinuation.finish()
@@ -207,7 +228,14 @@ struct Serve: AsyncParsableCommand {
                 log("signing again failed, still serving the previous signatures: \(error)")
             }
         }
-        services += [checks, HealthTickService(current: { server.currentBuilder() }), resign, reload] as [any Service]
+        services += [checks, HealthTickService(current: { server.currentBuilder() }), resign] as [any Service]
+        if let fleetStore, let control, let keeper, let fleetStatus, let fleet = serving.fleet {
+            services.append(
+                FleetService(
+                    store: fleetStore, settings: fleet, control: control, server: server, keeper: keeper,
+                    overrides: overrides, status: fleetStatus))
+        }
+        services.append(reload)
         var logger = Logger(label: "form-dns")
         logger.logLevel = .warning
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -218,7 +246,8 @@ struct Serve: AsyncParsableCommand {
     /// readable TLS files.
     func managementAPI(
         _ m: Endpoint, config: ServerConfig, server: DNSServer, control: ControlPlane?, keeper: StateKeeper?,
-        overrides: NodeOverrides, metrics: ServerMetrics, onListening: @escaping @Sendable (SocketAddress) -> Void
+        overrides: NodeOverrides, metrics: ServerMetrics, fleet: FleetStatus?,
+        onListening: @escaping @Sendable (SocketAddress) -> Void
     ) throws(ServeError) -> any Service {
         let token = config.managementToken ?? ManagementToken.fromEnvironment()
         if let token, !ManagementToken.isAcceptable(token) {
@@ -249,13 +278,29 @@ struct Serve: AsyncParsableCommand {
             access: access, current: { server.currentBuilder() }, control: control, store: keeper?.store,
             log: { log($0) }, record: { keeper?.record($0) }, setOverride: { overrides.set($0, $1) },
             metrics: metrics, queryCounts: { server.queryCounts() },
-            metricsOpen: { [open = config.metricsOpen] in await control?.running.config.metricsOpen ?? open })
+            metricsOpen: { [open = config.metricsOpen] in await control?.running.config.metricsOpen ?? open },
+            fleet: fleet)
         do {
             return try ManagementAPI.service(
                 host: m.host, port: Int(m.port), tls: tls, dependencies: dependencies, onListening: onListening)
         } catch {
             throw ServeError("cannot set up the management API on \(m): \(error)")
         }
+    }
+
+    /// What serves at start. A fleet whose store cannot be reached starts from the file (no
+    /// version) and follows the store's newest version once it answers.
+    static func startingText(
+        file: String, keeper: StateKeeper?, fleet: PostgresStore?, status: FleetStatus?
+    ) throws(ConfigErrors) -> ControlPlane.Start {
+        if let fleet {
+            do { try fleet.ping() } catch {
+                status?.failed(error)
+                log("fleet: the store cannot be reached at start; serving \(file) until it answers: \(error)")
+                return ControlPlane.Start(text: try ControlPlane.fileText(file), version: nil, storedFromFile: false)
+            }
+        }
+        return try ControlPlane.startingText(file: file, store: keeper?.store)
     }
 
     /// The decision log's logger: JSON lines to `decision_log.file` or standard output; nil when

@@ -4,13 +4,37 @@ import FormConfig
 import FormStore
 import Foundation
 
-/// Options for commands that read the store directly (the server may be running: SQLite allows it).
+/// Options for commands that read the store directly (the server may be running: SQLite and
+/// PostgreSQL both allow it): a state directory, or a fleet's PostgreSQL.
 struct StateDirectoryOption: ParsableArguments {
     @Option(name: .long, help: "The state directory (state_dir in the configuration).")
-    var stateDir: String
+    var stateDir: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Or the fleet's PostgreSQL (fleet.store: postgresql://USER@HOST[:PORT]/DATABASE; password from the URI "
+                + "or $PGPASSWORD)."))
+    var store: String?
+
+    func validate() throws {
+        guard (stateDir == nil) != (store == nil) else {
+            throw ValidationError("give --state-dir or --store (one of them)")
+        }
+    }
 
     /// The store; with `create`, made if missing (the first token before the first start).
-    func open(create: Bool = false) throws -> SQLiteStore {
+    func open(create: Bool = false) throws -> any Store {
+        if let store {
+            do {
+                let location = try FleetStores.location(store)
+                return try PostgresStore(location: location, authority: FleetSettings.hostName)
+            } catch {
+                printError("form-dns: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let stateDir = self.stateDir ?? ""
         guard create || FileManager.default.fileExists(atPath: stateDir + "/form-dns.sqlite") else {
             printError("form-dns: no store in \(stateDir) (form-dns.sqlite not found)")
             throw ExitCode(1)
@@ -19,6 +43,35 @@ struct StateDirectoryOption: ParsableArguments {
             printError("form-dns: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// Opening the fleet's store: the URI, and the password from a file or the environment.
+enum FleetStores {
+    /// `text` read as a location, with $PGPASSWORD when the URI has no password.
+    static func location(_ text: String) throws -> PostgresLocation {
+        var location: PostgresLocation
+        switch PostgresLocation.parse(text) {
+        case .success(let l): location = l
+        case .failure(let problem): throw ServeError("--store: \(problem)")
+        }
+        if location.password == nil { location.password = ProcessInfo.processInfo.environment["PGPASSWORD"] }
+        return location
+    }
+
+    /// The store `fleet` names, its password from `password_file`, the URI or $PGPASSWORD (in that
+    /// order). Not connected yet: an authority may start while its store is away.
+    static func open(_ fleet: FleetSettings) throws -> PostgresStore? {
+        guard var location = fleet.store else { return nil }
+        if let file = fleet.passwordFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ServeError("fleet.password_file: cannot read \(file)")
+            }
+            location.password = String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+        } else if location.password == nil {
+            location.password = ProcessInfo.processInfo.environment["PGPASSWORD"]
+        }
+        return try PostgresStore(location: location, authority: fleet.authority, connectNow: false)
     }
 }
 

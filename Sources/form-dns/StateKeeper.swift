@@ -11,8 +11,50 @@ final class StateKeeper: Sendable {
     let store: any Store
     /// `events.retention_days`, as the running configuration says (a reload may change it).
     let retentionDays = Atomic<Int>(30)
+    /// Audit entries and events a shared store could not take (it was unreachable), oldest
+    /// first, written when it answers again (`flushPending`): an outage loses none of them.
+    private let pending = Mutex<[Pending]>([])
+    static let pendingLimit = 10_000
+
+    enum Pending: Sendable {
+        case audit(AuditEvent)
+        case event(DNSEvent)
+    }
 
     init(store: any Store) { self.store = store }
+
+    /// Keeps `item` for later when the store is shared (the others read it there).
+    private func keep(_ item: Pending) -> Bool {
+        guard store.isShared else { return false }
+        pending.withLock { queue in
+            if queue.count >= Self.pendingLimit {
+                queue.removeFirst()
+                if queue.count == Self.pendingLimit - 1 { log("store: over \(Self.pendingLimit) records waiting") }
+            }
+            queue.append(item)
+        }
+        return true
+    }
+
+    /// Writes what waited, in order; stops at the first failure (the rest wait on). Returns how
+    /// many were written.
+    @discardableResult
+    func flushPending() -> Int {
+        var written = 0
+        while let next = pending.withLock({ $0.first }) {
+            do {
+                switch next {
+                case .audit(let event): _ = try store.appendAudit(event)
+                case .event(let event): try store.appendEvent(event)
+                }
+            } catch { break }
+            pending.withLock { _ = $0.removeFirst() }
+            written += 1
+        }
+        return written
+    }
+
+    var pendingCount: Int { pending.withLock { $0.count } }
 
     /// Puts the stored overrides and last checked states back into the pools' health repositories.
     func restore(into builder: ResponseBuilder) {
@@ -42,11 +84,12 @@ final class StateKeeper: Sendable {
 
     /// Adds to the event history; every 256th event also drops those past the retention.
     func event(_ event: DNSEvent) {
+        if pendingCount > 0, keep(.event(event)) { return }  // (after what waits: order kept)
         do {
             let stored = try store.appendEvent(event)
             if stored.id % 256 == 0 { pruneEvents() }
         } catch {
-            log("store: event not written: \(error)")
+            if !keep(.event(event)) { log("store: event not written: \(error)") }
         }
     }
 
@@ -56,7 +99,10 @@ final class StateKeeper: Sendable {
     }
 
     func record(_ event: AuditEvent) {
-        do { _ = try store.appendAudit(event) } catch { log("store: audit entry not written: \(error)") }
+        if pendingCount > 0, keep(.audit(event)) { return }
+        do { _ = try store.appendAudit(event) } catch {
+            if !keep(.audit(event)) { log("store: audit entry not written: \(error)") }
+        }
     }
 
     func saveOverride(_ node: NodeKey, _ override: HealthOverride?) {

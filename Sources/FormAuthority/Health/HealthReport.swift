@@ -12,6 +12,10 @@ public struct HealthReport: Codable, Sendable {
         public var consecutiveFailures: Int
         public var lastCheck: LastCheck?
         public var override: HealthOverride?
+        /// The fleet's verdict, which stands in for `checkedState` (nil: no fleet, or none yet).
+        public var agreed: HealthState?
+        /// Each authority's checked state, by name (a fleet's; filled in by the API).
+        public var views: [String: HealthState]?
         public var pushed: Pushed?
         public var transitions: [Transition]
 
@@ -66,7 +70,7 @@ public struct HealthReport: Codable, Sendable {
                             secondsAgo: round1(now - $0.at), ok: $0.ok, latencyMs: $0.latencyMs.map(round1),
                             detail: $0.detail)
                     },
-                    override: h.override,
+                    override: h.override, agreed: h.agreed, views: nil,
                     pushed: h.pushed.map {
                         Node.Pushed(
                             secondsAgo: round1(now - $0.at), state: $0.state, metrics: $0.metrics,

@@ -77,7 +77,7 @@ public struct DNSUpdateProcessor: Sendable {
         } catch {
             let rcode: ResponseCode =
                 switch error.kind {
-                case .unavailable: .servFail
+                case .unavailable, .storeUnreachable: .servFail
                 default: error.rcode ?? .refused
                 }
             return answer(rcode, error.description)

@@ -25,8 +25,15 @@ struct APIError: Error, HTTPResponseError {
             case .conflict: .conflict
             case .unavailable: .conflict
             case .forbidden: .forbidden
+            case .storeUnreachable: .serviceUnavailable
             }
-        self.init(status, error.message, code: error.kind == .unavailable ? "unavailable" : nil)
+        let code: String? =
+            switch error.kind {
+            case .unavailable: "unavailable"
+            case .storeUnreachable: "store_unreachable"
+            default: nil
+            }
+        self.init(status, error.message, code: code)
         details = error.errors.map { ["field": $0.field, "message": $0.message] }
     }
 

@@ -14,7 +14,25 @@ extension APIRoutes {
             guard let geo = deps.current().geo else { return APIJSON.response(["pools": [Any]()]) }
             var report = HealthReport.make(geo)
             report.pools.removeAll { !caller.covers(pool: $0.name) }
-            return APIJSON.response(json: report.json())
+            guard let fleet = deps.fleet else { return APIJSON.response(json: report.json()) }
+            // With a fleet: each node's views by authority, and the store's state.
+            let status = fleet.snapshot()
+            for p in report.pools.indices {
+                for n in report.pools[p].nodes.indices {
+                    let key = NodeKey(pool: report.pools[p].name, node: report.pools[p].nodes[n].id)
+                    report.pools[p].nodes[n].views = status.nodes[key]?.views ?? [:]
+                }
+            }
+            var body = (try? JSONSerialization.jsonObject(with: report.json())) as? [String: Any] ?? [:]
+            body["fleet"] = fleet.json { caller.covers(pool: $0) }
+            return APIJSON.response(body)
+        }
+        v1.get("fleet") { _, context in
+            let caller = try Self.readable(context)
+            guard let fleet = deps.fleet else {
+                throw APIError(.notFound, "this authority is not in a fleet (no fleet.store)")
+            }
+            return APIJSON.response(fleet.json { caller.covers(pool: $0) })
         }
         v1.get("explain") { request, context in
             let caller = try Self.readable(context)

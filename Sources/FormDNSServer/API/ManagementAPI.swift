@@ -43,6 +43,8 @@ public enum ManagementAPI {
         public var metrics: ServerMetrics?
         public var queryCounts: @Sendable () -> QueryCounts
         public var metricsOpen: @Sendable () async -> Bool
+        /// The fleet this authority belongs to (nil: alone).
+        public var fleet: FleetStatus?
 
         public init(
             access: APIAccess, current: @escaping @Sendable () -> ResponseBuilder, control: ControlPlane?,
@@ -50,8 +52,9 @@ public enum ManagementAPI {
             record: @escaping @Sendable (AuditEvent) -> Void,
             setOverride: @escaping @Sendable (NodeKey, HealthOverride?) -> Bool,
             metrics: ServerMetrics? = nil, queryCounts: @escaping @Sendable () -> QueryCounts = { QueryCounts() },
-            metricsOpen: @escaping @Sendable () async -> Bool = { false }
+            metricsOpen: @escaping @Sendable () async -> Bool = { false }, fleet: FleetStatus? = nil
         ) {
+            self.fleet = fleet
             self.metrics = metrics
             self.queryCounts = queryCounts
             self.metricsOpen = metricsOpen

@@ -81,7 +81,9 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The exposition: the registry (events and the states read now) and the query counters.
-    public func exposition(queries: QueryCounts, builder: ResponseBuilder, configVersion: Int?) -> String {
+    public func exposition(
+        queries: QueryCounts, builder: ResponseBuilder, configVersion: Int?, fleet: FleetStatus.Snapshot? = nil
+    ) -> String {
         var gauges: [String: (name: String, labels: [(String, String)], help: String, value: Double)] = [:]
         func gauge(_ name: String, _ labels: [(String, String)], _ help: String, _ value: Double) {
             let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
@@ -91,6 +93,21 @@ public final class ServerMetrics: Sendable {
             "formdns_build_info", [("version", Self.version)], "Always 1; the version of form-dns that serves.", 1)
         if let configVersion {
             gauge("formdns_config_version", [], "The stored configuration version serving now.", Double(configVersion))
+        }
+        if let fleet {
+            gauge(
+                "formdns_fleet_store_up", [("authority", fleet.authority)],
+                "1 while the fleet's shared store answers, 0 while it does not (answers go on; changes are refused).",
+                fleet.storeReachable ? 1 : 0)
+            gauge(
+                "formdns_fleet_authorities_reporting", [],
+                "Authorities whose health views are fresh (this one included).", Double(fleet.reporting.count))
+            for (key, node) in fleet.nodes {
+                gauge(
+                    "formdns_fleet_node_down_views", [("pool", key.pool), ("node", key.node)],
+                    "Authorities that see the node unhealthy.",
+                    Double(node.views.values.filter { $0 == .unhealthy }.count))
+            }
         }
         if let geo = builder.geo {
             for (i, pool) in geo.pools.enumerated() {
