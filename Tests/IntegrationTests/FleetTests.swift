@@ -1,0 +1,225 @@
+import DNSWire
+import Foundation
+import TestFixtures
+import Testing
+
+/// Three form-dns authorities on one PostgreSQL (Debian's, started by the suite on
+/// 127.0.0.1:55451 with its own data directory): a change made on one is answered by all three;
+/// losing the database is not an outage; an authority killed during changes leaves the others and
+/// the store consistent.
+@Suite(.serialized) struct FleetTests {
+    static let postgres = Result { try TestPostgres(port: 55451) }
+    static let admin = ManagementAPITests.token
+
+    /// One authority: its process and API address.
+    struct Authority {
+        let name: String
+        let dns: ServerProcess
+        let api: String
+        let dir: String
+    }
+
+    /// A fresh database for one test, and its URI.
+    static func database() throws -> String {
+        let pg = try postgres.get()
+        let name = "fleet_" + UUID().uuidString.prefix(8).lowercased()
+        try pg.psql("CREATE DATABASE \(name)")
+        return "postgresql://form@127.0.0.1:\(pg.port)/\(name)?sslmode=disable"
+    }
+
+    static func config(_ name: String, store: String, pools: String = defaultPools, fleet: String = "") -> String {
+        """
+        listen: ["127.0.0.1:0"]
+        zones: [{origin: formation.test, file: formation.test.zone}]
+        management: {listen: "127.0.0.1:0", token_file: api-token}
+        fleet: {store: "\(store)", authority: \(name), report_interval_s: 1, report_fresh_s: 4, catch_up_s: 1\(fleet)}
+        \(pools)
+        """
+    }
+
+    static let defaultPools = """
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            health: {check: none}
+            policy: {max_answers: 3}
+            nodes:
+              - {id: a1, ipv4: 127.0.0.41, latitude: 52, longitude: 4, region: eu}
+              - {id: a2, ipv4: 127.0.0.42, latitude: 51, longitude: 0, region: eu}
+        """
+
+    static func start(_ name: String, config: String, dir: String = Harness.tempDirectory()) throws -> Authority {
+        if !FileManager.default.fileExists(atPath: dir + "/formation.test.zone") {
+            try FileManager.default.copyItem(
+                atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone",
+                toPath: dir + "/formation.test.zone")
+        }
+        try admin.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
+        try config.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
+        return Authority(name: name, dns: dns, api: try HealthIntegrationTests.apiAddress(dns), dir: dir)
+    }
+
+    static func call(_ a: Authority, _ method: String, _ path: String, body: String? = nil) throws
+        -> (status: Int, body: String)
+    {
+        try ManagementAPITests.curl(a.api, path, method: method, token: admin, body: body)
+    }
+
+    static func answers(_ a: Authority, _ name: String) throws -> [String] {
+        guard let reply = try WireClient.udp(wire(name, .a), port: a.dns.udpPort, timeoutMs: 500) else {
+            return ["(no answer)"]
+        }
+        return try parse(reply).answers.map(\.data.description).sorted()
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// Seconds from `start` until `condition` holds (polled every 5 ms), or nil after `limit`.
+    static func seconds(until condition: () throws -> Bool, limit: Double = 10) rethrows -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < limit {
+            if try condition() { return Date().timeIntervalSince(start) }
+            usleep(5_000)
+        }
+        return nil
+    }
+
+    static func startThree(_ store: String) throws -> [Authority] {
+        // The first stores its file as version 1; the others serve the store's newest version.
+        let first = try start("ns1", config: config("ns1", store: store))
+        return [first] + (try ["ns2", "ns3"].map { try start($0, config: config($0, store: store)) })
+    }
+
+    @Test func aChangeOnOneIsAnsweredByAllThreeWithinASecond() throws {
+        let store = try Self.database()
+        let fleet = try Self.startThree(store)
+        defer { for a in fleet { a.dns.stop() } }
+        var took: [Double] = []
+        for i in 1...6 {
+            let origin = fleet[i % 3]
+            let add = try Self.call(
+                origin, "POST", "/v1/zones/formation.test/records", body: #"{"records": ["f\#(i) 60 IN A 192.0.2.\#(i)"]}"#)
+            #expect(add.status == 200, "\(add.body)")
+            let seen = try Self.seconds {
+                try fleet.allSatisfy { try Self.answers($0, "f\(i).formation.test.") == ["192.0.2.\(i)"] }
+            }
+            took.append(try #require(seen, "change \(i) made on \(origin.name) not answered by all three"))
+        }
+        took.sort()
+        // Notified at once (LISTEN/NOTIFY); a missed notification is repaired by the 1 s catch-up.
+        #expect(took[took.count / 2] < 1, "median \(took[took.count / 2]) s: \(took)")
+        print("fleet propagation (s): \(took.map { String(format: "%.3f", $0) }.joined(separator: " "))")
+        // Every version is in the store once, each made by the authority that took the change.
+        let versions = Self.json(try Self.call(fleet[0], "GET", "/v1/versions").body)["versions"] as? [[String: Any]]
+        #expect(versions?.count == 7, "\(versions ?? [])")
+        // The fleet's state is visible on every authority.
+        for a in fleet {
+            let status = Self.json(try Self.call(a, "GET", "/v1/fleet").body)
+            #expect(status["authority"] as? String == a.name)
+            #expect((status["store"] as? [String: Any])?["reachable"] as? Bool == true)
+        }
+    }
+
+    @Test func losingTheDatabaseIsNotAnOutageAndItsReturnIsCaughtUp() throws {
+        let pg = try Self.postgres.get()
+        let store = try Self.database()
+        let fleet = try Self.startThree(store)
+        defer { for a in fleet { a.dns.stop() } }
+        let add = try Self.call(
+            fleet[0], "POST", "/v1/zones/formation.test/records", body: #"{"records": ["before 60 IN A 192.0.2.50"]}"#)
+        #expect(add.status == 200, "\(add.body)")
+        _ = try Self.seconds { try fleet.allSatisfy { try Self.answers($0, "before.formation.test.") == ["192.0.2.50"] } }
+
+        try pg.stop(mode: "immediate")
+        defer { try? pg.start() }
+        // Answers go on, from the last state.
+        for a in fleet {
+            #expect(try Self.answers(a, "before.formation.test.") == ["192.0.2.50"])
+            #expect(try Self.answers(a, "entry.formation.test.") == ["127.0.0.41", "127.0.0.42"])
+        }
+        // A change is refused, clearly, and changes nothing.
+        let refused = try Self.call(
+            fleet[1], "POST", "/v1/zones/formation.test/records", body: #"{"records": ["during 60 IN A 192.0.2.51"]}"#)
+        #expect(refused.status == 503, "\(refused.body)")
+        #expect(Self.json(refused.body)["code"] as? String == "store_unreachable")
+        #expect(refused.body.contains("still answering from version 2"), "\(refused.body)")
+        #expect(try Self.answers(fleet[1], "during.formation.test.").isEmpty)
+        let override = try Self.call(fleet[2], "POST", "/v1/pools/entry/nodes/a1/drain")
+        #expect(override.status == 503, "\(override.body)")
+        // /v1/health and /metrics say so.
+        let unreachable = try Self.seconds {
+            let health = Self.json(try Self.call(fleet[0], "GET", "/v1/health").body)
+            let fleetStatus = health["fleet"] as? [String: Any]
+            return (fleetStatus?["store"] as? [String: Any])?["reachable"] as? Bool == false
+        }
+        #expect(unreachable != nil)
+        let metrics = try Self.call(fleet[0], "GET", "/metrics").body
+        #expect(metrics.contains("formdns_fleet_store_up{authority=\"ns1\"} 0"), "\(metrics)")
+
+        try pg.start()
+        // Back: the refused attempts' audit entries are written, changes are taken again.
+        let back = try Self.seconds {
+            try Self.call(
+                fleet[1], "POST", "/v1/zones/formation.test/records",
+                body: #"{"records": ["after 60 IN A 192.0.2.52"]}"#
+            ).status == 200
+        }
+        #expect(back != nil)
+        #expect(
+            try Self.seconds { try fleet.allSatisfy { try Self.answers($0, "after.formation.test.") == ["192.0.2.52"] } }
+                != nil)
+        #expect(try fleet.allSatisfy { try Self.answers($0, "during.formation.test.").isEmpty })
+        _ = try Self.seconds {
+            (Self.json(try Self.call(fleet[0], "GET", "/v1/fleet").body)["store"] as? [String: Any])?["reachable"]
+                as? Bool == true
+        }
+        let verify = try Harness.run(Harness.formDNSBinary, ["audit", "verify", "--store", store])
+        #expect(verify.status == 0, "\(verify.output)")
+        let audit = try pg.psql(in: Self.dbName(store), "SELECT outcome FROM audit ORDER BY sequence")
+        #expect(audit.contains("503"), "the refused change's audit entry was lost: \(audit)")
+    }
+
+    static func dbName(_ uri: String) -> String {
+        String(uri.split(separator: "/").last!.split(separator: "?").first!)
+    }
+
+    @Test func anAuthorityKilledDuringChangesLeavesTheOthersAndTheStoreConsistent() throws {
+        let store = try Self.database()
+        var fleet = try Self.startThree(store)
+        defer { for a in fleet { a.dns.stop() } }
+        let target = fleet[1].api
+        let writer = Thread {
+            for i in 1...8 {
+                _ = try? ManagementAPITests.curl(
+                    target, "/v1/zones/formation.test/records", method: "POST", token: Self.admin,
+                    body: #"{"records": ["k\#(i) 60 IN A 192.0.2.\#(100 + i)"]}"#)
+            }
+        }
+        writer.start()
+        usleep(150_000)
+        fleet[1].dns.signal(SIGKILL)
+        while writer.isExecuting { usleep(10_000) }
+        // The survivors serve the same, newest version.
+        let newest = try #require(
+            Self.json(try Self.call(fleet[0], "GET", "/v1/versions").body)["versions"] as? [[String: Any]]
+        ).compactMap { $0["id"] as? Int }.max()
+        let same = try Self.seconds {
+            let a = Self.json(try Self.call(fleet[0], "GET", "/v1/config").body)["version"] as? Int
+            let c = Self.json(try Self.call(fleet[2], "GET", "/v1/config").body)["version"] as? Int
+            return a == newest && c == newest
+        }
+        #expect(same != nil)
+        for i in 1...8 {
+            #expect(try Self.answers(fleet[0], "k\(i).formation.test.") == Self.answers(fleet[2], "k\(i).formation.test."))
+        }
+        let verify = try Harness.run(Harness.formDNSBinary, ["audit", "verify", "--store", store])
+        #expect(verify.status == 0, "\(verify.output)")
+        // Restarted, it serves the newest version too.
+        fleet[1] = try Self.start("ns2", config: Self.config("ns2", store: store), dir: fleet[1].dir)
+        let version = Self.json(try Self.call(fleet[1], "GET", "/v1/config").body)["version"] as? Int
+        #expect(version == newest)
+    }
+}
