@@ -115,12 +115,14 @@ extension PostgresStore {
         var detail = event.detail
         detail["authority"] = detail["authority"] ?? authority
         stored.detail = detail
+        // Several authorities write one history: each line says whose it is.
+        stored.summary = "\(detail["authority"] ?? authority): \(event.summary)"
         let text = SQLiteStore.json(detail)
         stored.id = try session.run("append an event") { s in
             try s.query(
                 """
                 INSERT INTO event (at_us, kind, pool, node, summary, detail, authority)
-                VALUES (\(at), \(event.kind.rawValue), \(event.pool), \(event.node), \(event.summary), \(text),
+                VALUES (\(at), \(event.kind.rawValue), \(event.pool), \(event.node), \(stored.summary), \(text),
                         \(authority)) RETURNING id
                 """
             )[0][0].decode(Int64.self)

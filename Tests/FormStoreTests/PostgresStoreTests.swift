@@ -93,12 +93,12 @@ import Testing
                          node: "n\(i)", summary: "s\(i)", detail: ["k": "v\(i)"]))
         }
         let all = try store.events(DNSEventQuery())
-        #expect(all.map(\.summary) == ["s0", "s1", "s2"])
+        #expect(all.map(\.summary) == ["a1: s0", "a1: s1", "a1: s2"])  // (whose line it is)
         #expect(all[0].detail["authority"] == "a1")
-        #expect(try store.events(DNSEventQuery(kinds: [.override])).map(\.summary) == ["s1"])
-        #expect(try store.events(DNSEventQuery(pools: ["entry"])).map(\.summary) == ["s0", "s1"])
+        #expect(try store.events(DNSEventQuery(kinds: [.override])).map(\.summary) == ["a1: s1"])
+        #expect(try store.events(DNSEventQuery(pools: ["entry"])).map(\.summary) == ["a1: s0", "a1: s1"])
         #expect(try store.events(DNSEventQuery(pools: [])).isEmpty)
-        #expect(try store.events(DNSEventQuery(limit: 1)).map(\.summary) == ["s2"])
+        #expect(try store.events(DNSEventQuery(limit: 1)).map(\.summary) == ["a1: s2"])
         #expect(try store.pruneEvents(before: now.addingTimeInterval(1.5)) == 2)
     }
 

@@ -223,3 +223,123 @@ import Testing
         #expect(version == newest)
     }
 }
+
+/// Health verdicts agreed across the fleet: ns1 runs in a network namespace of the test's own,
+/// from which no node on the host's loopback can be reached; ns2 and ns3 reach them. One
+/// authority that cannot reach a node does not drain it; a majority does.
+@Suite(.serialized) struct FleetQuorumTests {
+    /// A TCP listener standing in for a node (what the checks connect to).
+    static func node(_ address: String, port: Int, dir: String) throws -> ServerProcess {
+        let script = """
+            import signal, socket
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("\(address)", \(port))); s.listen(64); print("listening", flush=True)
+            while True:
+                c, _ = s.accept(); c.close()
+            """
+        let p = try ServerProcess(
+            executable: try Harness.which("python3"), arguments: ["-c", script], logPath: dir + "/node-\(address).log")
+        try waitFor { p.log.contains("listening") }
+        return p
+    }
+
+    static func pools(port: Int) -> String {
+        """
+        pools:
+          - name: entry
+            names: [entry.formation.test]
+            health: {check: tcp, port: \(port), interval_ms: 200, timeout_ms: 150, fall: 1, rise: 1}
+            policy: {max_answers: 3}
+            nodes:
+              - {id: n1, ipv4: 127.0.0.61, latitude: 52, longitude: 4, region: eu}
+              - {id: n2, ipv4: 127.0.0.62, latitude: 51, longitude: 0, region: eu}
+              - {id: n3, ipv4: 198.18.77.1, latitude: 50, longitude: 8, region: eu}
+        """
+    }
+
+    @Test func oneAuthorityThatCannotReachANodeDoesNotDrainItAMajorityDoes() async throws {
+        let dir = Harness.tempDirectory()
+        // ns1's namespace, linked to the host by a veth pair in 198.18.77.0/30 (RFC 2544's range).
+        let ns = try Namespace("fq")
+        let hostSide = "fq" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        try Namespace.sh(["link", "add", hostSide, "type", "veth", "peer", "name", "q1", "netns", ns.name])
+        defer { try? Namespace.sh(["link", "del", hostSide]) }
+        try Namespace.sh(["addr", "add", "198.18.77.1/30", "dev", hostSide])
+        try Namespace.sh(["link", "set", hostSide, "up"])
+        try ns.ip(["addr", "add", "198.18.77.2/30", "dev", "q1"])
+        try ns.ip(["link", "set", "q1", "up"])
+        let pg = try TestPostgres(port: 55452, listen: ["127.0.0.1", "198.18.77.1"], trusting: ["198.18.77.0/30"])
+        let store = "postgresql://form@127.0.0.1:55452/\(pg.database)?sslmode=disable"
+        let port = Harness.freePort()
+        let n1 = try Self.node("127.0.0.61", port: port, dir: dir)
+        let n2 = try Self.node("127.0.0.62", port: port, dir: dir)
+        // n3, on the host's end of the veth pair, every authority reaches: ns1 is not in fail-open
+        // (which would answer every node whatever the fleet said).
+        let n3 = try Self.node("198.18.77.1", port: port, dir: dir)
+        defer {
+            n1.stop()
+            n2.stop()
+            n3.stop()
+        }
+        let ns2 = try FleetTests.start("ns2", config: FleetTests.config("ns2", store: store, pools: Self.pools(port: port)))
+        let ns3 = try FleetTests.start("ns3", config: FleetTests.config("ns3", store: store, pools: Self.pools(port: port)))
+        defer {
+            ns2.dns.stop()
+            ns3.dns.stop()
+        }
+        // ns1, inside the namespace: the store through the veth pair, nodes out of reach.
+        let ns1Dir = Harness.tempDirectory()
+        try FileManager.default.copyItem(
+            atPath: Harness.packageRoot + "/Fixtures/demo/formation.test.zone", toPath: ns1Dir + "/formation.test.zone")
+        try FleetTests.admin.write(toFile: ns1Dir + "/api-token", atomically: true, encoding: .utf8)
+        try FleetTests.config(
+            "ns1", store: "postgresql://form@198.18.77.1:55452/\(pg.database)?sslmode=disable",
+            pools: Self.pools(port: port)
+        )
+        .replacingOccurrences(of: "listen: \"127.0.0.1:0\"", with: "listen: \"198.18.77.2:8053\"")
+        .write(toFile: ns1Dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let ns1Process = try await ns.formDNS(
+            config: ns1Dir + "/c.yaml", listen: ["198.18.77.2:5353"], directory: ns1Dir)
+        defer { ns1Process.stop() }
+        ns1Process.udpPort = 5353
+        let ns1 = FleetTests.Authority(name: "ns1", dns: ns1Process, api: "198.18.77.2:8053", dir: ns1Dir)
+        let fleet = [ns1, ns2, ns3]
+        func answers(_ a: FleetTests.Authority) throws -> [String] {
+            guard let reply = try WireClient.udp(
+                wire("entry.formation.test.", .a), host: a.name == "ns1" ? "198.18.77.2" : "127.0.0.1",
+                port: a.dns.udpPort, timeoutMs: 500)
+            else { return ["(no answer)"] }
+            return try parse(reply).answers.map(\.data.description).sorted()
+        }
+        // ns1 sees n1 and n2 down itself; the fleet's verdict keeps them in its answers too.
+        let all = ["127.0.0.61", "127.0.0.62", "198.18.77.1"]
+        let agreed = try FleetTests.seconds(until: { try fleet.allSatisfy { try answers($0) == all } }, limit: 20)
+        #expect(agreed != nil, "\(fleet.map { (try? answers($0)) ?? [] })")
+        for _ in 0..<20 {  // and they stay there, on every authority
+            #expect(try fleet.allSatisfy { try answers($0) == all })
+            usleep(100_000)
+        }
+        // Its own view and the verdict are visible: in /v1/fleet, /v1/health and the events.
+        let status = FleetTests.json(try FleetTests.call(ns1, "GET", "/v1/fleet").body)
+        let n1Status = (status["nodes"] as? [[String: Any]])?.first { $0["node"] as? String == "n1" }
+        #expect(n1Status?["views"] as? [String: String] == ["ns1": "unhealthy", "ns2": "healthy", "ns3": "healthy"])
+        #expect(n1Status?["agreed"] as? String == "healthy")
+        let health = try FleetTests.call(ns1, "GET", "/v1/health").body
+        #expect(health.contains("\"agreed\" : \"healthy\"") || health.contains("\"agreed\":\"healthy\""), "\(health)")
+        let events = try FleetTests.call(ns1, "GET", "/v1/events?pool=entry&node=n1").body
+        // ns1's own view went down; the answers followed the fleet's verdict.
+        #expect(events.contains("ns1: entry/n1 unknown -> unhealthy"), "\(events)")
+        #expect(events.contains("answers follow the fleet's verdict: healthy"), "\(events)")
+
+        // n1 goes away: now a majority (all) cannot reach it, and it leaves every authority's answers.
+        n1.stop()
+        let drained = try FleetTests.seconds(
+            until: { try fleet.allSatisfy { try answers($0) == ["127.0.0.62", "198.18.77.1"] } }, limit: 20)
+        #expect(drained != nil, "\(fleet.map { (try? answers($0)) ?? [] })")
+        let later = try FleetTests.call(ns1, "GET", "/v1/events?pool=entry&node=n1").body
+        // (2 of 3 is already a majority: whichever two checks fail first decide.)
+        #expect(later.contains("ns1: entry/n1 healthy -> unhealthy (fleet verdict unhealthy: "), "\(later)")
+        #expect(later.contains(" of 3 authorities see it unhealthy (ns1, "), "\(later)")
+    }
+}

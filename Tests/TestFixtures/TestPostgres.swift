@@ -11,13 +11,24 @@ public final class TestPostgres: @unchecked Sendable {
 
     public var url: String { "postgresql://form@127.0.0.1:\(port)/\(database)?sslmode=disable" }
 
-    /// Makes the cluster and starts it on `port`.
-    public init(port: Int) throws {
+    /// Addresses the server listens on.
+    public let listen: [String]
+
+    /// Makes the cluster and starts it on `port` at `listen`, trusting user `form` from loopback
+    /// and from `trusting` (networks of the test's own namespaces).
+    public init(port: Int, listen: [String] = ["127.0.0.1"], trusting: [String] = []) throws {
         self.port = port
+        self.listen = listen
         directory = NSTemporaryDirectory() + "form-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Self.chown(directory)
         try run("initdb", ["-D", directory + "/data", "-U", "form", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        if !trusting.isEmpty {
+            let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/data/pg_hba.conf"))
+            hba.seekToEndOfFile()
+            hba.write(Data(trusting.map { "host all form \($0) trust\n" }.joined().utf8))
+            try hba.close()
+        }
         try start()
         try watch()
         try run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "form", database])
@@ -48,7 +59,7 @@ public final class TestPostgres: @unchecked Sendable {
             "pg_ctl",
             [
                 "-D", directory + "/data", "-l", directory + "/log", "-w", "-t", "30", "-o",
-                "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+                "-p \(port) -k \(directory) -c listen_addresses=\(listen.joined(separator: ",")) -c fsync=off", "start",
             ])
     }
 

@@ -46,12 +46,17 @@ public final class HealthRepository: Sendable {
     /// Applies `change` to one node and publishes what it caused: a transition of the checked
     /// state (so "unknown -> healthy" is seen when the first check confirms a node) or else a
     /// change of the effective state (pushed reports, rules, staleness, overrides).
-    private func mutate(_ id: String, reason: (NodeHealth) -> String, _ change: (inout NodeHealth) -> Void) {
+    private func mutate(
+        _ id: String, reason: (NodeHealth) -> String,
+        announcing: ((_ before: NodeHealth, _ after: NodeHealth, _ at: Double) -> HealthTransition)? = nil,
+        _ change: (inout NodeHealth) -> Void
+    ) {
         let now = clock()
         var ttlChanged = false
         var checkedState: HealthState? = nil
         let transition = state.withLock { s -> HealthTransition? in
             var node = s.nodes[id] ?? NodeHealth()
+            let nodeBefore = node
             let lastBefore = node.transitions.last
             let removalBefore = node.checksUntilRemoval(policy: policy)
             change(&node)
@@ -64,8 +69,12 @@ public final class HealthRepository: Sendable {
             if let checked = node.transitions.last, checked != lastBefore {
                 t = checked
                 checkedState = node.state
+                // This authority's own view changed; say what answers use when the fleet decides.
+                if let agreed = node.agreed { t?.reason += "; answers follow the fleet's verdict: \(agreed.rawValue)" }
             }  // (the list is bounded: compare, don't count)
-            else if before != after {
+            else if let announcing {
+                t = announcing(nodeBefore, node, now)
+            } else if before != after {
                 t = HealthTransition(at: now, from: before, to: after, reason: reason(node))
             }
             if let t {
@@ -120,8 +129,17 @@ public final class HealthRepository: Sendable {
     /// Sets the fleet's verdict on a node (nil: none, the node's own checks decide); `why` says
     /// how the authorities' views add up to it.
     public func setAgreed(node id: String, _ verdict: HealthState?, why: String) {
-        guard state.withLock({ $0.nodes[id]?.agreed != verdict }) else { return }
-        mutate(id, reason: { _ in "fleet verdict \(verdict?.rawValue ?? "none"): \(why)" }) { $0.agreed = verdict }
+        guard state.withLock({ ($0.nodes[id] ?? NodeHealth()).agreed != verdict }) else { return }
+        // Announced even when what answers use stays the same (this authority's own checks may
+        // already agree): the events show every verdict and why.
+        mutate(
+            id, reason: { _ in "" },
+            announcing: { before, after, at in
+                HealthTransition(
+                    at: at, from: before.agreed ?? before.state, to: after.agreed ?? after.state,
+                    reason: "fleet verdict \(verdict?.rawValue ?? "none"): \(why)")
+            }
+        ) { $0.agreed = verdict }
     }
 
     /// Re-evaluates time-dependent state (stale reports); call periodically.
