@@ -1,5 +1,6 @@
 /// Secrets in configuration text, hidden before the text leaves the process (the API's export,
-/// versions and diffs, the audit chain): `management.token` and `update_keys[].secret`. The store
+/// versions and diffs, the audit chain): `management.token`, `update_keys[].secret` and the
+/// password in a `fleet.store` URI. The store
 /// keeps them (it must re-serve a version); it is private to form-dns (mode 0700), as the file is.
 public enum ConfigRedaction {
     public static let secretKeys: Set<String> = ["token", "secret"]
@@ -42,6 +43,27 @@ public enum ConfigRedaction {
                 out.replaceSubrange(valueStart..<end, with: " " + placeholder)
                 searchFrom = out.index(valueStart, offsetBy: placeholder.count + 1)
             }
+        }
+        return redactingURIPasswords(out)
+    }
+
+    /// `postgresql://user:PASSWORD@host` -> `postgresql://user:<redacted>@host`.
+    static func redactingURIPasswords(_ line: String) -> String {
+        var out = line
+        var searchFrom = out.startIndex
+        while let scheme = out.range(of: "://", range: searchFrom..<out.endIndex) {
+            let authorityEnd =
+                out[scheme.upperBound...].firstIndex(where: { "/ \t\"'?#,}".contains($0) }) ?? out.endIndex
+            let authority = scheme.upperBound..<authorityEnd
+            if let at = out[authority].lastIndex(of: "@"), let colon = out[scheme.upperBound..<at].firstIndex(of: ":") {
+                let password = out.index(after: colon)..<at
+                if !password.isEmpty {
+                    out.replaceSubrange(password, with: placeholder)
+                    searchFrom = out.index(out.index(after: colon), offsetBy: placeholder.count)
+                    continue
+                }
+            }
+            searchFrom = scheme.upperBound
         }
         return out
     }

@@ -14,6 +14,10 @@ import Testing
         ("  secret_santa: yes", "  secret_santa: yes"),
         ("  mytoken: x", "  mytoken: x"),
         ("  tls:", "  tls:"),
+        ("  store: \"postgresql://form:hunter2@db:5432/dns\"", "  store: \"postgresql://form:<redacted>@db:5432/dns\""),
+        ("fleet: {store: postgres://u:p%40ss@[::1]/d, authority: a}", "fleet: {store: postgres://u:<redacted>@[::1]/d, authority: a}"),
+        ("  store: \"postgresql://form@db/dns\"", "  store: \"postgresql://form@db/dns\""),
+        ("  url: https://hooks.example/x?a=b@c", "  url: https://hooks.example/x?a=b@c"),
     ])
     func secretValuesAreHiddenAndNothingElse(_ line: String, _ expected: String) {
         #expect(ConfigRedaction.redact(line: line) == expected)

@@ -328,6 +328,12 @@ import Testing
         let health = try FleetTests.call(ns1, "GET", "/v1/health").body
         #expect(health.contains("\"agreed\" : \"healthy\"") || health.contains("\"agreed\":\"healthy\""), "\(health)")
         let events = try FleetTests.call(ns1, "GET", "/v1/events?pool=entry&node=n1").body
+        let explain = FleetTests.json(
+            try FleetTests.call(ns1, "GET", "/v1/explain?name=entry.formation.test&client=127.0.0.1").body)
+        #expect(
+            (explain["explain"] as? String)?.contains(
+                "fleet: n1 is unhealthy by this authority's checks; the fleet's verdict, which answers use, is healthy")
+                == true, "\(explain)")
         // ns1's own view went down; the answers followed the fleet's verdict.
         #expect(events.contains("ns1: entry/n1 unknown -> unhealthy"), "\(events)")
         #expect(events.contains("answers follow the fleet's verdict: healthy"), "\(events)")

@@ -83,6 +83,16 @@ public enum GeoExplainer {
                     + pad(c.health.rawValue + (c.regionDegraded ? "*" : ""), 10)
                     + pad(String(format: "%.4g", c.cost), 14) + verdict)
         }
+        // A fleet: where its verdict, not this authority's own checks, decides a node's health.
+        let nodes = repository?.snapshot() ?? [:]
+        for c in ranked {
+            guard let agreed = nodes[c.node.id]?.agreed, let own = nodes[c.node.id]?.state, agreed != own else {
+                continue
+            }
+            out.append(
+                "fleet: \(c.node.id) is \(own.rawValue) by this authority's checks; the fleet's verdict, which "
+                    + "answers use, is \(agreed.rawValue)")
+        }
         out.append("")
         out.append("TTL \(entry.ttl)")
         out.append(
