@@ -184,7 +184,8 @@ public actor ControlPlane {
         let document = try Self.document(version.text, file: file)
         let (config, builder) = try load(document, problem: "version \(version.id) does not load here")
         try await swapIn(builder)
-        running = Running(version: version.id, text: version.text, root: document.root, config: config, builder: builder)
+        running = Running(
+            version: version.id, text: version.text, root: document.root, config: config, builder: builder)
         onFollowed(version, config)
         return true
     }
@@ -364,8 +365,8 @@ public actor ControlPlane {
             // The fleet serves what is stored: store first (on the version this change was made
             // on), then serve. An unreachable store or a newer version refuses the change.
             do {
-                version = try store.addConfigVersion(text: text, author: author, message: message, after: running.version)
-                    .id
+                let base = running.version
+                version = try store.addConfigVersion(text: text, author: author, message: message, after: base).id
             } catch { throw ChangeError(storing: error, serving: running.version) }
             do { try await swap(builder) } catch {
                 throw ChangeError(

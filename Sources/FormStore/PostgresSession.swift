@@ -78,7 +78,8 @@ final class PostgresSession: Sendable {
             throw error
         } catch let error as PSQLError {
             throw StoreError(
-                "store \(location): \(step): \(Self.describe(error))", isConflict: error.serverInfo?[.sqlState] == "23505")
+                "store \(location): \(step): \(Self.describe(error))",
+                isConflict: error.serverInfo?[.sqlState] == "23505")
         } catch {
             throw StoreError("store \(location): \(step): \(error)")
         }

@@ -142,7 +142,8 @@ extension PostgresStore {
         if let pool = query.pool { conditions.append("pool = \(bind(pool))") }
         if let node = query.node { conditions.append("node = \(bind(node))") }
         if !query.kinds.isEmpty {
-            conditions.append("kind IN (\(query.kinds.map(\.rawValue).sorted().map { bind($0) }.joined(separator: ", ")))")
+            conditions.append(
+                "kind IN (\(query.kinds.map(\.rawValue).sorted().map { bind($0) }.joined(separator: ", ")))")
         }
         if let pools = query.pools {
             // An empty list matches nothing: such a token sees no pool's events.

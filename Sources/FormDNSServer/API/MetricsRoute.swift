@@ -26,7 +26,8 @@ struct MetricsRoute: Sendable {
                 }
             }
             let text = metrics.exposition(
-                queries: deps.queryCounts(), builder: deps.current(), configVersion: await deps.control?.running.version,
+                queries: deps.queryCounts(), builder: deps.current(),
+                configVersion: await deps.control?.running.version,
                 fleet: deps.fleet?.snapshot())
             return Response(
                 status: .ok, headers: [.contentType: Self.contentType],
