@@ -180,6 +180,24 @@ public struct DNSQueryView: Sendable {
 
     /// Skips one resource record. Its owner name is checked as a whole, compression pointers
     /// followed: a message that does not parse in every section is FORMERR (RFC 1035 4.1).
+    /// Whether a query's last record is a TSIG (RFC 8945 5.1: it comes last), reading the
+    /// records after its question (which ends at `questionEnd`). For the slow paths only: the
+    /// query path's own parse does not look.
+    public static func isSigned(_ p: UnsafeRawBufferPointer, questionEnd: Int) -> Bool {
+        guard p.count >= 12, questionEnd >= 12 else { return false }
+        var remaining = 0
+        for at in [6, 8, 10] { remaining += Int(UInt16(p[at]) << 8 | UInt16(p[at + 1])) }
+        var i = questionEnd
+        var last: UInt16 = 0
+        while remaining > 0 {
+            guard let record = skipRecord(p, i) else { return false }
+            last = record.type
+            i = record.end
+            remaining -= 1
+        }
+        return last == 250
+    }
+
     static func skipRecord(_ p: UnsafeRawBufferPointer, _ start: Int) -> RecordSpan? {
         let n = p.count
         var i = start

@@ -27,6 +27,26 @@ public enum ZoneCopy {
     public static func messages(
         of zone: Zone, id: UInt16, question: DNSQuestion, maxSize: Int = messageSize
     ) throws(DNSWireError) -> [[UInt8]] {
+        try messages(records(of: zone), id: id, question: question, maxSize: maxSize)
+    }
+
+    /// The incremental transfer (RFC 1995 4) from `old` to `new`, condensed into one difference
+    /// sequence (section 6): the new SOA, the old SOA, what was deleted, the new SOA, what was
+    /// added, the new SOA. Each list is a version's records without its SOA.
+    public static func incremental(
+        from old: (soa: DNSResourceRecord, records: [DNSResourceRecord]),
+        to new: (soa: DNSResourceRecord, records: [DNSResourceRecord])
+    ) -> [DNSResourceRecord] {
+        let before = Set(old.records), after = Set(new.records)
+        let deleted = old.records.filter { !after.contains($0) }
+        let added = new.records.filter { !before.contains($0) }
+        return [new.soa, old.soa] + deleted + [new.soa] + added + [new.soa]
+    }
+
+    /// `records` as wire messages answering a request with ID `id` and question `question`.
+    public static func messages(
+        _ records: [DNSResourceRecord], id: UInt16, question: DNSQuestion, maxSize: Int = messageSize
+    ) throws(DNSWireError) -> [[UInt8]] {
         var header = DNSHeader(id: id)
         header.set(.response)
         header.set(.authoritative)
@@ -48,7 +68,7 @@ public enum ZoneCopy {
             pending = []
             pendingSize = 0
         }
-        for record in records(of: zone) {
+        for record in records {
             // Sized without compression: an upper bound, so no message overflows.
             let size = try DNSMessage(answers: [record]).encode().readableBytes - DNSHeader.byteCount
             // 300 octets for the header and a question (a name is at most 255).

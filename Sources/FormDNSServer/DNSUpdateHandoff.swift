@@ -20,10 +20,13 @@ enum DNSUpdateHandoff {
 public typealias DNSTransferResponder = @Sendable (_ message: [UInt8], _ source: IPAddress?) async -> [[UInt8]]
 
 enum DNSTransferHandoff {
-    /// A QUERY for AXFR (252) or IXFR (251): read only over TCP, after the UPDATE check.
+    /// A QUERY for AXFR (252) or IXFR (251), or a TSIG-signed one for a SOA (a secondary's
+    /// refresh with its transfer key, whose answer must be signed): read only over TCP, after the
+    /// UPDATE check. The UDP path is untouched.
     static func isTransfer(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let view = DNSQueryView(bytes: bytes)
         // Class IN only: anything else stays with the builder, which refuses it.
-        return view.disposition == .answer && (view.qtype == 252 || view.qtype == 251) && view.qclass == 1
+        guard view.disposition == .answer, view.qclass == 1 else { return false }
+        return view.qtype == 252 || view.qtype == 251 || (view.qtype == 6 && DNSQueryView.isSigned(bytes, questionEnd: view.questionEnd))
     }
 }

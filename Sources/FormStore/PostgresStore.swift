@@ -201,10 +201,21 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// One statement for every node (arrays unnested), however many there are.
     public func publishHealth(_ states: [NodeKey: HealthState]) throws(StoreError) {
+        guard !states.isEmpty else { return }
         let now = AuditChain.microseconds(Date())
-        try session.transaction("publish health") { s in
-            for (node, state) in states { try upsertView(s, node, state, now) }
+        let entries = Array(states)
+        let pools = entries.map(\.key.pool), nodes = entries.map(\.key.node), values = entries.map(\.value.rawValue)
+        try session.run("publish health") { s in
+            try s.execute(
+                """
+                INSERT INTO health_report (authority, pool, node, state, updated_us)
+                SELECT \(authority), p, n, v, \(now) FROM unnest(\(pools)::text[], \(nodes)::text[], \(values)::text[])
+                    AS t(p, n, v)
+                ON CONFLICT (authority, pool, node)
+                DO UPDATE SET state = EXCLUDED.state, updated_us = EXCLUDED.updated_us
+                """)
         }
     }
 

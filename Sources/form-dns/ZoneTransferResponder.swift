@@ -2,6 +2,7 @@ import DNSWire
 import DNSZone
 import FormAuthority
 import FormConfig
+import FormControl
 import FormDNSServer
 import NIOCore
 import NetAddress
@@ -9,8 +10,9 @@ import Synchronization
 
 /// Serves zone transfers out: AXFR (RFC 5936) of a static zone to the clients its
 /// `zones[].transfer.allow` names, from the zone as it is served now. An IXFR request (RFC 1995)
-/// gets the single SOA when the client is up to date, else the whole zone in AXFR form, which
-/// RFC 1995 section 4 allows a server without a journal to send.
+/// gets the single SOA when the client is up to date; the changes since its serial, condensed into
+/// one difference sequence, when that serial is in the zone's journal (the last 32 versions
+/// served); else the whole zone in AXFR form, as section 4 allows.
 final class ZoneTransferResponder: Sendable {
     private let config: Mutex<ServerConfig>
     private let server: DNSServer
@@ -30,15 +32,19 @@ final class ZoneTransferResponder: Sendable {
         notifyChanged()
     }
 
-    /// NOTIFY to each zone's `transfer.notify` targets when its served serial is not the one last
-    /// notified (so at start too).
+    /// Each transferable zone's recent versions, for IXFR.
+    private let journals = Mutex<[DNSName: ZoneJournal]>([:])
+
+    /// Records each transferable zone as served now in its journal, and sends NOTIFY to its
+    /// `transfer.notify` targets when its served serial is not the one last notified (so at
+    /// start too).
     func notifyChanged() {
         let zones = config.withLock { $0.zones }
         let served = server.currentBuilder().engine.zones
-        for zoneConfig in zones {
-            guard let targets = zoneConfig.transfer?.notify, !targets.isEmpty,
-                let zone = served.first(where: { $0.origin == zoneConfig.origin })
-            else { continue }
+        for zoneConfig in zones where zoneConfig.transfer != nil {
+            guard let zone = served.first(where: { $0.origin == zoneConfig.origin }) else { continue }
+            journals.withLock { $0[zone.origin, default: ZoneJournal()].record(zone) }
+            guard let targets = zoneConfig.transfer?.notify, !targets.isEmpty else { continue }
             let changed = notified.withLock { last in
                 defer { last[zone.origin] = zone.soa.serial }
                 return last[zone.origin] != zone.soa.serial
@@ -46,6 +52,9 @@ final class ZoneTransferResponder: Sendable {
             if changed { NotifySender.notify(zone: zone.origin, soa: zone.soaRecord, to: targets, log: { log($0) }) }
         }
     }
+
+    /// Checks TSIG on transfer requests (and the SOA queries of a secondary's refresh).
+    private let signer = TSIGSigner()
 
     func respond(to bytes: [UInt8], from source: IPAddress?) -> [[UInt8]] {
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
@@ -59,34 +68,81 @@ final class ZoneTransferResponder: Sendable {
             log("transfer: \(question.type) of \(question.name) to \(who) refused: \(why)")
             return Self.reply(id: request.header.id, rcode: rcode, question: question)
         }
-        let zones = config.withLock { $0.zones }
-        guard let zoneConfig = zones.first(where: { $0.origin == question.name }) else {
+        let config = config.withLock { $0 }
+        guard let zoneConfig = config.zones.first(where: { $0.origin == question.name }) else {
             return refuse(.notAuth, "not a zone served here")
         }
         guard let transfer = zoneConfig.transfer else { return refuse(.refused, "zones[].transfer is not set") }
         guard transfer.allows(source) else { return refuse(.refused, "not in zones[].transfer.allow") }
-        // A signed request wants signed answers; TSIG on transfers is not supported: say so.
-        if request.additionals.contains(where: { $0.type == RecordType(250) }) {
-            return refuse(.notAuth, "TSIG-signed transfers are not supported (allow the address instead)")
+        // TSIG (RFC 8945): a signed request is checked against the zone's transfer keys, and
+        // everything answered to it is signed with its key.
+        var signing: (key: UpdateKey, tsig: TSIGRecord)? = nil
+        if request.additionals.contains(where: { $0.type == TSIGRecord.type }) {
+            guard let signed = try? UpdateMessage(parsing: bytes), let tsig = signed.tsig else {
+                return refuse(.formErr, "a TSIG record that does not parse, or not the last record")
+            }
+            let keys = config.updateKeys.filter { transfer.keys.contains($0.name) }
+            switch signer.verify(signed, keys: keys) {
+            case .valid(let key):
+                signing = (key, tsig)
+            case .refused(let failure, let why, let key):
+                log("transfer: \(question.type) of \(question.name) to \(who) refused: NOTAUTH \(failure): \(why)")
+                let reply = Self.reply(id: request.header.id, rcode: .notAuth, question: question)[0]
+                if failure == .badTime, let key { return [signer.sign(reply, request: tsig, key: key, error: 18)] }
+                return [TSIGSigner.unsignedError(reply, request: tsig, error: failure.rawValue)]
+            case .unsigned:
+                break
+            }
+        }
+        guard transfer.keys.isEmpty || signing != nil else {
+            return refuse(.refused, "not signed with a key of zones[].transfer.keys")
+        }
+        let sign = { (messages: [[UInt8]]) -> [[UInt8]] in
+            guard let signing else { return messages }
+            return self.signer.sign(stream: messages, request: signing.tsig, key: signing.key)
         }
         guard let zone = server.currentBuilder().engine.zones.first(where: { $0.origin == question.name }) else {
-            return refuse(.servFail, "the zone is not loaded")
+            return sign(refuse(.servFail, "the zone is not loaded"))
         }
+        // A secondary's refresh: the SOA, signed with its key.
+        if question.type == .soa {
+            return sign(Self.reply(id: request.header.id, question: question, answers: [zone.soaRecord]))
+        }
+        let keyNote = signing.map { " (TSIG \($0.key.name))" } ?? ""
         // Up to date only when the client has this serial or a newer one (RFC 1982; a distance of
         // exactly 2^31 is undefined, so the zone is sent).
         if question.type == .ixfr, let theirs = Self.serial(in: request.authorities),
             theirs == zone.soa.serial || Self.isNewer(theirs, than: zone.soa.serial)
         {
-            log("transfer: IXFR of \(zone.origin) to \(who): up to date at serial \(theirs)")
-            return Self.reply(id: request.header.id, question: question, answers: [zone.soaRecord])
+            log("transfer: IXFR of \(zone.origin) to \(who)\(keyNote): up to date at serial \(theirs)")
+            return sign(Self.reply(id: request.header.id, question: question, answers: [zone.soaRecord]))
+        }
+        if question.type == .ixfr, let theirs = Self.serial(in: request.authorities),
+            let difference = journals.withLock({ journal -> [DNSResourceRecord]? in
+                // (Recorded first, so the difference ends at the zone as served now.)
+                journal[zone.origin, default: ZoneJournal()].record(zone)
+                return journal[zone.origin]?.difference(from: theirs)
+            })
+        {
+            do {
+                let messages = try ZoneCopy.messages(difference, id: request.header.id, question: question)
+                log(
+                    "transfer: IXFR of \(zone.origin) from serial \(theirs) to \(zone.soa.serial) to \(who)\(keyNote): "
+                        + "\(difference.count - 4) changed record(s), \(messages.count) message(s)")
+                return sign(messages)
+            } catch {
+                return sign(refuse(.servFail, "\(error)"))
+            }
         }
         do {
             let messages = try ZoneCopy.messages(of: zone, id: request.header.id, question: question)
             let serial = zone.soa.serial
-            log("transfer: \(question.type) of \(zone.origin) serial \(serial) to \(who): \(messages.count) message(s)")
-            return messages
+            log(
+                "transfer: \(question.type) of \(zone.origin) serial \(serial) to \(who)\(keyNote): "
+                    + "\(messages.count) message(s)")
+            return sign(messages)
         } catch {
-            return refuse(.servFail, "\(error)")
+            return sign(refuse(.servFail, "\(error)"))
         }
     }
 

@@ -35,4 +35,51 @@ import Testing
         }
         #expect(records == ZoneCopy.records(of: demoZone))
     }
+
+    static func zone(serial: UInt32, _ body: String) throws -> Zone {
+        try Zone(
+            origin: "j.test.",
+            records: ZoneFileParser(origin: "j.test.").parse(
+                text: "$TTL 60\n@ SOA ns hm \(serial) 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\n" + body, file: "j"),
+            file: "j")
+    }
+
+    /// IXFR from a kept serial: one condensed difference (RFC 1995 4 and 6); from one not kept,
+    /// or the newest, nothing (the whole zone, or the single SOA, answers those).
+    @Test func theJournalGivesTheChangesSinceAKeptSerial() throws {
+        var journal = ZoneJournal(limit: 3)
+        let v1 = try Self.zone(serial: 1, "a A 192.0.2.10\nb A 192.0.2.11\n")
+        let v2 = try Self.zone(serial: 2, "a A 192.0.2.10\nb A 192.0.2.12\n")
+        let v3 = try Self.zone(serial: 3, "a A 192.0.2.10\nb A 192.0.2.12\nc TXT \"new\"\n")
+        for z in [v1, v2, v3] { journal.record(z) }
+        let text = { (records: [DNSResourceRecord]) in records.map { $0.description } }
+        let fromOne = try #require(journal.difference(from: 1))
+        #expect(text(fromOne) == text([v3.soaRecord, v1.soaRecord]) + ["b.j.test. 60 IN A 192.0.2.11"]
+            + text([v3.soaRecord]) + ["b.j.test. 60 IN A 192.0.2.12", "c.j.test. 60 IN TXT \"new\""]
+            + text([v3.soaRecord]))
+        let fromTwo = try #require(journal.difference(from: 2))
+        #expect(text(fromTwo) == text([v3.soaRecord, v2.soaRecord, v3.soaRecord]) + ["c.j.test. 60 IN TXT \"new\""]
+            + text([v3.soaRecord]))
+        #expect(journal.difference(from: 3) == nil)  // up to date
+        #expect(journal.difference(from: 7) == nil)  // never served here
+        // Past the limit the oldest goes: that secondary gets the whole zone.
+        journal.record(try Self.zone(serial: 4, ""))
+        #expect(journal.difference(from: 1) == nil)
+        #expect(journal.difference(from: 2) != nil)
+        // A serial served before (a rollback) starts the journal again.
+        journal.record(try Self.zone(serial: 2, "d A 192.0.2.99\n"))
+        #expect(journal.versions.map(\.serial) == [2])
+    }
+
+    /// The same serial with other records (a pool's TXT changed) replaces the newest version: a
+    /// difference ends at what serves.
+    @Test func theSameSerialReplacesTheNewest() throws {
+        var journal = ZoneJournal()
+        journal.record(try Self.zone(serial: 1, ""))
+        journal.record(try Self.zone(serial: 2, "x TXT \"old\"\n"))
+        journal.record(try Self.zone(serial: 2, "x TXT \"fresh\"\n"))
+        #expect(journal.versions.count == 2)
+        let added = try #require(journal.difference(from: 1)).map(\.description)
+        #expect(added.contains("x.j.test. 60 IN TXT \"fresh\"") && !added.contains("x.j.test. 60 IN TXT \"old\""))
+    }
 }

@@ -37,4 +37,19 @@ import Testing
         let signed = errors("{allow: [127.0.0.0/8]}\n    dnssec: {}", extra: "state_dir: /tmp\n")
         #expect(signed.contains { $0.contains("zones[0].transfer: cannot be combined with dnssec") }, "\(signed)")
     }
+
+    /// TSIG keys: named from update_keys (one with no names may only transfer), alone or with
+    /// allow; a key that is not there is named.
+    @Test func transferKeysAreUpdateKeys() throws {
+        let keys = "update_keys: [{name: xfr, secret: \"c2VjcmV0LXNlY3JldC1zZWNyZXQ=\", names: []}]\n"
+        let t = try #require(try parse("{keys: [xfr]}", extra: keys).zones[0].transfer)
+        #expect(t.keys.map(\.description) == ["xfr."])
+        #expect(t.allow.isEmpty && t.allows(IPAddress("192.0.2.1")))  // (any address, with the key)
+        let both = try #require(try parse("{allow: [127.0.0.0/8], keys: [xfr]}", extra: keys).zones[0].transfer)
+        #expect(!both.allows(IPAddress("192.0.2.1")) && both.allows(IPAddress("127.0.0.1")))
+        #expect(errors("{keys: [nokey]}", extra: keys).contains {
+            $0.contains("zones[0].transfer.keys[0]") && $0.contains("no key nokey. in update_keys")
+        }, "\(errors("{keys: [nokey]}", extra: keys))")
+        #expect(errors("{keys: []}", extra: keys).contains { $0.contains("zones[0].transfer.keys: needs at least 1") })
+    }
 }

@@ -78,11 +78,12 @@ import Testing
     }
 
     /// Seconds from `start` until `condition` holds (polled every 5 ms), or nil after `limit`.
-    static func seconds(until condition: () throws -> Bool, limit: Double = 10) rethrows -> Double? {
+    /// It sleeps without holding a thread: tests that wait must not starve the others' tasks.
+    static func seconds(until condition: () throws -> Bool, limit: Double = 10) async throws -> Double? {
         let start = Date()
         while Date().timeIntervalSince(start) < limit {
             if try condition() { return Date().timeIntervalSince(start) }
-            usleep(5_000)
+            try await Task.sleep(for: .milliseconds(5))
         }
         return nil
     }
@@ -93,7 +94,7 @@ import Testing
         return [first] + (try ["ns2", "ns3"].map { try start($0, config: config($0, store: store)) })
     }
 
-    @Test func aChangeOnOneIsAnsweredByAllThreeWithinASecond() throws {
+    @Test func aChangeOnOneIsAnsweredByAllThreeWithinASecond() async throws {
         let store = try Self.database()
         let fleet = try Self.startThree(store)
         defer { for a in fleet { a.dns.stop() } }
@@ -103,7 +104,7 @@ import Testing
             let add = try Self.call(
                 origin, "POST", "/v1/zones/formation.test/records", body: #"{"records": ["f\#(i) 60 IN A 192.0.2.\#(i)"]}"#)
             #expect(add.status == 200, "\(add.body)")
-            let seen = try Self.seconds {
+            let seen = try await Self.seconds {
                 try fleet.allSatisfy { try Self.answers($0, "f\(i).formation.test.") == ["192.0.2.\(i)"] }
             }
             took.append(try #require(seen, "change \(i) made on \(origin.name) not answered by all three"))
@@ -123,7 +124,7 @@ import Testing
         }
     }
 
-    @Test func losingTheDatabaseIsNotAnOutageAndItsReturnIsCaughtUp() throws {
+    @Test func losingTheDatabaseIsNotAnOutageAndItsReturnIsCaughtUp() async throws {
         let pg = try Self.postgres.get()
         let store = try Self.database()
         let fleet = try Self.startThree(store)
@@ -131,7 +132,7 @@ import Testing
         let add = try Self.call(
             fleet[0], "POST", "/v1/zones/formation.test/records", body: #"{"records": ["before 60 IN A 192.0.2.50"]}"#)
         #expect(add.status == 200, "\(add.body)")
-        _ = try Self.seconds { try fleet.allSatisfy { try Self.answers($0, "before.formation.test.") == ["192.0.2.50"] } }
+        _ = try await Self.seconds { try fleet.allSatisfy { try Self.answers($0, "before.formation.test.") == ["192.0.2.50"] } }
 
         try pg.stop(mode: "immediate")
         defer { try? pg.start() }
@@ -150,7 +151,7 @@ import Testing
         let override = try Self.call(fleet[2], "POST", "/v1/pools/entry/nodes/a1/drain")
         #expect(override.status == 503, "\(override.body)")
         // /v1/health and /metrics say so.
-        let unreachable = try Self.seconds {
+        let unreachable = try await Self.seconds {
             let health = Self.json(try Self.call(fleet[0], "GET", "/v1/health").body)
             let fleetStatus = health["fleet"] as? [String: Any]
             return (fleetStatus?["store"] as? [String: Any])?["reachable"] as? Bool == false
@@ -161,7 +162,7 @@ import Testing
 
         try pg.start()
         // Back: the refused attempts' audit entries are written, changes are taken again.
-        let back = try Self.seconds {
+        let back = try await Self.seconds {
             try Self.call(
                 fleet[1], "POST", "/v1/zones/formation.test/records",
                 body: #"{"records": ["after 60 IN A 192.0.2.52"]}"#
@@ -169,10 +170,10 @@ import Testing
         }
         #expect(back != nil)
         #expect(
-            try Self.seconds { try fleet.allSatisfy { try Self.answers($0, "after.formation.test.") == ["192.0.2.52"] } }
+            try await Self.seconds { try fleet.allSatisfy { try Self.answers($0, "after.formation.test.") == ["192.0.2.52"] } }
                 != nil)
         #expect(try fleet.allSatisfy { try Self.answers($0, "during.formation.test.").isEmpty })
-        _ = try Self.seconds {
+        _ = try await Self.seconds {
             (Self.json(try Self.call(fleet[0], "GET", "/v1/fleet").body)["store"] as? [String: Any])?["reachable"]
                 as? Bool == true
         }
@@ -186,7 +187,7 @@ import Testing
         String(uri.split(separator: "/").last!.split(separator: "?").first!)
     }
 
-    @Test func anAuthorityKilledDuringChangesLeavesTheOthersAndTheStoreConsistent() throws {
+    @Test func anAuthorityKilledDuringChangesLeavesTheOthersAndTheStoreConsistent() async throws {
         let store = try Self.database()
         var fleet = try Self.startThree(store)
         defer { for a in fleet { a.dns.stop() } }
@@ -199,14 +200,14 @@ import Testing
             }
         }
         writer.start()
-        usleep(150_000)
+        try await Task.sleep(for: .milliseconds(150))
         fleet[1].dns.signal(SIGKILL)
-        while writer.isExecuting { usleep(10_000) }
+        while writer.isExecuting { try await Task.sleep(for: .milliseconds(10)) }
         // The survivors serve the same, newest version.
         let newest = try #require(
             Self.json(try Self.call(fleet[0], "GET", "/v1/versions").body)["versions"] as? [[String: Any]]
         ).compactMap { $0["id"] as? Int }.max()
-        let same = try Self.seconds {
+        let same = try await Self.seconds {
             let a = Self.json(try Self.call(fleet[0], "GET", "/v1/config").body)["version"] as? Int
             let c = Self.json(try Self.call(fleet[2], "GET", "/v1/config").body)["version"] as? Int
             return a == newest && c == newest
@@ -314,11 +315,11 @@ import Testing
         }
         // ns1 sees n1 and n2 down itself; the fleet's verdict keeps them in its answers too.
         let all = ["127.0.0.61", "127.0.0.62", "198.18.77.1"]
-        let agreed = try FleetTests.seconds(until: { try fleet.allSatisfy { try answers($0) == all } }, limit: 20)
+        let agreed = try await FleetTests.seconds(until: { try fleet.allSatisfy { try answers($0) == all } }, limit: 20)
         #expect(agreed != nil, "\(fleet.map { (try? answers($0)) ?? [] })")
         for _ in 0..<20 {  // and they stay there, on every authority
             #expect(try fleet.allSatisfy { try answers($0) == all })
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         // Its own view and the verdict are visible: in /v1/fleet, /v1/health and the events.
         let status = FleetTests.json(try FleetTests.call(ns1, "GET", "/v1/fleet").body)
@@ -340,7 +341,7 @@ import Testing
 
         // n1 goes away: now a majority (all) cannot reach it, and it leaves every authority's answers.
         n1.stop()
-        let drained = try FleetTests.seconds(
+        let drained = try await FleetTests.seconds(
             until: { try fleet.allSatisfy { try answers($0) == ["127.0.0.62", "198.18.77.1"] } }, limit: 20)
         #expect(drained != nil, "\(fleet.map { (try? answers($0)) ?? [] })")
         let later = try FleetTests.call(ns1, "GET", "/v1/events?pool=entry&node=n1").body

@@ -14,7 +14,10 @@ import Testing
 
     /// form-dns serving the fixture zone (or `zoneFile`) to 127.0.0.0/8 and notifying `notify`,
     /// closed.test only to 10.0.0.0/8, and none.test with no transfer at all.
-    static func primary(_ dir: String, zoneFile: String = zone, notify: [String] = []) throws -> ServerProcess {
+    static func primary(_ dir: String, zoneFile: String = zone, notify: [String] = [], api: Bool = false)
+        throws -> ServerProcess {
+        try ManagementAPITests.token.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
+        let management = api ? "management: {listen: \"127.0.0.1:0\", token_file: api-token}\n" : ""
         try soaZone("closed.test").write(toFile: dir + "/closed.test.zone", atomically: true, encoding: .utf8)
         try soaZone("none.test").write(toFile: dir + "/none.test.zone", atomically: true, encoding: .utf8)
         try """
@@ -27,7 +30,7 @@ import Testing
             transfer: {allow: [10.0.0.0/8]}
           - origin: none.test
             file: \(dir)/none.test.zone
-
+        \(management)
         """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
         return try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml", "--listen", "127.0.0.1:0"], directory: dir)
     }
@@ -44,8 +47,10 @@ import Testing
 
     /// Knot as a secondary of form-dns on `primary`, listening on `port`, its copy in a file of its
     /// own; with `acceptNotify`, it takes NOTIFY from 127.0.0.1.
-    static func knotSecondary(_ dir: String, port: Int, primary: Int, acceptNotify: Bool) throws -> ServerProcess {
+    static func knotSecondary(_ dir: String, port: Int, primary: Int, acceptNotify: Bool, key: String? = nil)
+        throws -> ServerProcess {
         let acl = acceptNotify ? "acl:\n  - id: from-primary\n    address: 127.0.0.1\n    action: notify\n" : ""
+        let keys = key.map { "key:\n  - id: xfr\n    algorithm: hmac-sha256\n    secret: \($0)\n" } ?? ""
         try """
         server:
             rundir: "\(dir)"
@@ -56,10 +61,10 @@ import Testing
         log:
           - target: stderr
             any: info
-        remote:
+        \(keys)remote:
           - id: primary
             address: 127.0.0.1@\(primary)
-        \(acl)template:
+        \(key == nil ? "" : "    key: xfr\n")\(acl)template:
           - id: default
             storage: "\(dir)"
             zonefile-sync: -1
@@ -97,7 +102,7 @@ import Testing
         let zoneFile = dir + "/formation.test.zone"
         try FileManager.default.copyItem(atPath: Self.zone, toPath: zoneFile)
         let port = Harness.freePort()
-        let ours = try Self.primary(dir, zoneFile: zoneFile, notify: ["127.0.0.1:\(port)"])
+        let ours = try Self.primary(dir, zoneFile: zoneFile, notify: ["127.0.0.1:\(port)"], api: true)
         defer { ours.stop() }
         let knot = try Self.knotSecondary(dir, port: port, primary: ours.tcpPort, acceptNotify: true)
         defer { knot.stop() }
@@ -114,6 +119,107 @@ import Testing
         }
         #expect(ours.log.contains("notify: formation.test. serial 2026112602 to 127.0.0.1:\(port): acknowledged"),
                 "\(ours.log)")
+        // Knot held serial 2026112601: it got what changed (IXFR from the journal), not the zone.
+        #expect(ours.log.contains("transfer: IXFR of formation.test. from serial 2026112601 to 2026112602 to 127.0.0.1: "
+                                  + "1 changed record(s)"), "\(ours.log)")
+
+        // A change through the API: a new serial, NOTIFY, and again an incremental transfer.
+        let api = try HealthIntegrationTests.apiAddress(ours)
+        let add = try ManagementAPITests.curl(api, "/v1/zones/formation.test/records",
+                                              body: #"{"records": ["viaapi 60 IN A 192.0.2.78"]}"#)
+        #expect(add.status == 200, "\(add.body)")
+        try await waitFor(seconds: 15) {
+            guard let reply = try WireClient.udp(wire("viaapi.formation.test.", .a), port: port, timeoutMs: 200),
+                  let m = try? parse(reply) else { return false }
+            return m.answers.contains { $0.description.hasSuffix("192.0.2.78") }
+        }
+        #expect(ours.log.contains("transfer: IXFR of formation.test. from serial 2026112602 to "), "\(ours.log)")
+        #expect(knot.log.contains("IXFR, incoming"), "\(knot.log)")
+        #expect(!knot.log.contains("AXFR-style IXFR"), "\(knot.log)")
+        // Knot's copy answers like form-dns for every differential case, after both increments.
+        let differential = DifferentialTests()
+        for c in DifferentialTests.cases where c.compareWithKnot {
+            #expect(try differential.ask(c, port: port) == differential.ask(c, port: ours.udpPort), "\(c)")
+        }
+        // dig reads the difference from the first serial: new SOA, old SOA, new SOA, the two
+        // added records, new SOA (the API also rewrote nothing else).
+        let ixfr = try Self.transfer("formation.test.", .ixfr, port: ours.tcpPort,
+                                     authority: [try Self.soa(serial: 2026112601)])
+        let records = ixfr.flatMap(\.answers)
+        #expect(records.filter { $0.type == .soa }.count == 4, "\(records)")
+        #expect(Set(records.filter { $0.type == .a }.map { $0.description.components(separatedBy: " ").last! })
+                == ["192.0.2.77", "192.0.2.78"], "\(records)")
+    }
+
+    static let xfrSecret = "eGZyLXNlY3JldC1mb3ItZm9ybS1kbnMtdGVzdHMtMDAx"
+
+    /// TSIG on transfers (RFC 8945): Knot with the zone's key bootstraps by AXFR and follows an
+    /// API change by IXFR, every message signed and checked; kdig with the key reads a verified
+    /// copy; a wrong secret, another key and no key at all are refused, each said.
+    @Test func transfersSignedWithTheZonesKey() async throws {
+        let dir = Harness.tempDirectory()
+        try ManagementAPITests.token.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
+        let zoneFile = dir + "/formation.test.zone"
+        // Bulk enough for several messages: each after the first is signed over the MAC before it.
+        let bulk = (0..<300).map { "bulk\($0) 60 IN TXT \"\(String(repeating: "x", count: 100))\"\n" }.joined()
+        try (String(contentsOfFile: Self.zone, encoding: .utf8) + bulk).write(
+            toFile: zoneFile, atomically: true, encoding: .utf8)
+        let port = Harness.freePort()
+        try """
+        zones:
+          - origin: formation.test
+            file: formation.test.zone
+            transfer: {keys: [xfr], notify: ["127.0.0.1:\(port)"]}
+        update_keys:
+          - {name: xfr, secret: "\(Self.xfrSecret)", names: []}
+          - {name: other, secret: "b3RoZXItc2VjcmV0LWZvci1mb3JtLWRucy10ZXN0cw==", names: []}
+        management: {listen: "127.0.0.1:0", token_file: api-token}
+
+        """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
+        let ours = try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml", "--listen", "127.0.0.1:0"],
+                                             directory: dir)
+        defer { ours.stop() }
+        let knot = try Self.knotSecondary(dir, port: port, primary: ours.tcpPort, acceptNotify: true, key: Self.xfrSecret)
+        defer { knot.stop() }
+        try await Self.waitForCopy(port: port, process: knot)
+        #expect(ours.log.contains("transfer: AXFR of formation.test. serial 2026112601 to 127.0.0.1 (TSIG xfr.): 3 message"),
+                "\(ours.log)")
+
+        let api = try HealthIntegrationTests.apiAddress(ours)
+        let add = try ManagementAPITests.curl(api, "/v1/zones/formation.test/records",
+                                              body: #"{"records": ["signed 60 IN A 192.0.2.79"]}"#)
+        #expect(add.status == 200, "\(add.body)")
+        try await waitFor(seconds: 15) {
+            guard let reply = try WireClient.udp(wire("signed.formation.test.", .a), port: port, timeoutMs: 200),
+                  let m = try? parse(reply) else { return false }
+            return m.answers.contains { $0.description.hasSuffix("192.0.2.79") }
+        }
+        #expect(ours.log.contains("transfer: IXFR of formation.test. from serial 2026112601 to "), "\(ours.log)")
+        #expect(!knot.log.contains("TSIG"), "\(knot.log)")  // (Knot says so when a signature fails)
+
+        // kdig verifies every message's signature (it fails the transfer otherwise).
+        let good = try Harness.run("kdig", ["@127.0.0.1", "-p", "\(ours.tcpPort)", "formation.test", "AXFR",
+                                            "-y", "hmac-sha256:xfr:\(Self.xfrSecret)"])
+        #expect(good.status == 0 && good.output.contains("signed.formation.test."), "\(good.output)")
+        #expect(good.output.contains("bulk299.formation.test."), "\(good.output)")
+        #expect(!good.output.contains("failed"), "\(good.output)")
+        let wrong = try Harness.run("kdig", ["@127.0.0.1", "-p", "\(ours.tcpPort)", "formation.test", "AXFR",
+                                             "-y", "hmac-sha256:xfr:d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC0wMDE="])
+        #expect(!wrong.output.contains("signed.formation.test."), "\(wrong.output)")
+        #expect(ours.log.contains("refused: NOTAUTH BADSIG"), "\(ours.log)")
+        let other = try Harness.run("kdig", ["@127.0.0.1", "-p", "\(ours.tcpPort)", "formation.test", "AXFR",
+                                             "-y", "hmac-sha256:other:b3RoZXItc2VjcmV0LWZvci1mb3JtLWRucy10ZXN0cw=="])
+        #expect(!other.output.contains("signed.formation.test."), "\(other.output)")
+        #expect(ours.log.contains("refused: NOTAUTH BADKEY"), "\(ours.log)")
+        let unsigned = try Self.transfer("formation.test.", .axfr, port: ours.tcpPort)
+        #expect(unsigned.first?.rcode == .refused)
+        #expect(ours.log.contains("refused: not signed with a key of zones[].transfer.keys"), "\(ours.log)")
+    }
+
+    static func soa(serial: UInt32) throws -> DNSResourceRecord {
+        DNSResourceRecord(name: try DNSName(parsing: "formation.test."), ttl: 0, data: .soa(SOARecord(
+            mname: try DNSName(parsing: "ns1.formation.test."), rname: try DNSName(parsing: "hostmaster.formation.test."),
+            serial: serial, refresh: 0, retry: 0, expire: 0, minimum: 0)))
     }
 
     @Test func nsdAsASecondaryAnswersLikeThePrimary() async throws {
@@ -168,14 +274,25 @@ import Testing
                                authorities: authority)
         connection.sendFramed([Array(try query.encode().readableBytesView)])
         var messages: [DNSMessage] = []
-        var soas = 0
+        var answers: [DNSResourceRecord] = []
         while let frame = connection.receiveFrame(timeoutMs: 3000) {
             let m = try parse(frame)
             messages.append(m)
-            soas += m.answers.filter { $0.type == .soa }.count
-            if m.rcode != .noError || soas >= 2 || (type == .ixfr && m.answers.count == 1 && soas == 1) { break }
+            answers += m.answers
+            if m.rcode != .noError || isComplete(answers, type) { break }
         }
         return messages
+    }
+
+    /// Whether a transfer's records so far are all of it: the first SOA closes an AXFR (and an
+    /// AXFR-form IXFR) the second time it comes; an incremental IXFR, the third (one difference
+    /// sequence: new SOA, old SOA, deletions, new SOA, additions, new SOA); an up-to-date IXFR is
+    /// the SOA alone.
+    static func isComplete(_ answers: [DNSResourceRecord], _ type: RecordType) -> Bool {
+        guard let first = answers.first, first.type == .soa else { return false }
+        let closing = answers.filter { $0 == first }.count
+        if type == .ixfr, answers.count > 1, answers[1].type == .soa { return closing >= 3 }
+        return closing >= 2 || (type == .ixfr && answers.count == 1 && answers.last == first)
     }
 
     @Test func theCopyIsWholeAndRefusalsAreClear() async throws {
@@ -195,12 +312,9 @@ import Testing
         let dig = try Harness.run("dig", ["@127.0.0.1", "-p", "\(ours.tcpPort)", "formation.test", "AXFR", "+nocmd"])
         #expect(dig.output.contains("XFR size: \(records.count) records"), "\(dig.output)")
 
-        // IXFR: up to date -> the SOA alone; behind -> the whole zone, in AXFR form (RFC 1995 4).
-        func soa(serial: UInt32) throws -> DNSResourceRecord {
-            DNSResourceRecord(name: try DNSName(parsing: "formation.test."), ttl: 0, data: .soa(SOARecord(
-                mname: try DNSName(parsing: "ns1.formation.test."), rname: try DNSName(parsing: "hostmaster.formation.test."),
-                serial: serial, refresh: 0, retry: 0, expire: 0, minimum: 0)))
-        }
+        // IXFR: up to date -> the SOA alone; from a serial never served here -> the whole zone, in
+        // AXFR form (RFC 1995 4).
+        func soa(serial: UInt32) throws -> DNSResourceRecord { try Self.soa(serial: serial) }
         let current = try Self.transfer("formation.test.", .ixfr, port: ours.tcpPort, authority: [try soa(serial: 2026112601)])
         #expect(current.flatMap(\.answers).count == 1 && current.first?.answers.first?.type == .soa)
         let behind = try Self.transfer("formation.test.", .ixfr, port: ours.tcpPort, authority: [try soa(serial: 2026112600)])

@@ -45,6 +45,13 @@ extension ServerConfig {
             for (i, key) in config.updateKeys.enumerated() where !keys.insert(key.name).inserted {
                 reader.fail(context.line("update_keys"), "update_keys[\(i)].name", "key \(key.name) is given twice")
             }
+            for (i, zone) in config.zones.enumerated() {
+                for (k, key) in (zone.transfer?.keys ?? []).enumerated() where !keys.contains(key) {
+                    reader.fail(
+                        zone.declaredAt.line, "zones[\(i)].transfer.keys[\(k)]",
+                        "no key \(key) in update_keys (a key for transfers only may have names: [])")
+                }
+            }
         })
 
     /// `server`: threads, sockets and TCP protections.

@@ -5,7 +5,7 @@ extension UpdateKey {
     public static let schema = ConfigSection<UpdateKey>(
         path: "update_keys[]",
         summary: "TSIG keys (RFC 8945, hmac-sha256) allowed to send RFC 2136 UPDATEs (nsupdate -y, knsupdate), each "
-            + "limited to the names and types it lists.",
+            + "limited to the names and types it lists; and the keys zones[].transfer.keys name.",
         defaults: UpdateKey(),
         rows: [
             ConfigRow.value(
@@ -26,8 +26,9 @@ extension UpdateKey {
                 return Array(bytes)
             }.required(),
             ConfigRow.list(
-                "names", \.names, of: .text("name or *.suffix"), minimum: 1,
-                "Names it may change: exact, or *.suffix for every name below suffix."
+                "names", \.names, of: .text("name or *.suffix"),
+                "Names it may change: exact, or *.suffix for every name below suffix ([]: none, a key for zone "
+                    + "transfers only)."
             ) { node, field, reader in
                 guard let text = reader.string(node, field) else { return nil }
                 let bare = text.hasPrefix("*.") ? String(text.dropFirst(2)) : text

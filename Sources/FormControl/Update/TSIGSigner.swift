@@ -78,6 +78,24 @@ public final class TSIGSigner: Sendable {
         return Self.appending(record, to: response)
     }
 
+    /// Signs the messages of a multi-message reply in order (a zone transfer, RFC 8945 5.3.1):
+    /// the first over the request's MAC, the message and all the variables; each next one over
+    /// the MAC before it, the message and the timers only. Every message is signed.
+    public func sign(stream messages: [[UInt8]], request: TSIGRecord, key: UpdateKey) -> [[UInt8]] {
+        let now = clock()
+        var previous = request.mac
+        return messages.enumerated().map { i, message in
+            var record = TSIGRecord(
+                name: request.name, algorithm: TSIGRecord.hmacSHA256, timeSigned: now, fudge: request.fudge, mac: [],
+                originalID: request.originalID, error: 0, other: [])
+            let input =
+                TSIGRecord.uint16(UInt16(previous.count)) + previous + message + record.variables(timersOnly: i > 0)
+            record.mac = Self.mac(key, input)
+            previous = record.mac
+            return Self.appending(record, to: message)
+        }
+    }
+
     /// An unsigned TSIG record carrying only the error (BADKEY, BADSIG: RFC 8945 5.3.2).
     public static func unsignedError(_ response: [UInt8], request: TSIGRecord, error: UInt16) -> [UInt8] {
         let record = TSIGRecord(
