@@ -27,6 +27,7 @@ enum DNSTransferHandoff {
         let view = DNSQueryView(bytes: bytes)
         // Class IN only: anything else stays with the builder, which refuses it.
         guard view.disposition == .answer, view.qclass == 1 else { return false }
-        return view.qtype == 252 || view.qtype == 251 || (view.qtype == 6 && DNSQueryView.isSigned(bytes, questionEnd: view.questionEnd))
+        if view.qtype == 252 || view.qtype == 251 { return true }
+        return view.qtype == 6 && DNSQueryView.isSigned(bytes, questionEnd: view.questionEnd)
     }
 }
