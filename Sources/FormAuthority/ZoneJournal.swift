@@ -10,6 +10,9 @@ public struct ZoneJournal: Sendable {
         public var soa: DNSResourceRecord
         /// The copy's records without the SOA (`ZoneCopy.records`, as served then).
         public var records: [DNSResourceRecord]
+        /// Its records changed under the same serial: what a secondary holding this serial has is
+        /// not known, so no difference starts here.
+        public var replaced = false
     }
 
     /// Versions kept, oldest first; older ones are dropped (a secondary that far behind gets the
@@ -27,8 +30,10 @@ public struct ZoneJournal: Sendable {
         let serial = zone.soa.serial
         let copy = ZoneCopy.records(of: zone)
         let records = Array(copy.dropFirst().dropLast())
-        if versions.last?.serial == serial {
-            versions[versions.count - 1] = Version(serial: serial, soa: zone.soaRecord, records: records)
+        if let last = versions.last, last.serial == serial {
+            guard last.records != records || last.soa != zone.soaRecord else { return }
+            versions[versions.count - 1] = Version(
+                serial: serial, soa: zone.soaRecord, records: records, replaced: true)
             return
         }
         if versions.contains(where: { $0.serial == serial }) { versions.removeAll() }
@@ -36,11 +41,11 @@ public struct ZoneJournal: Sendable {
         if versions.count > limit { versions.removeFirst(versions.count - limit) }
     }
 
-    /// What an IXFR from `serial` to the newest version sends: nil when `serial` is not kept
-    /// (or is the newest: the single SOA answers that).
+    /// What an IXFR from `serial` to the newest version sends: nil when `serial` is not kept, is
+    /// the newest (the single SOA answers that), or had its records replaced (the whole zone).
     public func difference(from serial: UInt32) -> [DNSResourceRecord]? {
         guard let newest = versions.last, newest.serial != serial,
-            let old = versions.last(where: { $0.serial == serial })
+            let old = versions.last(where: { $0.serial == serial }), !old.replaced
         else { return nil }
         return ZoneCopy.incremental(from: (old.soa, old.records), to: (newest.soa, newest.records))
     }

@@ -1,6 +1,7 @@
 import DNSWire
 import DNSZone
 import FormAuthority
+import Foundation
 import GeoIP
 
 /// Loads every configured zone and builds the engine; all errors are collected, none is fatal alone.
@@ -60,6 +61,19 @@ public enum AuthorityLoader {
         var signing: SigningSetup? = nil
         if errors.isEmpty {
             do { signing = try Self.signing(config, zones: &zones, support: support) } catch { errors += error.errors }
+        }
+        if errors.isEmpty, let catalog = config.catalog {
+            // The catalog zone (RFC 9432) of the transferable zones, made here: it is served and
+            // transferred like any other, never signed.
+            let members = config.catalogMembers
+            let previousCatalog = previous?.engine.zones.first { $0.origin == catalog.origin }
+            let now = UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))
+            let serial = CatalogZone.serial(previous: previousCatalog, members: members, now: now)
+            do { zones.append(try CatalogZone.make(origin: catalog.origin, members: members, serial: serial)) } catch {
+                errors += error.errors.map {
+                    ConfigError(file: $0.file, line: $0.line, field: "catalog", message: $0.message)
+                }
+            }
         }
         if var g = geo {
             for (i, pool) in g.pools.enumerated() {

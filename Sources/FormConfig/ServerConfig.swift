@@ -56,6 +56,8 @@ public struct ServerConfig: Sendable {
     public var stateDirectory: String? = nil
     /// This authority as one of a fleet sharing a PostgreSQL store; nil: alone.
     public var fleet: FleetSettings? = nil
+    /// A catalog zone (RFC 9432) of the transferable zones; nil: none.
+    public var catalog: CatalogSettings? = nil
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
     /// Every file and folder it refers to, anchored.

@@ -38,7 +38,10 @@ public struct ChangeError: Error, Sendable, CustomStringConvertible {
     /// cannot be reached.
     public init(storing error: StoreError, serving version: Int?) {
         if error.isConflict {
-            self.init(.conflict, "\(error.message): this authority follows the newer version; make the change again")
+            self.init(
+                .conflict,
+                "\(error.message): make the change again once this authority serves the newer version "
+                    + "(GET /v1/config says which serves; it follows within a few seconds, or says in its log why not)")
         } else {
             let serving = version.map { "version \($0)" } ?? "the last state"
             self.init(

@@ -202,6 +202,12 @@ public actor ControlPlane {
         if change.baseVersion == nil, let eq = change.payload.lastIndex(of: "=") {
             let target = change.payload[..<eq].split(separator: "/", maxSplits: 1).map(String.init)
             let value = HealthOverride(rawValue: String(change.payload[change.payload.index(after: eq)...]))
+            if target.count == 2, let store, store.isShared {
+                // As an override made at once: stored first, or not made.
+                do { try store.saveOverride(value, for: NodeKey(pool: target[0], node: target[1])) } catch {
+                    throw ChangeError(storing: error, serving: running.version)
+                }
+            }
             guard target.count == 2, setOverride(NodeKey(pool: target[0], node: target[1]), value) else {
                 throw ChangeError(.conflict, "the node of \(id) no longer exists")
             }

@@ -1,4 +1,5 @@
 import FormConfig
+import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
@@ -23,6 +24,10 @@ final class PostgresSession: Sendable {
     /// statements; again on a later connection if it failed.
     private let prepare: @Sendable (Statements) throws -> Void
     private let prepared = Atomic<Bool>(false)
+    /// When the last connection attempt failed (monotonic ms; 0: never). For a second after, calls
+    /// fail at once: with the database away, callers do not queue behind one connect timeout each.
+    private let lastConnectFailure = Atomic<Int64>(0)
+    static let retryAfterMilliseconds: Int64 = 1000
     /// A statement that has not answered in this long is given up (and its connection closed), so
     /// a database that stopped answering cannot hang the API.
     static let statementTimeout: Int64 = 5
@@ -54,11 +59,22 @@ final class PostgresSession: Sendable {
                         live = c
                     } else {
                         held = nil
-                        live = try Self.wait(
-                            PostgresConnection.connect(
-                                on: loop, configuration: configuration,
-                                id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger),
-                            seconds: Self.statementTimeout + 2, onTimeout: {})
+                        let failedAt = lastConnectFailure.load(ordering: .relaxed)
+                        if failedAt != 0, Self.nowMilliseconds() - failedAt < Self.retryAfterMilliseconds {
+                            throw StoreError(
+                                "not connected (the last attempt failed under a second ago)", isUnreachable: true)
+                        }
+                        do {
+                            live = try Self.wait(
+                                PostgresConnection.connect(
+                                    on: loop, configuration: configuration,
+                                    id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger),
+                                seconds: Self.statementTimeout + 2, onTimeout: {})
+                        } catch {
+                            lastConnectFailure.store(Self.nowMilliseconds(), ordering: .relaxed)
+                            throw error
+                        }
+                        lastConnectFailure.store(0, ordering: .relaxed)
                         held = live
                     }
                     let statements = Statements(connection: live, logger: logger)
@@ -75,13 +91,15 @@ final class PostgresSession: Sendable {
                 }
             }
         } catch let error as StoreError {
-            throw error
+            guard error.isUnreachable else { throw error }
+            throw StoreError("store \(location): \(step): \(error.message)", isUnreachable: true)
         } catch let error as PSQLError {
+            // An error PostgreSQL sent is about this request; any other, about the connection.
             throw StoreError(
                 "store \(location): \(step): \(Self.describe(error))",
-                isConflict: error.serverInfo?[.sqlState] == "23505")
+                isConflict: error.serverInfo?[.sqlState] == "23505", isUnreachable: error.serverInfo == nil)
         } catch {
-            throw StoreError("store \(location): \(step): \(error)")
+            throw StoreError("store \(location): \(step): \(error)", isUnreachable: true)
         }
     }
 
@@ -119,6 +137,10 @@ final class PostgresSession: Sendable {
         func execute(_ query: PostgresQuery) throws { try self.query(query) }
     }
 
+    static func nowMilliseconds() -> Int64 {
+        Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
+    }
+
     /// `future`'s value, or a timeout error after `seconds` (then `onTimeout` runs).
     static func wait<T: Sendable>(
         _ future: EventLoopFuture<T>, seconds: Int64, onTimeout: @escaping @Sendable () -> Void
@@ -127,7 +149,7 @@ final class PostgresSession: Sendable {
         future.cascade(to: promise)
         // Completing a completed promise is a no-op, so the timer and the answer may race.
         let timer = future.eventLoop.scheduleTask(in: .seconds(seconds)) {
-            promise.fail(StoreError("no answer within \(seconds) s"))
+            promise.fail(StoreError("no answer within \(seconds) s", isUnreachable: true))
             onTimeout()
         }
         defer { timer.cancel() }

@@ -180,12 +180,15 @@ public final class PostgresStore: Store {
 
     /// This authority's checked state of one node (a transition): published at once, announced.
     public func saveHealthState(_ state: HealthState, for node: NodeKey) throws(StoreError) {
-        let now = AuditChain.microseconds(Date())
         try session.transaction("save the health of \(node)") { s in
-            try upsertView(s, node, state, now)
+            try upsertView(s, node, state)
             try s.execute("SELECT pg_notify(\(Self.channel), 'health')")
         }
     }
+
+    /// The database's clock, in microseconds: every authority's views are stamped and judged
+    /// fresh by one clock, so a host whose clock runs ahead cannot keep a dead view alive.
+    static let databaseNow = "(extract(epoch from clock_timestamp()) * 1000000)::bigint"
 
     /// This authority's own last checked states (restored at start).
     public func healthStates() throws(StoreError) -> [NodeKey: HealthState] {
@@ -204,14 +207,14 @@ public final class PostgresStore: Store {
     /// One statement for every node (arrays unnested), however many there are.
     public func publishHealth(_ states: [NodeKey: HealthState]) throws(StoreError) {
         guard !states.isEmpty else { return }
-        let now = AuditChain.microseconds(Date())
         let entries = Array(states)
         let pools = entries.map(\.key.pool), nodes = entries.map(\.key.node), values = entries.map(\.value.rawValue)
         try session.run("publish health") { s in
             try s.execute(
                 """
                 INSERT INTO health_report (authority, pool, node, state, updated_us)
-                SELECT \(authority), p, n, v, \(now) FROM unnest(\(pools)::text[], \(nodes)::text[], \(values)::text[])
+                SELECT \(authority), p, n, v, \(unescaped: Self.databaseNow)
+                FROM unnest(\(pools)::text[], \(nodes)::text[], \(values)::text[])
                     AS t(p, n, v)
                 ON CONFLICT (authority, pool, node)
                 DO UPDATE SET state = EXCLUDED.state, updated_us = EXCLUDED.updated_us
@@ -220,9 +223,13 @@ public final class PostgresStore: Store {
     }
 
     public func healthViews(freshWithin seconds: Double) throws(StoreError) -> [HealthView] {
-        let since = AuditChain.microseconds(Date().addingTimeInterval(-seconds))
+        let window = Int64(seconds * 1_000_000)
         return try session.run("read health views") { s in
-            try s.query("SELECT * FROM health_report WHERE updated_us >= \(since) ORDER BY authority, pool, node")
+            try s.query(
+                """
+                SELECT * FROM health_report WHERE updated_us >= \(unescaped: Self.databaseNow) - \(window)
+                ORDER BY authority, pool, node
+                """)
                 .compactMap { r in
                     guard let state = HealthState(rawValue: try r["state"].decode(String.self)) else { return nil }
                     return HealthView(
@@ -233,13 +240,11 @@ public final class PostgresStore: Store {
         }
     }
 
-    private func upsertView(_ s: PostgresSession.Statements, _ node: NodeKey, _ state: HealthState, _ now: Int64)
-        throws
-    {
+    private func upsertView(_ s: PostgresSession.Statements, _ node: NodeKey, _ state: HealthState) throws {
         try s.execute(
             """
             INSERT INTO health_report (authority, pool, node, state, updated_us)
-            VALUES (\(authority), \(node.pool), \(node.node), \(state.rawValue), \(now))
+            VALUES (\(authority), \(node.pool), \(node.node), \(state.rawValue), \(unescaped: Self.databaseNow))
             ON CONFLICT (authority, pool, node) DO UPDATE SET state = EXCLUDED.state, updated_us = EXCLUDED.updated_us
             """)
     }

@@ -133,9 +133,13 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// Another writer got there first (a version stored meanwhile, a key taken): try again on
     /// the newer state, rather than "the store is unreachable".
     public var isConflict: Bool
-    public init(_ message: String, isConflict: Bool = false) {
+    /// The store could not be reached or did not answer (a refused connection, a lost one, a
+    /// timeout), as opposed to refusing this request: trying again later may work.
+    public var isUnreachable: Bool
+    public init(_ message: String, isConflict: Bool = false, isUnreachable: Bool = false) {
         self.message = message
         self.isConflict = isConflict
+        self.isUnreachable = isUnreachable
     }
     public var description: String { message }
 }

@@ -28,7 +28,9 @@ struct FleetService: Service {
 
     func run() async throws {
         let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        try await withGracefulShutdownHandler {
+        // Graceful shutdown cancels the whole group: the LISTEN connection closes, the clock and
+        // the rounds stop, and run returns (so the services started before this one stop too).
+        try await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await listen(wake) }
                 group.addTask {
@@ -42,13 +44,12 @@ struct FleetService: Service {
                 group.addTask {
                     var lastPublished = ContinuousClock.now - .seconds(3600)
                     for await _ in wakes {
+                        if Task.isCancelled { break }
                         let publish = ContinuousClock.now - lastPublished >= .seconds(settings.reportIntervalSeconds)
                         if await sync(publishing: publish), publish { lastPublished = .now }
                     }
                 }
             }
-        } onGracefulShutdown: {
-            wake.finish()
         }
     }
 

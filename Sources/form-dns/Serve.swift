@@ -157,7 +157,12 @@ struct Serve: AsyncParsableCommand {
                     transfers.use(config)
                     events.applied(action: action, author: author, message: message, version: version, config: config)
                 },
-                onFollowed: { _, config in transfers.use(config) },
+                onFollowed: { _, config in
+                    // What the authority that made the change applied: here too (it recorded the event).
+                    transfers.use(config)
+                    alerts.configure(config.alerts)
+                    keeper?.retentionDays.store(config.eventRetentionDays, ordering: .relaxed)
+                },
                 fileTextAtStart: fleetStore == nil ? nil : try? ControlPlane.fileText(file!))
         }
         if let control {

@@ -12,8 +12,9 @@ final class StateKeeper: Sendable {
     /// `events.retention_days`, as the running configuration says (a reload may change it).
     let retentionDays = Atomic<Int>(30)
     /// Audit entries and events a shared store could not take (it was unreachable), oldest
-    /// first, written when it answers again (`flushPending`): an outage loses none of them.
-    private let pending = Mutex<[Pending]>([])
+    /// first, each with a number of its own, written when it answers again (`flushPending`): an
+    /// outage loses none of them.
+    private let pending = Mutex<(next: Int, items: [(number: Int, item: Pending)])>((0, []))
     static let pendingLimit = 10_000
 
     enum Pending: Sendable {
@@ -23,38 +24,47 @@ final class StateKeeper: Sendable {
 
     init(store: any Store) { self.store = store }
 
-    /// Keeps `item` for later when the store is shared (the others read it there).
-    private func keep(_ item: Pending) -> Bool {
-        guard store.isShared else { return false }
+    /// Keeps `item` for later when the store is shared and could not be reached (a record it
+    /// refused would be refused again: that is logged, not kept).
+    private func keep(_ item: Pending, after error: StoreError? = nil) -> Bool {
+        guard store.isShared, error?.isUnreachable ?? true else { return false }
         pending.withLock { queue in
-            if queue.count >= Self.pendingLimit {
-                queue.removeFirst()
-                if queue.count == Self.pendingLimit - 1 { log("store: over \(Self.pendingLimit) records waiting") }
+            if queue.items.count >= Self.pendingLimit {
+                queue.items.removeFirst()
+                if queue.items.count == Self.pendingLimit - 1 {
+                    log("store: over \(Self.pendingLimit) records waiting")
+                }
             }
-            queue.append(item)
+            queue.items.append((queue.next, item))
+            queue.next += 1
         }
         return true
     }
 
-    /// Writes what waited, in order; stops at the first failure (the rest wait on). Returns how
+    /// Writes what waited, in order; stops at the first the store cannot take for want of a
+    /// connection (the rest wait on). One it refuses outright is logged and dropped. Returns how
     /// many were written.
     @discardableResult
     func flushPending() -> Int {
         var written = 0
-        while let next = pending.withLock({ $0.first }) {
+        while let (number, next) = pending.withLock({ $0.items.first }) {
             do {
                 switch next {
                 case .audit(let event): _ = try store.appendAudit(event)
                 case .event(let event): try store.appendEvent(event)
                 }
-            } catch { break }
-            pending.withLock { _ = $0.removeFirst() }
-            written += 1
+                written += 1
+            } catch {
+                if error.isUnreachable { break }
+                log("store: a record kept while the store was away is refused, dropped: \(error)")
+            }
+            // By number: the queue may have dropped its oldest meanwhile (at the limit).
+            pending.withLock { queue in queue.items.removeAll { $0.number == number } }
         }
         return written
     }
 
-    var pendingCount: Int { pending.withLock { $0.count } }
+    var pendingCount: Int { pending.withLock { $0.items.count } }
 
     /// Puts the stored overrides and last checked states back into the pools' health repositories.
     func restore(into builder: ResponseBuilder) {
@@ -89,7 +99,7 @@ final class StateKeeper: Sendable {
             let stored = try store.appendEvent(event)
             if stored.id % 256 == 0 { pruneEvents() }
         } catch {
-            if !keep(.event(event)) { log("store: event not written: \(error)") }
+            if !keep(.event(event), after: error) { log("store: event not written: \(error)") }
         }
     }
 
@@ -101,7 +111,7 @@ final class StateKeeper: Sendable {
     func record(_ event: AuditEvent) {
         if pendingCount > 0, keep(.audit(event)) { return }
         do { _ = try store.appendAudit(event) } catch {
-            if !keep(.audit(event)) { log("store: audit entry not written: \(error)") }
+            if !keep(.audit(event), after: error) { log("store: audit entry not written: \(error)") }
         }
     }
 

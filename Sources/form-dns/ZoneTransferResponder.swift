@@ -39,12 +39,19 @@ final class ZoneTransferResponder: Sendable {
     /// `transfer.notify` targets when its served serial is not the one last notified (so at
     /// start too).
     func notifyChanged() {
-        let zones = config.withLock { $0.zones }
+        let config = config.withLock { $0 }
         let served = server.currentBuilder().engine.zones
-        for zoneConfig in zones where zoneConfig.transfer != nil {
-            guard let zone = served.first(where: { $0.origin == zoneConfig.origin }) else { continue }
-            journals.withLock { $0[zone.origin, default: ZoneJournal()].record(zone) }
-            guard let targets = zoneConfig.transfer?.notify, !targets.isEmpty else { continue }
+        var transferable = config.zones.compactMap { zone in zone.transfer.map { (zone.origin, $0) } }
+        if let catalog = config.catalog { transferable.append((catalog.origin, catalog.transfer)) }
+        for (origin, transfer) in transferable {
+            guard let zone = served.first(where: { $0.origin == origin }) else { continue }
+            journals.withLock { journal in
+                // Read again under the lock: never an older zone after a newer one.
+                let now = server.currentBuilder().engine.zones.first { $0.origin == origin } ?? zone
+                journal[origin, default: ZoneJournal()].record(now)
+            }
+            let targets = transfer.notify
+            guard !targets.isEmpty else { continue }
             let changed = notified.withLock { last in
                 defer { last[zone.origin] = zone.soa.serial }
                 return last[zone.origin] != zone.soa.serial
@@ -69,10 +76,18 @@ final class ZoneTransferResponder: Sendable {
             return Self.reply(id: request.header.id, rcode: rcode, question: question)
         }
         let config = config.withLock { $0 }
-        guard let zoneConfig = config.zones.first(where: { $0.origin == question.name }) else {
+        // A TSIG-signed SOA query over TCP (a secondary's refresh, nsupdate -v looking up the
+        // zone): answered as the query path would, signed with whichever key of update_keys
+        // signed it. Public data: no transfer ACL applies.
+        if question.type == .soa {
+            return [
+                answerSignedSOA(request: request, bytes: bytes, question: question, keys: config.updateKeys, who: who)
+            ]
+        }
+        guard let settings = config.transferSettings(for: question.name) else {
             return refuse(.notAuth, "not a zone served here")
         }
-        guard let transfer = zoneConfig.transfer else { return refuse(.refused, "zones[].transfer is not set") }
+        guard let transfer = settings else { return refuse(.refused, "zones[].transfer is not set") }
         guard transfer.allows(source) else { return refuse(.refused, "not in zones[].transfer.allow") }
         // TSIG (RFC 8945): a signed request is checked against the zone's transfer keys, and
         // everything answered to it is signed with its key.
@@ -104,10 +119,6 @@ final class ZoneTransferResponder: Sendable {
         guard let zone = server.currentBuilder().engine.zones.first(where: { $0.origin == question.name }) else {
             return sign(refuse(.servFail, "the zone is not loaded"))
         }
-        // A secondary's refresh: the SOA, signed with its key.
-        if question.type == .soa {
-            return sign(Self.reply(id: request.header.id, question: question, answers: [zone.soaRecord]))
-        }
         let keyNote = signing.map { " (TSIG \($0.key.name))" } ?? ""
         // Up to date only when the client has this serial or a newer one (RFC 1982; a distance of
         // exactly 2^31 is undefined, so the zone is sent).
@@ -119,8 +130,12 @@ final class ZoneTransferResponder: Sendable {
         }
         if question.type == .ixfr, let theirs = Self.serial(in: request.authorities),
             let difference = journals.withLock({ journal -> [DNSResourceRecord]? in
-                // (Recorded first, so the difference ends at the zone as served now.)
-                journal[zone.origin, default: ZoneJournal()].record(zone)
+                // The zone as served now, read under the lock (a change recorded meanwhile is never
+                // followed by an older zone): the difference ends at what serves.
+                guard let now = server.currentBuilder().engine.zones.first(where: { $0.origin == zone.origin }),
+                    now.soa.serial == zone.soa.serial
+                else { return nil }
+                journal[zone.origin, default: ZoneJournal()].record(now)
                 return journal[zone.origin]?.difference(from: theirs)
             })
         {
@@ -143,6 +158,35 @@ final class ZoneTransferResponder: Sendable {
             return sign(messages)
         } catch {
             return sign(refuse(.servFail, "\(error)"))
+        }
+    }
+
+    /// The answer to a signed SOA query: what the engine answers, with AA and the rcode, signed
+    /// when the key verifies; NOTAUTH with the TSIG error when it does not (RFC 8945 5.2).
+    func answerSignedSOA(request: DNSMessage, bytes: [UInt8], question: DNSQuestion, keys: [UpdateKey], who: String)
+        -> [UInt8]
+    {
+        let resolution = server.currentBuilder().engine.resolve(question)
+        var header = DNSHeader(id: request.header.id)
+        header.set(.response)
+        header.set(.authoritative, resolution.authoritative)
+        header.rcodeLow = UInt8(resolution.rcode.rawValue & 0x0F)
+        let message = DNSMessage(
+            header: header, questions: [question], answers: resolution.answers, authorities: resolution.authorities)
+        let answer = (try? message.encode()).map { Array($0.readableBytesView) } ?? []
+        guard !answer.isEmpty, let signed = try? UpdateMessage(parsing: bytes), let tsig = signed.tsig else {
+            return Self.reply(id: request.header.id, rcode: .formErr, question: question)[0]
+        }
+        switch signer.verify(signed, keys: keys) {
+        case .valid(let key):
+            return signer.sign(answer, request: tsig, key: key)
+        case .refused(let failure, let why, let key):
+            log("transfer: signed SOA query for \(question.name) from \(who) refused: NOTAUTH \(failure): \(why)")
+            let reply = Self.reply(id: request.header.id, rcode: .notAuth, question: question)[0]
+            if failure == .badTime, let key { return signer.sign(reply, request: tsig, key: key, error: 18) }
+            return TSIGSigner.unsignedError(reply, request: tsig, error: failure.rawValue)
+        case .unsigned:
+            return answer
         }
     }
 

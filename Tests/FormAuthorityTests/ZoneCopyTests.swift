@@ -81,5 +81,9 @@ import Testing
         #expect(journal.versions.count == 2)
         let added = try #require(journal.difference(from: 1)).map(\.description)
         #expect(added.contains("x.j.test. 60 IN TXT \"fresh\"") && !added.contains("x.j.test. 60 IN TXT \"old\""))
+        // A secondary holding serial 2 may have either content: from it, the whole zone.
+        journal.record(try Self.zone(serial: 3, "x TXT \"fresh\"\n"))
+        #expect(journal.difference(from: 2) == nil)
+        #expect(journal.difference(from: 1) != nil)
     }
 }

@@ -52,4 +52,15 @@ import Testing
         }, "\(errors("{keys: [nokey]}", extra: keys))")
         #expect(errors("{keys: []}", extra: keys).contains { $0.contains("zones[0].transfer.keys: needs at least 1") })
     }
+
+    @Test func aCatalogListsTheTransferableZones() throws {
+        let config = try parse("{allow: [127.0.0.0/8]}", extra: "catalog: {origin: catalog.test, transfer: {allow: [127.0.0.0/8]}}\n")
+        #expect(config.catalog?.origin.description == "catalog.test.")
+        #expect(config.catalogMembers.map(\.description) == ["formation.test."])
+        #expect(config.transferSettings(for: "catalog.test.") != nil)
+        #expect(errors("{allow: [127.0.0.0/8]}", extra: "catalog: {origin: formation.test, transfer: {allow: [10.0.0.0/8]}}\n")
+            .contains { $0.contains("catalog.origin") && $0.contains("is a zone served here") })
+        #expect(errors("{allow: [127.0.0.0/8]}", extra: "catalog: {origin: catalog.test}\n")
+            .contains { $0.contains("catalog.transfer") && $0.contains("is required") })
+    }
 }

@@ -156,8 +156,22 @@ import Testing
             #expect(!error.isConflict)
         }
         #expect(Date().timeIntervalSince(started) < 30)  // (refused on loopback: not a hang)
+        // For a second after a failed connect, calls fail at once (no queue of connect timeouts).
+        _ = try? store.ping()  // (the first may have found the old connection broken; this one connects)
+        do {
+            _ = try store.latestConfigVersion()
+            Issue.record("a call right after a failed connect tried again")
+        } catch {
+            #expect(error.isUnreachable && error.message.contains("under a second ago"), "\(error)")
+        }
         try server.start()
-        #expect(try store.latestConfigVersion()?.text == "a")
+        // Then it connects again, without a restart of the caller.
+        var text: String? = nil
+        for _ in 0..<50 where text == nil {
+            text = try? store.latestConfigVersion()?.text
+            if text == nil { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(text == "a")
     }
 
     @Test func locationsAreReadOrRefusedWithWhy() {

@@ -1,6 +1,7 @@
 import DNSWire
 import Foundation
 import TestFixtures
+import Synchronization
 import Testing
 
 /// Three form-dns authorities on one PostgreSQL (Debian's, started by the suite on
@@ -111,7 +112,10 @@ import Testing
         }
         took.sort()
         // Notified at once (LISTEN/NOTIFY); a missed notification is repaired by the 1 s catch-up.
-        #expect(took[took.count / 2] < 1, "median \(took[took.count / 2]) s: \(took)")
+        // The 1 s target is for the release build (the CI's second pass, and
+        // Benchmarks/fleet-propagation: about 20 ms); a debug build builds each version far slower.
+        let release = ProcessInfo.processInfo.environment["FORM_DNS_BIN"] != nil
+        #expect(took[took.count / 2] < (release ? 1 : 3), "median \(took[took.count / 2]) s: \(took)")
         print("fleet propagation (s): \(took.map { String(format: "%.3f", $0) }.joined(separator: " "))")
         // Every version is in the store once, each made by the authority that took the change.
         let versions = Self.json(try Self.call(fleet[0], "GET", "/v1/versions").body)["versions"] as? [[String: Any]]
@@ -122,6 +126,11 @@ import Testing
             #expect(status["authority"] as? String == a.name)
             #expect((status["store"] as? [String: Any])?["reachable"] as? Bool == true)
         }
+        // SIGTERM stops an authority of a fleet gracefully and promptly (its LISTEN included).
+        fleet[2].dns.signal(SIGTERM)
+        let stopped = try await Self.seconds(until: { !fleet[2].dns.process.isRunning }, limit: 10)
+        #expect(stopped != nil, "\(fleet[2].dns.log)")
+        #expect(fleet[2].dns.process.terminationStatus == 0, "\(fleet[2].dns.log)")
     }
 
     @Test func losingTheDatabaseIsNotAnOutageAndItsReturnIsCaughtUp() async throws {
@@ -192,17 +201,23 @@ import Testing
         var fleet = try Self.startThree(store)
         defer { for a in fleet { a.dns.stop() } }
         let target = fleet[1].api
+        let stored = Mutex(0)
         let writer = Thread {
-            for i in 1...8 {
-                _ = try? ManagementAPITests.curl(
+            for i in 1...40 {
+                let r = try? ManagementAPITests.curl(
                     target, "/v1/zones/formation.test/records", method: "POST", token: Self.admin,
                     body: #"{"records": ["k\#(i) 60 IN A 192.0.2.\#(100 + i)"]}"#)
+                guard r?.status == 200 else { return }
+                stored.withLock { $0 += 1 }
             }
         }
         writer.start()
-        try await Task.sleep(for: .milliseconds(150))
+        // Killed while it takes changes: after its third, with more on the way.
+        _ = try await Self.seconds { stored.withLock { $0 } >= 3 }
         fleet[1].dns.signal(SIGKILL)
         while writer.isExecuting { try await Task.sleep(for: .milliseconds(10)) }
+        let made = stored.withLock { $0 }
+        #expect(made >= 3 && made < 40, "\(made) changes made before the kill")
         // The survivors serve the same, newest version.
         let newest = try #require(
             Self.json(try Self.call(fleet[0], "GET", "/v1/versions").body)["versions"] as? [[String: Any]]
@@ -213,8 +228,12 @@ import Testing
             return a == newest && c == newest
         }
         #expect(same != nil)
-        for i in 1...8 {
+        for i in 1...40 {
             #expect(try Self.answers(fleet[0], "k\(i).formation.test.") == Self.answers(fleet[2], "k\(i).formation.test."))
+        }
+        // Every change the killed authority reported made is served by the others.
+        for i in 1...made {
+            #expect(try Self.answers(fleet[0], "k\(i).formation.test.") == ["192.0.2.\(100 + i)"])
         }
         let verify = try Harness.run(Harness.formDNSBinary, ["audit", "verify", "--store", store])
         #expect(verify.status == 0, "\(verify.output)")

@@ -151,6 +151,74 @@ import Testing
                 == ["192.0.2.77", "192.0.2.78"], "\(records)")
     }
 
+    /// A catalog zone (RFC 9432): Knot, told only of the catalog, sets up the member zones it
+    /// lists by itself and transfers them; a new member appears in the catalog with a new serial.
+    @Test func knotReadsTheCatalogAndServesItsMembers() async throws {
+        let dir = Harness.tempDirectory()
+        let ours = try ServerProcess.formDNS(
+            ["--config", try Self.catalogConfig(dir), "--listen", "127.0.0.1:0"],
+            directory: dir)
+        defer { ours.stop() }
+        let port = Harness.freePort()
+        try """
+        server:
+            rundir: "\(dir)"
+            user: root:root
+            listen: 127.0.0.1@\(port)
+        database:
+            storage: "\(dir)"
+        log:
+          - target: stderr
+            any: info
+        remote:
+          - id: primary
+            address: 127.0.0.1@\(ours.tcpPort)
+        template:
+          - id: default
+            storage: "\(dir)"
+            zonefile-sync: -1
+          - id: member
+            storage: "\(dir)"
+            zonefile-sync: -1
+            master: primary
+            file: "\(dir)/member-%s.zone"
+        zone:
+          - domain: catalog.test
+            file: "\(dir)/catalog.zone"
+            master: primary
+            catalog-role: interpret
+            catalog-template: member
+
+        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
+        let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"],
+                                     logPath: dir + "/knot.log")
+        defer { knot.stop() }
+        // Knot was told nothing of formation.test: it answers it because the catalog lists it.
+        try await Self.waitForCopy(port: port, process: knot)
+        #expect(ours.log.contains("transfer: AXFR of catalog.test. serial "), "\(ours.log)")
+        let catalog = try Self.transfer("catalog.test.", .axfr, port: ours.tcpPort).flatMap(\.answers)
+        let text = catalog.map(\.description)
+        #expect(text.contains("version.catalog.test. 0 IN TXT \"2\""), "\(text)")
+        #expect(text.filter { $0.hasSuffix(" IN PTR formation.test.") }.count == 1, "\(text)")
+        #expect(!text.contains { $0.contains("PTR none.test.") })  // (no transfer: not a member)
+    }
+
+    /// A configuration with formation.test and none.test (no transfer), and a catalog.
+    static func catalogConfig(_ dir: String) throws -> String {
+        try soaZone("none.test").write(toFile: dir + "/none.test.zone", atomically: true, encoding: .utf8)
+        try """
+        zones:
+          - origin: formation.test
+            file: \(zone)
+            transfer: {allow: [127.0.0.0/8]}
+          - origin: none.test
+            file: \(dir)/none.test.zone
+        catalog: {origin: catalog.test, transfer: {allow: [127.0.0.0/8]}}
+
+        """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
+        return dir + "/form-dns.yaml"
+    }
+
     static let xfrSecret = "eGZyLXNlY3JldC1mb3ItZm9ybS1kbnMtdGVzdHMtMDAx"
 
     /// TSIG on transfers (RFC 8945): Knot with the zone's key bootstraps by AXFR and follows an
@@ -196,6 +264,8 @@ import Testing
         }
         #expect(ours.log.contains("transfer: IXFR of formation.test. from serial 2026112601 to "), "\(ours.log)")
         #expect(!knot.log.contains("TSIG"), "\(knot.log)")  // (Knot says so when a signature fails)
+        #expect(knot.log.contains("IXFR, incoming, remote 127.0.0.1@\(ours.tcpPort) TSIG xfr, finished")
+                || knot.log.contains("IXFR, incoming, remote 127.0.0.1@\(ours.tcpPort), finished"), "\(knot.log)")
 
         // kdig verifies every message's signature (it fails the transfer otherwise).
         let good = try Harness.run("kdig", ["@127.0.0.1", "-p", "\(ours.tcpPort)", "formation.test", "AXFR",

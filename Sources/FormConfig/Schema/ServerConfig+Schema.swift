@@ -29,6 +29,7 @@ extension ServerConfig {
             .section("decision_log", \.self, decisionLogSchema),
             .section("alerts", \.alerts, AlertSettings.schema),
             .section("fleet", FleetSettings.schema) { config, fleet in config.fleet = fleet },
+            .section("catalog", CatalogSettings.schema) { config, catalog in config.catalog = catalog },
             ConfigRow.value(
                 "state_dir", \.stateDirectory, type: .path, applies: .restart,
                 "Where configuration versions, the audit chain, overrides and last health states are kept "
@@ -44,6 +45,19 @@ extension ServerConfig {
             var keys: Set<DNSName> = []
             for (i, key) in config.updateKeys.enumerated() where !keys.insert(key.name).inserted {
                 reader.fail(context.line("update_keys"), "update_keys[\(i)].name", "key \(key.name) is given twice")
+            }
+            if let catalog = config.catalog {
+                if config.zones.contains(where: { $0.origin == catalog.origin }) {
+                    reader.fail(
+                        context.line("catalog"), "catalog.origin",
+                        "\(catalog.origin) is a zone served here: name "
+                            + "the catalog apart (e.g. catalog.\(config.zones.first?.origin.description ?? "example."))"
+                    )
+                }
+                for (k, key) in catalog.transfer.keys.enumerated() where !keys.contains(key) {
+                    reader.fail(
+                        context.line("catalog"), "catalog.transfer.keys[\(k)]", "no key \(key) in update_keys")
+                }
             }
             for (i, zone) in config.zones.enumerated() {
                 for (k, key) in (zone.transfer?.keys ?? []).enumerated() where !keys.contains(key) {
