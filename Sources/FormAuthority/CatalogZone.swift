@@ -14,7 +14,8 @@ public enum CatalogZone {
         text += "@ NS invalid.\nversion TXT \"2\"\n"
         for member in members { text += "\(label(for: member)).zones PTR \(member)\n" }
         let file = "catalog \(origin)"
-        return try Zone(origin: origin, records: ZoneFileParser(origin: origin).parse(text: text, file: file), file: file)
+        return try Zone(
+            origin: origin, records: ZoneFileParser(origin: origin).parse(text: text, file: file), file: file)
     }
 
     /// The member zones a catalog lists (the PTR targets under `zones`).
