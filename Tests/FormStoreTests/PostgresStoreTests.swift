@@ -9,10 +9,16 @@ import Testing
 /// The PostgreSQL store against a real server of the suite's own (Debian's PostgreSQL, started on
 /// 127.0.0.1:55441 with its own data directory), each test in a database of its own.
 @Suite(.serialized) struct PostgresStoreTests {
-    static let server = Result { try TestPostgres(port: 55441) }
+    /// Started once, on a thread of its own: initdb takes seconds the test pool's threads need.
+    static let starting = Task { try await TestThreads.run { try TestPostgres(port: 55441) } }
+    static func server() async throws -> TestPostgres { try await starting.value }
 
-    static func store(authority: String = "a1", database: String? = nil) throws -> (PostgresStore, String) {
-        let server = try Self.server.get()
+    static func store(authority: String = "a1", database: String? = nil) async throws -> (PostgresStore, String) {
+        try makeStore(try await server(), authority: authority, database: database)
+    }
+
+    /// A store on `server` for `authority`, in `database` (nil: a new one).
+    static func makeStore(_ server: TestPostgres, authority: String, database: String?) throws -> (PostgresStore, String) {
         let name = database ?? "t_" + UUID().uuidString.prefix(8).lowercased()
         if database == nil { try server.psql("CREATE DATABASE \(name)") }
         let url = "postgresql://form@127.0.0.1:\(server.port)/\(name)?sslmode=disable"
@@ -20,8 +26,8 @@ import Testing
         return (try PostgresStore(location: location, authority: authority), name)
     }
 
-    @Test func versionsOverridesAndStatesRoundTripAndAConflictIsNamed() throws {
-        let (store, _) = try Self.store()
+    @Test func versionsOverridesAndStatesRoundTripAndAConflictIsNamed() async throws {
+        let (store, _) = try await Self.store()
         let v1 = try store.addConfigVersion(text: "zones: []\n", author: "file", message: "first")
         let v2 = try store.addConfigVersion(text: "zones: [x]\n", author: "admin-1", message: "second", after: v1.id)
         #expect(try store.latestConfigVersion()?.text == "zones: [x]\n")
@@ -47,9 +53,9 @@ import Testing
         #expect(try store.healthStates() == [NodeKey(pool: "entry", node: "n2"): .unhealthy])
     }
 
-    @Test func eachAuthorityPublishesItsOwnViewAndStaleViewsAreLeftOut() throws {
-        let (a1, db) = try Self.store(authority: "a1")
-        let (a2, _) = try Self.store(authority: "a2", database: db)
+    @Test func eachAuthorityPublishesItsOwnViewAndStaleViewsAreLeftOut() async throws {
+        let (a1, db) = try await Self.store(authority: "a1")
+        let (a2, _) = try await Self.store(authority: "a2", database: db)
         let n1 = NodeKey(pool: "entry", node: "n1")
         try a1.publishHealth([n1: .healthy])
         try a2.publishHealth([n1: .unhealthy])
@@ -59,13 +65,13 @@ import Testing
         ])
         // Each restores only its own states.
         #expect(try a2.healthStates() == [n1: .unhealthy])
-        try Self.server.get().psql(
+        try await Self.server().psql(
             in: db, "UPDATE health_report SET updated_us = updated_us - 120000000 WHERE authority = 'a2'")
         #expect(try a1.healthViews(freshWithin: 60).map(\.authority) == ["a1"])
     }
 
-    @Test func tokensApprovalsAndEventsRoundTrip() throws {
-        let (store, _) = try Self.store()
+    @Test func tokensApprovalsAndEventsRoundTrip() async throws {
+        let (store, _) = try await Self.store()
         let (token, secret) = APIToken.make(role: .reporter, pools: ["entry"], node: NodeKey(pool: "entry", node: "n1"))
         try store.addToken(token)
         let read = try #require(try store.token(id: token.id))
@@ -103,9 +109,9 @@ import Testing
     }
 
     /// Two authorities appending at once make one chain, which verifies; tampering is found.
-    @Test func concurrentAuditAppendsMakeOneChain() throws {
-        let (a1, db) = try Self.store(authority: "a1")
-        let (a2, _) = try Self.store(authority: "a2", database: db)
+    @Test func concurrentAuditAppendsMakeOneChain() async throws {
+        let (a1, db) = try await Self.store(authority: "a1")
+        let (a2, _) = try await Self.store(authority: "a2", database: db)
         DispatchQueue.concurrentPerform(iterations: 2) { i in
             let store = i == 0 ? a1 : a2
             for n in 0..<50 {
@@ -117,7 +123,7 @@ import Testing
             return
         }
         #expect(count == 100)
-        try Self.server.get().psql(in: db, "UPDATE audit SET outcome = 'denied' WHERE sequence = 40")
+        try await Self.server().psql(in: db, "UPDATE audit SET outcome = 'denied' WHERE sequence = 40")
         guard case .broken(let problem) = try a2.verifyAudit() else {
             Issue.record("tampering went unnoticed")
             return
@@ -126,13 +132,13 @@ import Testing
     }
 
     /// Three authorities starting at the same moment on an empty database: one set of tables.
-    @Test func simultaneousStartsMigrateOnce() throws {
-        let server = try Self.server.get()
+    @Test func simultaneousStartsMigrateOnce() async throws {
+        let server = try await Self.server()
         let db = "t_" + UUID().uuidString.prefix(8).lowercased()
         try server.psql("CREATE DATABASE \(db)")
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 3) { i in
-            do { _ = try Self.store(authority: "a\(i)", database: db) } catch {
+            do { _ = try Self.makeStore(server, authority: "a\(i)", database: db) } catch {
                 failures.withLock { $0.append("\(error)") }
             }
         }
@@ -141,11 +147,11 @@ import Testing
     }
 
     /// The database stopping is a quick, clear error; its return is used without a restart.
-    @Test func aStoppedDatabaseIsAClearErrorAndItsReturnIsUsed() throws {
-        let (store, _) = try Self.store()
+    @Test func aStoppedDatabaseIsAClearErrorAndItsReturnIsUsed() async throws {
+        let (store, _) = try await Self.store()
         _ = try store.addConfigVersion(text: "a", author: "file", message: "m")
-        let server = try Self.server.get()
-        try server.stop()
+        let server = try await Self.server()
+        try await TestThreads.run { try server.stop() }
         defer { try? server.start() }
         let started = Date()
         do {
@@ -164,12 +170,12 @@ import Testing
         } catch {
             #expect(error.isUnreachable && error.message.contains("under a second ago"), "\(error)")
         }
-        try server.start()
+        try await TestThreads.run { try server.start() }
         // Then it connects again, without a restart of the caller.
         var text: String? = nil
         for _ in 0..<50 where text == nil {
             text = try? store.latestConfigVersion()?.text
-            if text == nil { Thread.sleep(forTimeInterval: 0.1) }
+            if text == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(text == "a")
     }

@@ -9,7 +9,9 @@ import Testing
 /// losing the database is not an outage; an authority killed during changes leaves the others and
 /// the store consistent.
 @Suite(.serialized) struct FleetTests {
-    static let postgres = Result { try TestPostgres(port: 55451) }
+    /// Started once, on a thread of its own: initdb takes seconds the test pool's threads need.
+    static let starting = Task { try await TestThreads.run { try TestPostgres(port: 55451) } }
+    static func postgres() async throws -> TestPostgres { try await starting.value }
     static let admin = ManagementAPITests.token
 
     /// One authority: its process and API address.
@@ -21,8 +23,8 @@ import Testing
     }
 
     /// A fresh database for one test, and its URI.
-    static func database() throws -> String {
-        let pg = try postgres.get()
+    static func database() async throws -> String {
+        let pg = try await postgres()
         let name = "fleet_" + UUID().uuidString.prefix(8).lowercased()
         try pg.psql("CREATE DATABASE \(name)")
         return "postgresql://form@127.0.0.1:\(pg.port)/\(name)?sslmode=disable"
@@ -115,7 +117,7 @@ import Testing
     }
 
     @Test func aChangeOnOneIsAnsweredByAllThreeWithinASecond() async throws {
-        let store = try Self.database()
+        let store = try await Self.database()
         let fleet = try Self.startThree(store)
         defer { for a in fleet { a.dns.stop() } }
         // Each change, and the wait for all three to answer it, on a thread of its own.
@@ -165,8 +167,8 @@ import Testing
     }
 
     @Test func losingTheDatabaseIsNotAnOutageAndItsReturnIsCaughtUp() async throws {
-        let pg = try Self.postgres.get()
-        let store = try Self.database()
+        let pg = try await Self.postgres()
+        let store = try await Self.database()
         let fleet = try Self.startThree(store)
         defer { for a in fleet { a.dns.stop() } }
         let add = try Self.call(
@@ -174,7 +176,7 @@ import Testing
         #expect(add.status == 200, "\(add.body)")
         _ = try await Self.seconds { try fleet.allSatisfy { try Self.answers($0, "before.formation.test.") == ["192.0.2.50"] } }
 
-        try pg.stop(mode: "immediate")
+        try await TestThreads.run { try pg.stop(mode: "immediate") }
         defer { try? pg.start() }
         // Answers go on, from the last state.
         for a in fleet {
@@ -200,7 +202,7 @@ import Testing
         let metrics = try Self.call(fleet[0], "GET", "/metrics").body
         #expect(metrics.contains("formdns_fleet_store_up{authority=\"ns1\"} 0"), "\(metrics)")
 
-        try pg.start()
+        try await TestThreads.run { try pg.start() }
         // Back: the refused attempts' audit entries are written, changes are taken again.
         let back = try await Self.seconds {
             try Self.call(
@@ -228,7 +230,7 @@ import Testing
     }
 
     @Test func anAuthorityKilledDuringChangesLeavesTheOthersAndTheStoreConsistent() async throws {
-        let store = try Self.database()
+        let store = try await Self.database()
         var fleet = try Self.startThree(store)
         defer { for a in fleet { a.dns.stop() } }
         let target = fleet[1].api, victim = fleet[1].dns.process.processIdentifier
@@ -323,7 +325,9 @@ import Testing
         try Namespace.sh(["link", "set", hostSide, "up"])
         try ns.ip(["addr", "add", "198.18.77.2/30", "dev", "q1"])
         try ns.ip(["link", "set", "q1", "up"])
-        let pg = try TestPostgres(port: 55452, listen: ["127.0.0.1", "198.18.77.1"], trusting: ["198.18.77.0/30"])
+        let pg = try await TestThreads.run {
+            try TestPostgres(port: 55452, listen: ["127.0.0.1", "198.18.77.1"], trusting: ["198.18.77.0/30"])
+        }
         let store = "postgresql://form@127.0.0.1:55452/\(pg.database)?sslmode=disable"
         let port = Harness.freePort()
         let n1 = try Self.node("127.0.0.61", port: port, dir: dir)

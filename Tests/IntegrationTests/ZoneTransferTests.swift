@@ -45,13 +45,9 @@ import Testing
         }
     }
 
-    /// Knot as a secondary of form-dns on `primary`, listening on `port`, its copy in a file of its
-    /// own; with `acceptNotify`, it takes NOTIFY from 127.0.0.1.
-    static func knotSecondary(_ dir: String, port: Int, primary: Int, acceptNotify: Bool, key: String? = nil)
-        throws -> ServerProcess {
-        let acl = acceptNotify ? "acl:\n  - id: from-primary\n    address: 127.0.0.1\n    action: notify\n" : ""
-        let keys = key.map { "key:\n  - id: xfr\n    algorithm: hmac-sha256\n    secret: \($0)\n" } ?? ""
-        try """
+    /// The start of a Knot configuration: its folders, its address, its log (info, to stderr).
+    static func knotHeader(_ dir: String, port: Int) -> String {
+        """
         server:
             rundir: "\(dir)"
             user: root:root
@@ -61,6 +57,32 @@ import Testing
         log:
           - target: stderr
             any: info
+
+        """
+    }
+
+    /// Adds a record through the API of `primary` and waits until the secondary on `port` answers it.
+    static func addThroughAPI(_ primary: ServerProcess, _ record: String, answeredOn port: Int) async throws {
+        let api = try HealthIntegrationTests.apiAddress(primary)
+        let add = try ManagementAPITests.curl(api, "/v1/zones/formation.test/records",
+                                              body: #"{"records": ["\#(record)"]}"#)
+        #expect(add.status == 200, "\(add.body)")
+        let parts = record.split(separator: " ")
+        let name = "\(parts[0]).formation.test.", address = String(parts.last!)
+        try await waitFor(seconds: 15) {
+            guard let reply = try WireClient.udp(wire(name, .a), port: port, timeoutMs: 200),
+                  let m = try? parse(reply) else { return false }
+            return m.answers.contains { $0.description.hasSuffix(address) }
+        }
+    }
+
+    /// Knot as a secondary of form-dns on `primary`, listening on `port`, its copy in a file of its
+    /// own; with `acceptNotify`, it takes NOTIFY from 127.0.0.1.
+    static func knotSecondary(_ dir: String, port: Int, primary: Int, acceptNotify: Bool, key: String? = nil)
+        throws -> ServerProcess {
+        let acl = acceptNotify ? "acl:\n  - id: from-primary\n    address: 127.0.0.1\n    action: notify\n" : ""
+        let keys = key.map { "key:\n  - id: xfr\n    algorithm: hmac-sha256\n    secret: \($0)\n" } ?? ""
+        try (Self.knotHeader(dir, port: port) + """
         \(keys)remote:
           - id: primary
             address: 127.0.0.1@\(primary)
@@ -73,7 +95,7 @@ import Testing
             file: "\(dir)/knot-copy.zone"
             master: primary
         \(acceptNotify ? "    acl: from-primary\n" : "")
-        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
+        """).write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
         return try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"],
                                  logPath: dir + "/knot.log")
     }
@@ -124,15 +146,7 @@ import Testing
                                   + "1 changed record(s)"), "\(ours.log)")
 
         // A change through the API: a new serial, NOTIFY, and again an incremental transfer.
-        let api = try HealthIntegrationTests.apiAddress(ours)
-        let add = try ManagementAPITests.curl(api, "/v1/zones/formation.test/records",
-                                              body: #"{"records": ["viaapi 60 IN A 192.0.2.78"]}"#)
-        #expect(add.status == 200, "\(add.body)")
-        try await waitFor(seconds: 15) {
-            guard let reply = try WireClient.udp(wire("viaapi.formation.test.", .a), port: port, timeoutMs: 200),
-                  let m = try? parse(reply) else { return false }
-            return m.answers.contains { $0.description.hasSuffix("192.0.2.78") }
-        }
+        try await Self.addThroughAPI(ours, "viaapi 60 IN A 192.0.2.78", answeredOn: port)
         #expect(ours.log.contains("transfer: IXFR of formation.test. from serial 2026112602 to "), "\(ours.log)")
         #expect(knot.log.contains("IXFR, incoming"), "\(knot.log)")
         #expect(!knot.log.contains("AXFR-style IXFR"), "\(knot.log)")
@@ -160,16 +174,7 @@ import Testing
             directory: dir)
         defer { ours.stop() }
         let port = Harness.freePort()
-        try """
-        server:
-            rundir: "\(dir)"
-            user: root:root
-            listen: 127.0.0.1@\(port)
-        database:
-            storage: "\(dir)"
-        log:
-          - target: stderr
-            any: info
+        try (Self.knotHeader(dir, port: port) + """
         remote:
           - id: primary
             address: 127.0.0.1@\(ours.tcpPort)
@@ -189,7 +194,7 @@ import Testing
             catalog-role: interpret
             catalog-template: member
 
-        """.write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
+        """).write(toFile: dir + "/knot.conf", atomically: true, encoding: .utf8)
         let knot = try ServerProcess(executable: try Harness.which("knotd"), arguments: ["-c", dir + "/knot.conf"],
                                      logPath: dir + "/knot.log")
         defer { knot.stop() }
@@ -253,15 +258,7 @@ import Testing
         #expect(ours.log.contains("transfer: AXFR of formation.test. serial 2026112601 to 127.0.0.1 (TSIG xfr.): 3 message"),
                 "\(ours.log)")
 
-        let api = try HealthIntegrationTests.apiAddress(ours)
-        let add = try ManagementAPITests.curl(api, "/v1/zones/formation.test/records",
-                                              body: #"{"records": ["signed 60 IN A 192.0.2.79"]}"#)
-        #expect(add.status == 200, "\(add.body)")
-        try await waitFor(seconds: 15) {
-            guard let reply = try WireClient.udp(wire("signed.formation.test.", .a), port: port, timeoutMs: 200),
-                  let m = try? parse(reply) else { return false }
-            return m.answers.contains { $0.description.hasSuffix("192.0.2.79") }
-        }
+        try await Self.addThroughAPI(ours, "signed 60 IN A 192.0.2.79", answeredOn: port)
         #expect(ours.log.contains("transfer: IXFR of formation.test. from serial 2026112601 to "), "\(ours.log)")
         #expect(!knot.log.contains("TSIG"), "\(knot.log)")  // (Knot says so when a signature fails)
         #expect(knot.log.contains("IXFR, incoming, remote 127.0.0.1@\(ours.tcpPort) TSIG xfr, finished")

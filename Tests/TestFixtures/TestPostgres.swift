@@ -3,8 +3,7 @@ import Foundation
 /// A PostgreSQL server of the test's own: Debian's binaries, a fresh data directory, a port on
 /// 127.0.0.1, trust authentication for user `form`. Never the system's cluster. Running as root,
 /// the server runs as the `postgres` user (initdb refuses root).
-public final class TestPostgres: @unchecked Sendable {
-    // @unchecked: `directory` and `port` are set once in init; nothing else is stored.
+public final class TestPostgres: Sendable {
     public let directory: String
     public let port: Int
     public let database = "formdns"
@@ -143,4 +142,14 @@ public final class TestPostgres: @unchecked Sendable {
 public struct TestPostgresError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Blocking work (starting servers, waiting on processes) on a thread of its own, awaited
+/// without holding one of the test pool's few threads, which the async tests beside it need.
+public enum TestThreads {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
 }
