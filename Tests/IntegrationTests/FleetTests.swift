@@ -83,12 +83,16 @@ import Testing
     /// Seconds from `start` until `condition` holds (polled every 5 ms), or nil after `limit`.
     /// It sleeps without holding a thread: tests that wait must not starve the others' tasks. The
     /// condition is asked once more at the limit (a task resumed late must not miss it).
-    static func seconds(until condition: () throws -> Bool, limit: Double = 10) async throws -> Double? {
+    /// `every`: how often to ask (a condition that runs curl is asked every 200 ms: a process
+    /// every 5 ms for seconds on end is a storm of exits for the whole test run).
+    static func seconds(
+        limit: Double = 10, every: Duration = .milliseconds(5), until condition: () throws -> Bool
+    ) async throws -> Double? {
         let start = Date()
         while true {
             if try condition() { return Date().timeIntervalSince(start) }
             if Date().timeIntervalSince(start) >= limit { return nil }
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: every)
         }
     }
 
@@ -161,7 +165,7 @@ import Testing
         }
         // SIGTERM stops an authority of a fleet gracefully and promptly (its LISTEN included).
         fleet[2].dns.signal(SIGTERM)
-        let stopped = try await Self.seconds(until: { !fleet[2].dns.process.isRunning }, limit: 10)
+        let stopped = try await Self.seconds(limit: 10, until: { !fleet[2].dns.process.isRunning })
         #expect(stopped != nil, "\(fleet[2].dns.log)")
         #expect(fleet[2].dns.process.terminationStatus == 0, "\(fleet[2].dns.log)")
     }
@@ -193,7 +197,7 @@ import Testing
         let override = try Self.call(fleet[2], "POST", "/v1/pools/entry/nodes/a1/drain")
         #expect(override.status == 503, "\(override.body)")
         // /v1/health and /metrics say so.
-        let unreachable = try await Self.seconds {
+        let unreachable = try await Self.seconds(every: .milliseconds(200)) {
             let health = Self.json(try Self.call(fleet[0], "GET", "/v1/health").body)
             let fleetStatus = health["fleet"] as? [String: Any]
             return (fleetStatus?["store"] as? [String: Any])?["reachable"] as? Bool == false
@@ -204,7 +208,7 @@ import Testing
 
         try await TestThreads.run { try pg.start() }
         // Back: the refused attempts' audit entries are written, changes are taken again.
-        let back = try await Self.seconds {
+        let back = try await Self.seconds(every: .milliseconds(200)) {
             try Self.call(
                 fleet[1], "POST", "/v1/zones/formation.test/records",
                 body: #"{"records": ["after 60 IN A 192.0.2.52"]}"#
@@ -215,7 +219,7 @@ import Testing
             try await Self.seconds { try fleet.allSatisfy { try Self.answers($0, "after.formation.test.") == ["192.0.2.52"] } }
                 != nil)
         #expect(try fleet.allSatisfy { try Self.answers($0, "during.formation.test.").isEmpty })
-        _ = try await Self.seconds {
+        _ = try await Self.seconds(every: .milliseconds(200)) {
             (Self.json(try Self.call(fleet[0], "GET", "/v1/fleet").body)["store"] as? [String: Any])?["reachable"]
                 as? Bool == true
         }
@@ -258,7 +262,7 @@ import Testing
         let newest = try #require(
             Self.json(try Self.call(fleet[0], "GET", "/v1/versions").body)["versions"] as? [[String: Any]]
         ).compactMap { $0["id"] as? Int }.max()
-        let same = try await Self.seconds {
+        let same = try await Self.seconds(every: .milliseconds(200)) {
             let a = Self.json(try Self.call(fleet[0], "GET", "/v1/config").body)["version"] as? Int
             let c = Self.json(try Self.call(fleet[2], "GET", "/v1/config").body)["version"] as? Int
             return a == newest && c == newest
@@ -377,11 +381,12 @@ import Testing
             let n1 = (status["nodes"] as? [[String: Any]])?.first { $0["node"] as? String == "n1" }
             return n1?["views"] as? [String: String]
         }
-        let settled = try await FleetTests.seconds(
-            until: { try views() == ["ns1": "unhealthy", "ns2": "healthy", "ns3": "healthy"] }, limit: 20)
+        let settled = try await FleetTests.seconds(limit: 20, every: .milliseconds(200)) {
+            try views() == ["ns1": "unhealthy", "ns2": "healthy", "ns3": "healthy"]
+        }
         #expect(settled != nil, "\(String(describing: try? views()))")
         let all = ["127.0.0.61", "127.0.0.62", "198.18.77.1"]
-        let agreed = try await FleetTests.seconds(until: { try fleet.allSatisfy { try answers($0) == all } }, limit: 20)
+        let agreed = try await FleetTests.seconds(limit: 20) { try fleet.allSatisfy { try answers($0) == all } }
         #expect(agreed != nil, "\(fleet.map { (try? answers($0)) ?? [] })")
         for _ in 0..<20 {  // and they stay there, on every authority
             let now = fleet.map { (try? answers($0)) ?? [] }
@@ -412,8 +417,9 @@ import Testing
 
         // n1 goes away: now a majority (all) cannot reach it, and it leaves every authority's answers.
         n1.stop()
-        let drained = try await FleetTests.seconds(
-            until: { try fleet.allSatisfy { try answers($0) == ["127.0.0.62", "198.18.77.1"] } }, limit: 20)
+        let drained = try await FleetTests.seconds(limit: 20) {
+            try fleet.allSatisfy { try answers($0) == ["127.0.0.62", "198.18.77.1"] }
+        }
         #expect(drained != nil, "\(fleet.map { (try? answers($0)) ?? [] })")
         let later = try FleetTests.call(ns1, "GET", "/v1/events?pool=entry&node=n1").body
         // (2 of 3 is already a majority: whichever two checks fail first decide.)
