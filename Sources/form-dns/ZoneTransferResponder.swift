@@ -103,8 +103,7 @@ final class ZoneTransferResponder: Sendable {
             case .refused(let failure, let why, let key):
                 log("transfer: \(question.type) of \(question.name) to \(who) refused: NOTAUTH \(failure): \(why)")
                 let reply = Self.reply(id: request.header.id, rcode: .notAuth, question: question)[0]
-                if failure == .badTime, let key { return [signer.sign(reply, request: tsig, key: key, error: 18)] }
-                return [TSIGSigner.unsignedError(reply, request: tsig, error: failure.rawValue)]
+                return [signer.refusal(reply, request: tsig, failure: failure, key: key)]
             case .unsigned:
                 break
             }
@@ -183,8 +182,7 @@ final class ZoneTransferResponder: Sendable {
         case .refused(let failure, let why, let key):
             log("transfer: signed SOA query for \(question.name) from \(who) refused: NOTAUTH \(failure): \(why)")
             let reply = Self.reply(id: request.header.id, rcode: .notAuth, question: question)[0]
-            if failure == .badTime, let key { return signer.sign(reply, request: tsig, key: key, error: 18) }
-            return TSIGSigner.unsignedError(reply, request: tsig, error: failure.rawValue)
+            return signer.refusal(reply, request: tsig, failure: failure, key: key)
         case .unsigned:
             return answer
         }

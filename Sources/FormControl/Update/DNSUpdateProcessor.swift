@@ -36,10 +36,7 @@ public struct DNSUpdateProcessor: Sendable {
             let tsig = message.tsig!
             record(remote, actor: "tsig:\(tsig.name)", "\(message.zone)", outcome: "NOTAUTH \(failure): \(why)")
             let reply = Self.reply(to: bytes, zone: zoneSection, rcode: .notAuth)
-            if failure == .badTime, let signingKey {
-                return signer.sign(reply, request: tsig, key: signingKey, error: failure.rawValue)
-            }
-            return TSIGSigner.unsignedError(reply, request: tsig, error: failure.rawValue)
+            return signer.refusal(reply, request: tsig, failure: failure, key: signingKey)
         case .valid(let k):
             key = k
         }

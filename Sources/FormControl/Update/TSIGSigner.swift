@@ -96,6 +96,15 @@ public final class TSIGSigner: Sendable {
         }
     }
 
+    /// `reply` (a NOTAUTH) carrying a refused request's TSIG error: signed for BADTIME with the
+    /// key that verified, unsigned otherwise (RFC 8945 5.2.3, 5.3.2).
+    public func refusal(_ reply: [UInt8], request: TSIGRecord, failure: TSIGRecord.Failure, key: UpdateKey?)
+        -> [UInt8]
+    {
+        if failure == .badTime, let key { return sign(reply, request: request, key: key, error: failure.rawValue) }
+        return Self.unsignedError(reply, request: request, error: failure.rawValue)
+    }
+
     /// An unsigned TSIG record carrying only the error (BADKEY, BADSIG: RFC 8945 5.3.2).
     public static func unsignedError(_ response: [UInt8], request: TSIGRecord, error: UInt16) -> [UInt8] {
         let record = TSIGRecord(
