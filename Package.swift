@@ -212,7 +212,7 @@ let package = Package(
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(
             name: "DNSSECTests",
-            dependencies: ["DNSSEC", "DNSWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["DNSSEC", "DNSWire", "TestFixtures", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
         // Test-only: where the fixtures and MaxMind's public test databases are, for the test targets.
@@ -250,7 +250,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "FormDNSServerTests", dependencies: ["FormDNSServer", "FormConfig", "FormStore", "NetAddress"]),
+        .testTarget(
+            name: "FormDNSServerTests",
+            dependencies: ["FormDNSServer", "FormConfig", "FormStore", "NetAddress", "TestFixtures"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

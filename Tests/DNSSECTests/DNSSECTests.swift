@@ -1,6 +1,7 @@
 import DNSSEC
 import DNSWire
 import Foundation
+import TestFixtures
 import Testing
 
 /// Canonical RRsets, RRSIGs made and checked with both algorithms, DS digests: against the RFCs'
@@ -114,19 +115,12 @@ struct DNSSECTests {
                 ed25519.Ed25519PublicKey.from_public_bytes(key).verify(sig, data)
             print("valid")
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
+        let arguments = [
             "python3", "-c", script, String(algorithm.rawValue), Presentation.hex(key.publicKey),
             Presentation.hex(rrsig.signature), Presentation.hex(data),
         ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0 && text.contains("valid"), "\(text)")
+        let (status, text) = try ChildProcess.run("/usr/bin/env", arguments)
+        #expect(status == 0 && text.contains("valid"), "\(text)")
     }
 }
 

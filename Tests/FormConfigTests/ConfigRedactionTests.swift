@@ -1,5 +1,6 @@
 import Foundation
 import FormConfig
+import TestFixtures
 import Testing
 
 @Suite struct ConfigRedactionTests {
@@ -40,15 +41,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try a.write(toFile: dir + "/a", atomically: true, encoding: .utf8)
         try b.write(toFile: dir + "/b", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-        p.arguments = ["-u", dir + "/a", dir + "/b"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: "\n").dropFirst(2).map(String.init)
+        let output = try ChildProcess.run("/usr/bin/diff", ["-u", dir + "/a", dir + "/b"]).output
+        return output.split(separator: "\n").dropFirst(2).map(String.init)
     }
 
     @Test func unifiedHunksAreThoseDiffUPrints() throws {

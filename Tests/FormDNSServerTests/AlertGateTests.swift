@@ -1,6 +1,7 @@
 import FormConfig
 import FormStore
 import Foundation
+import TestFixtures
 import Testing
 
 @testable import FormDNSServer
@@ -116,17 +117,8 @@ struct AlertGateTests {
 
     /// The same HMAC from openssl, an implementation we did not write.
     static func hmacOpenSSL(key: String, message: String) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = ["dgst", "-sha256", "-hmac", key, "-r"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try? p.run()
-        input.fileHandleForWriting.write(Data(message.utf8))
-        try? input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let arguments = ["dgst", "-sha256", "-hmac", key, "-r"]
+        let text = (try? ChildProcess.run("/usr/bin/openssl", arguments, input: message).output) ?? ""
         return String(text.prefix { $0 != " " })
     }
 }

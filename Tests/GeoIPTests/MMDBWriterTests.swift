@@ -43,15 +43,9 @@ import Testing
 
     @Test func mmdblookupReadsWhatWeWrite() throws {
         let path = try write([("100.64.0.0/10", GeoLocation(latitude: 52.52, longitude: 13.405, country: "DE", region: "eu-central", city: "Berlin"))])
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/mmdblookup")
-        p.arguments = ["--file", path, "--ip", "100.64.1.1", "country", "iso_code"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0)
+        let arguments = ["--file", path, "--ip", "100.64.1.1", "country", "iso_code"]
+        let (status, text) = try ChildProcess.run("/usr/bin/mmdblookup", arguments)
+        #expect(status == 0)
         #expect(text.contains("\"DE\""))
     }
 

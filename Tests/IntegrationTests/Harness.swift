@@ -2,6 +2,7 @@ import DNSWire
 import Foundation
 import NetAddress
 import NIOCore
+import TestFixtures
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,42 +49,14 @@ enum Harness {
         return path
     }
 
-    /// Runs a command to completion; returns exit status and combined output. A command still running
-    /// after `timeout` seconds is stopped (SIGTERM, SIGKILL 2 s later) and the call throws with the
-    /// output so far: a server that starts when it should refuse fails its test instead of hanging
-    /// the suite. Output goes to a file, not a pipe, so a child that outlives the command cannot
-    /// hold the read open either.
+    /// Runs a command to completion (`ChildProcess.run`): exit status and combined output; a command
+    /// still running after `timeout` seconds is killed and the call throws with its output so far, so
+    /// a server that starts when it should refuse fails its test instead of hanging the suite.
     @discardableResult
     static func run(_ executable: String, _ args: [String], timeout: TimeInterval = 30,
                     environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
-        p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let outPath = NSTemporaryDirectory() + "form-dns-run-" + UUID().uuidString
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { try? out.close(); throw error }
-        try? out.close()
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(5_000) }
-        let timedOut = p.isRunning
-        if timedOut {
-            p.terminate()
-            let grace = Date().addingTimeInterval(2)
-            while p.isRunning && Date() < grace { usleep(10_000) }
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        }
-        p.waitUntilExit()
-        let output = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
-        if timedOut {
-            let command = ([executable] + args).joined(separator: " ")
-            throw HarnessError("\(command) was still running after \(timeout) s (killed); output:\n\(output)")
-        }
-        return (p.terminationStatus, output)
+        let path = executable.hasPrefix("/") ? executable : try which(executable)
+        return try ChildProcess.run(path, args, environment: environment, timeout: timeout)
     }
 
     /// unbound.conf for a resolver on 127.0.0.1:`port` that asks form-dns on `upstream` for
@@ -156,21 +129,14 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// A server process started for a test and stopped when the test is done.
 final class ServerProcess {
-    let process: Process
+    let process: ChildProcess
     let logPath: String
     var udpPort = 0
     var tcpPort = 0
 
     init(executable: String, arguments: [String], logPath: String) throws {
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        process = try ChildProcess(executable: executable, arguments: arguments, output: logPath)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -198,18 +164,12 @@ final class ServerProcess {
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
-    /// SIGTERM, then SIGKILL after 3 s: a child inherits the test runner's blocked-signal mask, and
-    /// some servers (NSD) never unblock SIGTERM.
+    /// SIGTERM, then SIGKILL after 3 s (a server that ignores SIGTERM must not hang the run).
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(3)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        // Bounded, not waitUntilExit: Foundation's exit watch has been seen to miss an exit when
-        // many children end at once, and a stop must never hang the test run.
-        let killed = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < killed { usleep(10_000) }
+        if !process.wait(seconds: 3) { process.signal(SIGKILL) }
+        process.waitUntilExit()
     }
 
     deinit { stop() }

@@ -1,6 +1,7 @@
 import DNSWire
 import Foundation
 import NetAddress
+import TestFixtures
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -52,19 +53,18 @@ import Glibc
     /// form-join with stdout and stderr apart, and extra environment variables.
     static func run(_ args: [String], environment: [String: String] = [:]) throws
         -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: formJoin)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // stderr is short; read it after stdout (a full stderr pipe cannot block a form-join run).
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let base = NSTemporaryDirectory() + "form-join-run-" + UUID().uuidString
+        defer { for f in [".out", ".err"] { try? FileManager.default.removeItem(atPath: base + f) } }
+        let p = try ChildProcess(executable: formJoin, arguments: args, environment: environment,
+                                 output: base + ".out", errors: base + ".err")
+        // form-join keeps its own deadlines; this bound only keeps a broken one from hanging the run.
+        if !p.wait(seconds: 120) {
+            p.signal(SIGKILL)
+            p.waitUntilExit()
+            throw HarnessError("form-join \(args.joined(separator: " ")) still ran after 120 s")
+        }
+        let read = { (f: String) in String(decoding: FileManager.default.contents(atPath: base + f) ?? Data(), as: UTF8.self) }
+        return (p.terminationStatus, read(".out"), read(".err"))
     }
 
     @Test func ranksEntryNodesByMeasuredLatencyAndPublishesWhatFormnetNeeds() throws {

@@ -289,11 +289,12 @@ import Testing
             serial: serial, refresh: 0, retry: 0, expire: 0, minimum: 0)))
     }
 
-    @Test func nsdAsASecondaryAnswersLikeThePrimary() async throws {
-        let dir = Harness.tempDirectory()
-        let ours = try Self.primary(dir)
-        defer { ours.stop() }
-        let port = Harness.freePort()
+    /// NSD as a secondary of form-dns on `primary`, listening on `port`: by AXFR without a key, or, with
+    /// `key` (zones[].transfer.keys' xfr), IXFR first, every request signed, NOTIFY taken from 127.0.0.1.
+    static func nsdSecondary(_ dir: String, port: Int, primary: Int, key: String? = nil) throws -> ServerProcess {
+        let keySection = key.map { "key:\n    name: xfr\n    algorithm: hmac-sha256\n    secret: \"\($0)\"\n" } ?? ""
+        let source = key == nil ? "request-xfr: AXFR 127.0.0.1@\(primary) NOKEY"
+            : "request-xfr: 127.0.0.1@\(primary) xfr\n    allow-notify: 127.0.0.1 NOKEY"
         try """
         server:
             ip-address: 127.0.0.1
@@ -307,29 +308,80 @@ import Testing
             xfrdir: "\(dir)"
             pidfile: "\(dir)/nsd.pid"
             server-count: 1
+            verbosity: 2
         remote-control:
             control-enable: no
-        zone:
+        \(keySection)zone:
             name: formation.test
             zonefile: "\(dir)/formation.test.copy"
-            request-xfr: AXFR 127.0.0.1@\(ours.tcpPort) NOKEY
+            \(source)
 
         """.write(toFile: dir + "/nsd.conf", atomically: true, encoding: .utf8)
-        let nsd = try ServerProcess(executable: try Harness.which("nsd"), arguments: ["-d", "-c", dir + "/nsd.conf"],
-                                    logPath: dir + "/nsd.log")
-        defer { nsd.stop() }
-        try await Self.waitForCopy(port: port, process: nsd)
+        return try ServerProcess(executable: try Harness.which("nsd"), arguments: ["-d", "-c", dir + "/nsd.conf"],
+                                 logPath: dir + "/nsd.log")
+    }
+
+    /// Whether NSD on `port` answers every case NSD is compared on as form-dns on `primary` does. As in
+    /// DifferentialTests: NSD adds the apex NS to positive answers, so those are compared on the answer
+    /// section, negative answers and referrals on the authority section too.
+    static func expectNSDAnswersLike(primary: Int, nsd port: Int) throws {
         let differential = DifferentialTests()
         for c in DifferentialTests.cases where c.compareWithNSD && c.mutate == nil {
-            let expected = try differential.ask(c, port: ours.udpPort)
+            let expected = try differential.ask(c, port: primary)
             let got = try differential.ask(c, port: port)
-            // As in DifferentialTests: NSD adds the apex NS to positive answers, so those are compared
-            // on the answer section, negative answers and referrals on the authority section too.
             #expect(got.rcode == expected.rcode && got.answers == expected.answers, "\(c): nsd \(got) vs \(expected)")
             if expected.answers.isEmpty || expected.rcode != .noError {
                 #expect(got.authorities == expected.authorities, "\(c): nsd \(got) vs \(expected)")
             }
         }
+    }
+
+    @Test func nsdAsASecondaryAnswersLikeThePrimary() async throws {
+        let dir = Harness.tempDirectory()
+        let ours = try Self.primary(dir)
+        defer { ours.stop() }
+        let port = Harness.freePort()
+        let nsd = try Self.nsdSecondary(dir, port: port, primary: ours.tcpPort)
+        defer { nsd.stop() }
+        try await Self.waitForCopy(port: port, process: nsd)
+        try Self.expectNSDAnswersLike(primary: ours.udpPort, nsd: port)
+    }
+
+    /// NSD with the zone's TSIG key: it bootstraps (its IXFR request for a zone it does not hold is
+    /// answered with the whole zone), takes form-dns's NOTIFY after an API change, follows by IXFR
+    /// (one difference, signed), and answers like form-dns before and after.
+    @Test func nsdFollowsAChangeByIXFRSignedWithTheZonesKey() async throws {
+        let dir = Harness.tempDirectory()
+        try ManagementAPITests.token.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: Self.zone, toPath: dir + "/formation.test.zone")
+        let port = Harness.freePort()
+        try """
+        zones:
+          - origin: formation.test
+            file: formation.test.zone
+            transfer: {keys: [xfr], notify: ["127.0.0.1:\(port)"]}
+        update_keys:
+          - {name: xfr, secret: "\(Self.xfrSecret)", names: []}
+        management: {listen: "127.0.0.1:0", token_file: api-token}
+
+        """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
+        let ours = try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml", "--listen", "127.0.0.1:0"],
+                                             directory: dir)
+        defer { ours.stop() }
+        let nsd = try Self.nsdSecondary(dir, port: port, primary: ours.tcpPort, key: Self.xfrSecret)
+        defer { nsd.stop() }
+        try await Self.waitForCopy(port: port, process: nsd)
+        #expect(ours.log.contains("serial 2026112601 to 127.0.0.1 (TSIG xfr.)"), "\(ours.log)")
+        try Self.expectNSDAnswersLike(primary: ours.udpPort, nsd: port)
+
+        try await Self.addThroughAPI(ours, "viansd 60 IN A 192.0.2.79", answeredOn: port)
+        let lines = ours.log.split(separator: "\n")
+        #expect(lines.contains { $0.contains("notify: formation.test. serial ") && $0.contains("to 127.0.0.1:\(port): acknowledged") },
+                "\(ours.log)")
+        #expect(lines.contains { $0.contains("transfer: IXFR of formation.test. from serial 2026112601 to ")
+                                 && $0.contains("to 127.0.0.1 (TSIG xfr.): 1 changed record(s)") }, "\(ours.log)")
+        #expect(!ours.log.contains("refused"), "\(ours.log)")
+        try Self.expectNSDAnswersLike(primary: ours.udpPort, nsd: port)
     }
 
     /// One request over TCP: every message of the reply, until the closing SOA or a refusal.
