@@ -321,6 +321,7 @@ import Testing
     @Test func oneAuthorityThatCannotReachANodeDoesNotDrainItAMajorityDoes() async throws {
         let dir = Harness.tempDirectory()
         // ns1's namespace, linked to the host by a veth pair in 198.18.77.0/30 (RFC 2544's range).
+        Namespace.removeStaleLinks("fq")
         let ns = try Namespace("fq")
         let hostSide = "fq" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
         try Namespace.sh(["link", "add", hostSide, "type", "veth", "peer", "name", "q1", "netns", ns.name])

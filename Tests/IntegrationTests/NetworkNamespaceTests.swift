@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -11,10 +12,28 @@ final class Namespace {
     let name: String
     static var ip: String { (try? Harness.which("ip")) ?? "/usr/sbin/ip" }
 
+    /// The namespaces this test process made and has not removed yet.
+    private static let live = Mutex<Set<String>>([])
+
     init(_ tag: String) throws {
         name = "fj-\(tag)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        Self.removeStale(tag)
+        Self.live.withLock { _ = $0.insert(name) }
         try Self.sh(["netns", "add", name])
         try ip(["link", "set", "lo", "up"])
+    }
+
+    /// Removes namespaces of `tag` that no test of this process made: left by a run that was
+    /// killed before its deinit ran. Their veth pairs go with them; one left behind with its
+    /// address (198.18.77.1/30, say) would take the route a new pair needs.
+    static func removeStale(_ tag: String) {
+        let listed = (try? Harness.run(ip, ["netns", "list"]).output) ?? ""
+        let ours = live.withLock { $0 }
+        for line in listed.split(separator: "\n") {
+            guard let name = line.split(separator: " ").first.map(String.init), name.hasPrefix("fj-\(tag)-"),
+                  !ours.contains(name) else { continue }
+            try? sh(["netns", "del", name])
+        }
     }
 
     static func sh(_ args: [String]) throws {
@@ -42,7 +61,22 @@ final class Namespace {
         return p
     }
 
-    deinit { try? Self.sh(["netns", "del", name]) }
+    /// Removes host interfaces named `prefix`... that a killed run left (a veth whose peer's
+    /// namespace is gone but not yet freed keeps its address and its route).
+    static func removeStaleLinks(_ prefix: String) {
+        let listed = (try? Harness.run(ip, ["-o", "link", "show"]).output) ?? ""
+        for line in listed.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1 else { continue }
+            let name = String(fields[1].split(separator: "@").first ?? "").trimmingCharacters(in: [":"])
+            if name.hasPrefix(prefix) { try? sh(["link", "del", name]) }
+        }
+    }
+
+    deinit {
+        try? Self.sh(["netns", "del", name])
+        _ = Self.live.withLock { $0.remove(name) }
+    }
 }
 
 /// The join client on real Linux networks: systemd-resolved's stub and upstreams, a link-local

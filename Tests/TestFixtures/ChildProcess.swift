@@ -9,14 +9,21 @@ import Glibc
 /// Not Foundation's Process: its exit watch was seen to miss a child's exit when many children
 /// ended at once (a fresh-clone CI run hung in waitUntilExit, another waited out a timeout on
 /// `isRunning`). Output goes to files, never pipes, so a grandchild that keeps them open cannot
-/// hold a read either. The child starts with no signal blocked and every signal at its default:
-/// a test runner's blocked mask would otherwise be inherited (NSD then never sees SIGTERM).
+/// hold a read either. The child inherits no descriptor but 0, 1 and 2, and starts with no signal
+/// blocked (a test runner's blocked mask would otherwise be inherited: NSD then never sees
+/// SIGTERM); signals the runner ignores stay ignored, as with Foundation's Process.
 public final class ChildProcess: Sendable {
     public enum TerminationReason: Sendable { case exit, uncaughtSignal }
 
     public let processIdentifier: pid_t
     /// The raw wait status once reaped.
     private let reaped = Mutex<Int32?>(nil)
+
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not
+    /// export (it is a GNU extension).
+    static let closeFrom: CloseFrom? = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
 
     /// Starts `executable` (an absolute path) with `arguments`; stdin is `input` (or /dev/null), stdout
     /// goes to `output` (created or truncated) and stderr to `errors`, or to `output` as well when nil.
@@ -33,15 +40,21 @@ public final class ChildProcess: Sendable {
         } else {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
+        // Nothing but 0, 1 and 2 is inherited: the test process holds other tests' sockets, and a
+        // child holding them would keep their ports and replies (Foundation's Process closes them too).
+        if let closeFrom = Self.closeFrom {
+            _ = closeFrom(&actions, 3)
+        } else {
+            let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            for fd in open.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
+        var none = sigset_t()
         sigemptyset(&none)
-        sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
