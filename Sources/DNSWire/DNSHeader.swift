@@ -50,6 +50,7 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, CustomStringCo
         case 9: return "NOTAUTH"
         case 10: return "NOTZONE"
         case 16: return "BADVERS"
+        case 23: return "BADCOOKIE"
         default: return "RCODE\(rawValue)"
         }
     }

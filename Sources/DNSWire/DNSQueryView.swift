@@ -44,10 +44,20 @@ public struct DNSQueryView: Sendable {
     /// ECS address, left-aligned big-endian: `ecsAddressHigh` holds octets 0-7, `ecsAddressLow` 8-15.
     public var ecsAddressHigh: UInt64 = 0
     public var ecsAddressLow: UInt64 = 0
+    /// The COOKIE option's length (RFC 7873): 0 when absent, else 8 (client cookie only) or 16-40.
+    public var cookieLength = 0
+    /// The client cookie, big-endian; meaningful when `cookieLength > 0`.
+    public var clientCookie: UInt64 = 0
+    /// Message offset of the server cookie (after the client cookie) when `cookieLength > 8`.
+    public var serverCookieOffset = 0
+    /// Set by the server before it answers, not by the parse: the server cookie the response
+    /// carries with `clientCookie` (a query without a COOKIE option gets none).
+    public var replyServerCookie: ServerCookieValue? = nil
 
     public var hasQuestion: Bool { questionEnd > 12 }
     public var opcode: UInt8 { UInt8((flags >> 11) & 0xF) }
     public var hasClientSubnet: Bool { ecsFamily != 0 }
+    public var hasCookie: Bool { cookieLength > 0 }
 
     /// The largest response this query lets us send over UDP, capped by our own limit.
     public func udpResponseLimit(serverMax: Int) -> Int {
@@ -128,7 +138,8 @@ public struct DNSQueryView: Sendable {
         disposition = (hasEDNS && ednsVersion > 0) ? .badVers : .answer
     }
 
-    /// Reads EDNS options; returns false on malformed option framing or an invalid ECS option.
+    /// Reads EDNS options; returns false on malformed option framing, an invalid ECS option or a
+    /// COOKIE of a length RFC 7873 does not allow (either twice: FORMERR as well).
     private mutating func parseOptions(_ p: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
         var i = start
         while i < end {
@@ -163,6 +174,13 @@ public struct DNSQueryView: Sendable {
                 ecsScopePrefix = UInt8(scope)
                 ecsAddressHigh = high
                 ecsAddressLow = low
+            } else if code == DNSCookie.optionCode {
+                guard cookieLength == 0, DNSCookie.isValidLength(len) else { return false }
+                cookieLength = len
+                var cookie: UInt64 = 0
+                for k in 0..<8 { cookie = cookie << 8 | UInt64(p[i + k]) }
+                clientCookie = cookie
+                serverCookieOffset = len > 8 ? i + 8 : 0
             }
             i += len
         }

@@ -29,6 +29,10 @@ public struct ResponseBuilder: Sendable {
     public let signer: ResponseSigner?
     /// `signer != nil`, as a plain flag: testing the optional struct on every query costs retains.
     let signs: Bool
+    /// Rate limiting and server cookies (`ResponseBuilder+Limits`).
+    public let limits: QueryLimits
+    /// Whether `limits` holds anything: one flag tested per query, not two optionals.
+    let limited: Bool
 
     /// With `previous` for the same engine (same zones, same pool names: a change to pools' nodes,
     /// weights or health settings), its precomputed answers are kept rather than computed again;
@@ -38,7 +42,7 @@ public struct ResponseBuilder: Sendable {
     /// are kept only if it signs with the same keys and none of its signatures is due yet.
     public init(
         engine: AuthorityEngine, udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext? = nil,
-        signing: SigningSetup? = nil, reusing previous: ResponseBuilder? = nil
+        signing: SigningSetup? = nil, limits: QueryLimits = .none, reusing previous: ResponseBuilder? = nil
     ) {
         var poolZones = [Int](repeating: -1, count: geo?.pools.count ?? 0)
         for (name, pool) in engine.pools where pool < poolZones.count {
@@ -60,17 +64,19 @@ public struct ResponseBuilder: Sendable {
         self.poolZones = poolZones
         self.signer = signer
         self.signs = signer != nil
+        self.limits = limits
+        self.limited = limits.rateLimiter != nil || limits.cookies != nil
         self.pools = geo.map { PoolAnswerer(geo: $0, signer: signer, poolZones: poolZones) }
     }
 
     /// Builds the engine for `zones` with `geo`'s pool names wired in.
     public init(
         zones: [Zone], udpPayloadSize: Int = Int(EDNS.defaultPayloadSize), geo: GeoContext?,
-        signing: SigningSetup? = nil, reusing previous: ResponseBuilder? = nil
+        signing: SigningSetup? = nil, limits: QueryLimits = .none, reusing previous: ResponseBuilder? = nil
     ) {
         self.init(
             engine: AuthorityEngine(zones: zones, pools: geo?.poolNames ?? [:]), udpPayloadSize: udpPayloadSize,
-            geo: geo, signing: signing, reusing: previous)
+            geo: geo, signing: signing, limits: limits, reusing: previous)
     }
 
     /// The same answers signed again now (the builder to swap in once `signer.refreshDue()`):
@@ -78,35 +84,61 @@ public struct ResponseBuilder: Sendable {
     public func resigned() -> ResponseBuilder {
         guard let signer else { return self }
         return ResponseBuilder(
-            engine: engine, udpPayloadSize: udpPayloadSize, geo: geo, signing: signer.setup, reusing: nil)
+            engine: engine, udpPayloadSize: udpPayloadSize, geo: geo, signing: signer.setup, limits: limits,
+            reusing: nil)
     }
 
     /// Writes the response to `query` into `out`; returns false if the query must be dropped.
     /// `source` is the address the query came from (GeoDNS places clients by it when there is no
     /// ECS); `cache` is the calling event loop's pool-answer memo; `counters` are the calling
-    /// thread's query counters.
+    /// thread's query counters; `clock` is read for rate limiting and cookies (nil: now).
     public func respond(
         to query: ByteBuffer, source: IPAddress? = nil, transport: Transport, cache: GeoAnswerCache? = nil,
-        counters: QueryCounters? = nil, into out: inout ByteBuffer
+        counters: QueryCounters? = nil, clock: QueryClock? = nil, into out: inout ByteBuffer
     ) -> Bool {
         query.withUnsafeReadableBytes { bytes in
-            respond(to: bytes, source: source, transport: transport, cache: cache, counters: counters, into: &out)
+            respond(
+                to: bytes, source: source, transport: transport, cache: cache, counters: counters, clock: clock,
+                into: &out)
         }
     }
 
     public func respond(
         to bytes: UnsafeRawBufferPointer, source: IPAddress? = nil, transport: Transport,
-        cache: GeoAnswerCache? = nil, counters: QueryCounters? = nil, into out: inout ByteBuffer
+        cache: GeoAnswerCache? = nil, counters: QueryCounters? = nil, clock: QueryClock? = nil,
+        into out: inout ByteBuffer
     ) -> Bool {
         // The cells, not the object: counting below costs no reference count.
         let counters = counters?.cells
-        let view = DNSQueryView(bytes: bytes)
+        var view = DNSQueryView(bytes: bytes)
         let start = out.writerIndex
+        guard limited else {
+            guard
+                let zone = write(
+                    view: view, bytes: bytes, source: source, cache: cache, counters: counters, into: &out,
+                    transport: transport)
+            else { return false }
+            if let counters {
+                count(view, transport: transport, source: source, zone: zone, from: start, out, counters)
+            }
+            return true
+        }
+        return respondLimited(
+            view: &view, bytes: bytes, source: source, transport: transport, cache: cache, counters: counters,
+            clock: clock ?? .now(), start: start, into: &out)
+    }
+
+    /// Writes the response to a parsed query; the index of the zone that answered (-1: none), or
+    /// nil when the query is dropped.
+    func write(
+        view: DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, cache: GeoAnswerCache?,
+        counters: CounterCells?, into out: inout ByteBuffer, transport: Transport
+    ) -> Int? {
         var zone = -1
         switch view.disposition {
         case .drop:
             counters?.dropped()
-            return false
+            return nil
         case .formErr:
             writeError(.formErr, view: view, bytes: bytes, into: &out)
         case .notImp:
@@ -167,13 +199,12 @@ public struct ResponseBuilder: Sendable {
                 }
             }
         }
-        if let counters { count(view, transport: transport, source: source, zone: zone, from: start, out, counters) }
-        return true
+        return zone
     }
 
     /// Counts an answered query from the response as written (RCODE and TC from its header).
     @inline(__always)
-    private func count(
+    func count(
         _ view: DNSQueryView, transport: Transport, source: IPAddress?, zone: Int, from start: Int,
         _ out: ByteBuffer, _ counters: CounterCells
     ) {
@@ -213,7 +244,7 @@ public struct ResponseBuilder: Sendable {
     // MARK: - Writers
 
     @inline(__always)
-    private func writeHeader(
+    func writeHeader(
         view: DNSQueryView, flags: UInt16, counts: (UInt16, UInt16, UInt16, UInt16), into out: inout ByteBuffer
     ) {
         // QR, our flags, the query's opcode and its RD and CD bits (RFC 1035 4.1.1; CD per RFC 4035 3.1.6).
@@ -224,12 +255,14 @@ public struct ResponseBuilder: Sendable {
 
     private func optSize(_ view: DNSQueryView) -> Int {
         guard view.hasEDNS else { return 0 }
-        return view.hasClientSubnet ? 11 + 8 + (Int(view.ecsSourcePrefix) + 7) / 8 : 11
+        let cookie = view.replyServerCookie != nil ? 4 + DNSCookie.clientLength + 16 : 0
+        return (view.hasClientSubnet ? 11 + 8 + (Int(view.ecsSourcePrefix) + 7) / 8 : 11) + cookie
     }
 
     /// Our OPT: our payload size, DO echoed (RFC 3225), ECS echoed (RFC 7871 section 7.2.1) with
-    /// SCOPE 0 for answers that do not depend on the client's location, else the deciding prefix.
-    private func writeOPT(view: DNSQueryView, extendedRcode: UInt8 = 0, scope: UInt8 = 0, into out: inout ByteBuffer) {
+    /// SCOPE 0 for answers that do not depend on the client's location, else the deciding prefix;
+    /// the client cookie with our server cookie when the query had one (RFC 7873 section 5.2).
+    func writeOPT(view: DNSQueryView, extendedRcode: UInt8 = 0, scope: UInt8 = 0, into out: inout ByteBuffer) {
         let size = optSize(view)
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { p in
             storeOPT(p.baseAddress!, view: view, extendedRcode: extendedRcode, scope: scope)
@@ -248,26 +281,35 @@ public struct ResponseBuilder: Sendable {
         p.storeBytes(of: extendedRcode, toByteOffset: 5, as: UInt8.self)
         p.storeBytes(of: 0, toByteOffset: 6, as: UInt8.self)
         u16(view.dnssecOK ? 0x8000 : 0, 7)
-        guard view.hasClientSubnet else {
-            u16(0, 9)
-            return 11
+        var at = 11
+        if view.hasClientSubnet {
+            let addressLength = (Int(view.ecsSourcePrefix) + 7) / 8
+            u16(ClientSubnet.optionCode, 11)
+            u16(UInt16(4 + addressLength), 13)
+            u16(view.ecsFamily, 15)
+            p.storeBytes(of: view.ecsSourcePrefix, toByteOffset: 17, as: UInt8.self)
+            p.storeBytes(of: scope, toByteOffset: 18, as: UInt8.self)
+            for k in 0..<addressLength {
+                let word = k < 8 ? view.ecsAddressHigh : view.ecsAddressLow
+                p.storeBytes(
+                    of: UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))), toByteOffset: 19 + k,
+                    as: UInt8.self)
+            }
+            at = 19 + addressLength
         }
-        let addressLength = (Int(view.ecsSourcePrefix) + 7) / 8
-        u16(UInt16(8 + addressLength), 9)
-        u16(ClientSubnet.optionCode, 11)
-        u16(UInt16(4 + addressLength), 13)
-        u16(view.ecsFamily, 15)
-        p.storeBytes(of: view.ecsSourcePrefix, toByteOffset: 17, as: UInt8.self)
-        p.storeBytes(of: scope, toByteOffset: 18, as: UInt8.self)
-        for k in 0..<addressLength {
-            let word = k < 8 ? view.ecsAddressHigh : view.ecsAddressLow
-            p.storeBytes(
-                of: UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (k % 8))), toByteOffset: 19 + k, as: UInt8.self)
+        if let cookie = view.replyServerCookie {
+            u16(DNSCookie.optionCode, at)
+            u16(UInt16(DNSCookie.clientLength + 16), at + 2)
+            p.storeBytes(of: view.clientCookie.bigEndian, toByteOffset: at + 4, as: UInt64.self)
+            p.storeBytes(of: cookie.high.bigEndian, toByteOffset: at + 12, as: UInt64.self)
+            p.storeBytes(of: cookie.low.bigEndian, toByteOffset: at + 20, as: UInt64.self)
+            at += 28
         }
-        return 19 + addressLength
+        u16(UInt16(at - 11), 9)
+        return at
     }
 
-    private func writeError(
+    func writeError(
         _ rcode: ResponseCode, view: DNSQueryView, bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer
     ) {
         let hasQuestion = view.hasQuestion

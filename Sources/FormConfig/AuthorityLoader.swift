@@ -48,7 +48,8 @@ public enum AuthorityLoader {
         _ config: ServerConfig, previous: ResponseBuilder? = nil,
         onHealthTransition: @escaping @Sendable (String, HealthTransition) -> Void = { _, _ in },
         onCheckedState: @escaping @Sendable (_ pool: String, _ node: String, HealthState) -> Void = { _, _, _ in },
-        onDecision: (@Sendable (DecisionRecord) -> Void)? = nil, signing support: SigningSupport = SigningSupport()
+        onDecision: (@Sendable (DecisionRecord) -> Void)? = nil, signing support: SigningSupport = SigningSupport(),
+        onRateLimit: (@Sendable (String) -> Void)? = nil
     ) throws(ConfigErrors) -> ResponseBuilder {
         var errors: [ConfigError] = []
         var zones: [Zone] = []
@@ -95,7 +96,32 @@ public enum AuthorityLoader {
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return ResponseBuilder(
-            zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo, signing: signing, reusing: previous)
+            zones: zones, udpPayloadSize: config.udpPayloadSize, geo: geo, signing: signing,
+            limits: limits(config, previous: previous?.limits, onRateLimit: onRateLimit), reusing: previous)
+    }
+
+    /// Rate limiting and cookies as configured. The previous limiter is kept while its settings
+    /// stay (a reload does not forgive a flood); a random cookie secret is kept while no file is
+    /// named (a reload does not turn every client's cookie away).
+    public static func limits(
+        _ config: ServerConfig, previous: QueryLimits?, onRateLimit: (@Sendable (String) -> Void)?
+    ) -> QueryLimits {
+        var limits = QueryLimits()
+        if config.rateLimit.enabled {
+            limits.rateLimiter =
+                previous?.rateLimiter.flatMap { $0.settings == config.rateLimit ? $0 : nil }
+                ?? ResponseRateLimiter(settings: config.rateLimit, log: onRateLimit ?? previous?.rateLimiter?.log)
+        }
+        if config.cookies.enabled {
+            if let current = config.cookies.secrets.first {
+                limits.cookies = ServerCookies(current: current, previous: config.cookies.secrets.dropFirst().first)
+                limits.cookieSecretFile = config.cookies.secretFile
+            } else {
+                let kept = previous.flatMap { $0.cookieSecretFile == nil ? $0.cookies : nil }
+                limits.cookies = kept ?? QueryLimits.randomCookies()
+            }
+        }
+        return limits
     }
 
     /// The zones with each pool name's `_formnet` TXT records made from its nodes' discovery data

@@ -1,5 +1,6 @@
 import DNSWire
 import DNSZone
+import FormAuthority
 import NetAddress
 
 /// `server.cpu_affinity`. `auto` pins one UDP worker per CPU and steers each datagram to the
@@ -58,6 +59,10 @@ public struct ServerConfig: Sendable {
     public var fleet: FleetSettings? = nil
     /// A catalog zone (RFC 9432) of the transferable zones; nil: none.
     public var catalog: CatalogSettings? = nil
+    /// Response rate limiting over UDP (`rate_limit`).
+    public var rateLimit = RateLimitSettings()
+    /// DNS cookies (`cookies`).
+    public var cookies = CookieSettings()
     /// The file this configuration came from, if any (reload re-reads it).
     public var sourceFile: String?
     /// Every file and folder it refers to, anchored.

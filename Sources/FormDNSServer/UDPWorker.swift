@@ -154,6 +154,8 @@ final class UDPWorker: @unchecked Sendable {
                 cache.clear()  // answers cached under the old pools must not outlive them
                 counters = shared.metrics.counters(for: builder, replacing: counters)
             }
+            // Rate limiting and cookies count whole seconds: one reading serves the batch.
+            let clock = QueryClock.now()
             var replies = 0
             for i in 0..<Int(got) {
                 let length = Int(recvMsgs[i].msg_len)
@@ -171,7 +173,7 @@ final class UDPWorker: @unchecked Sendable {
                 guard
                     builder.respond(
                         to: query, source: source, transport: .udp, cache: cache, counters: counting ? counters : nil,
-                        into: &scratch)
+                        clock: clock, into: &scratch)
                 else { continue }
                 if started != 0 { counters.cells.answeringTook(nanoseconds: Self.monotonicNanoseconds() &- started) }
                 let size = min(scratch.readableBytes, Self.slot)

@@ -119,7 +119,7 @@ struct Serve: AsyncParsableCommand {
         do {
             builder = try AuthorityLoader.build(
                 config, onHealthTransition: logTransition, onCheckedState: saveCheckedState, onDecision: onDecision,
-                signing: .init(createMissingKeys: true))
+                signing: .init(createMissingKeys: true), onRateLimit: { log($0) })
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -145,7 +145,7 @@ struct Serve: AsyncParsableCommand {
                     try AuthorityLoader.build(
                         next, previous: server.currentBuilder(), onHealthTransition: logTransition,
                         onCheckedState: saveCheckedState, onDecision: onDecision,
-                        signing: .init(createMissingKeys: true))
+                        signing: .init(createMissingKeys: true), onRateLimit: { log($0) })
                 },
                 swap: { fresh in
                     try await server.reload(fresh)

@@ -115,9 +115,14 @@ import Testing
         let compressed = Array(b[12..<min(b.count, 12 + name.wire.count)]) != name.wire
         let ecs = full.edns?.options.filter { if case .unknown = $0 { false } else { true } } ?? []
         let badECS = ecs.count > 1 || ecs.contains { if case .malformedClientSubnet = $0 { true } else { false } }
+        // A COOKIE option of a length RFC 7873 does not allow, or a second one, is FORMERR too.
+        let cookies: [[UInt8]] = full.edns?.options.compactMap {
+            if case .unknown(DNSCookie.optionCode, let data) = $0 { data } else { nil }
+        } ?? []
+        let badCookie = cookies.count > 1 || cookies.contains { !DNSCookie.isValidLength($0.count) }
         let optEnd = 12 + name.wire.count + 4
         let optOwnerPointer = full.edns != nil && !compressed && optEnd < b.count && b[optEnd] != 0
-        let expected: DNSQueryView.Disposition = compressed || badECS || optOwnerPointer ? .formErr
+        let expected: DNSQueryView.Disposition = compressed || badECS || badCookie || optOwnerPointer ? .formErr
             : (full.edns?.version ?? 0) > 0 ? .badVers : .answer
         guard v.disposition == expected else { return "\(v.disposition), expected \(expected) for \(full)" }
         guard accepted else { return nil }
@@ -128,6 +133,10 @@ import Testing
         if let e = full.edns {
             guard v.udpPayloadSize == e.udpPayloadSize, v.ednsVersion == e.version, v.dnssecOK == e.dnssecOK,
                   v.clientSubnet == e.clientSubnet else { return "EDNS differs from \(full)" }
+        }
+        let clientCookie = cookies.first.map { $0.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        guard v.cookieLength == (cookies.first?.count ?? 0), !v.hasCookie || v.clientCookie == clientCookie else {
+            return "cookie differs from \(full)"
         }
         return nil
     }
@@ -152,8 +161,12 @@ import Testing
             var options: [UInt8] = []
             for _ in 0..<Int.random(in: 0...2, using: &rng) {
                 var data: [UInt8]
-                let code: UInt16 = chance(0.7) ? 8 : UInt16.random(in: 0...20, using: &rng)
-                if code == 8 {
+                let code: UInt16 = chance(0.6) ? 8 : chance(0.5) ? 10 : UInt16.random(in: 0...20, using: &rng)
+                if code == 10 {
+                    // COOKIE: mostly a length RFC 7873 allows (8, 16-40), sometimes not.
+                    let length = chance(0.8) ? [8, 16, 24, 40].randomElement(using: &rng)! : Int.random(in: 0...44, using: &rng)
+                    data = (0..<length).map { _ in byte() }
+                } else if code == 8 {
                     let v6 = chance(0.3)
                     let source = Int.random(in: 0...(v6 ? 128 : 32), using: &rng)
                     var address = (0..<(source + 7) / 8).map { _ in byte() }

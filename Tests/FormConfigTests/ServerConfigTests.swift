@@ -40,7 +40,7 @@ import Testing
             #expect(lines.contains("bad.yaml:5: server.cpu_affinity: 'sometimes' is not one of auto, off"))
             #expect(lines.contains("bad.yaml:7: zones[0].file: is required (or content)"))
             #expect(lines.contains("bad.yaml:8: zones[1].origin: is required"))
-            #expect(lines.contains("bad.yaml:9: extra: unknown setting (expected listen, server, zones, geoip, pools, management, update_keys, events, decision_log, alerts, fleet, catalog, state_dir)"))
+            #expect(lines.contains("bad.yaml:9: extra: unknown setting (expected listen, server, zones, geoip, pools, management, update_keys, events, decision_log, alerts, fleet, catalog, rate_limit, cookies, state_dir)"))
         }
     }
 

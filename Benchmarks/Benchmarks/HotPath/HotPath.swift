@@ -70,6 +70,42 @@ let benchmarks: @Sendable () -> Void = {
         answer("respond: GeoDNS answer with ECS, cached", geoQuery, counted: counted)
     }
     answer("respond: signed static answer (DO)", signedStaticQuery, builder: signedBuilder)
+
+    // Rate limiting and cookies: a source that is not exempt, every response accounted (a new
+    // second each query, so none is limited), and a query with a valid server cookie.
+    var limitedConfig = config
+    limitedConfig.rateLimit.exempt = []
+    let limitedBuilder = try! AuthorityLoader.build(limitedConfig)
+    let outside = IPAddress("192.0.2.1")!
+    let cookies = limitedBuilder.limits.cookies!
+    let serverCookie = cookies.make(clientCookie: 0x0102_0304_0506_0708, client: outside, now: 1_800_000_000)
+    let cookieQuery: [UInt8] = {
+        let data = [1, 2, 3, 4, 5, 6, 7, 8] + serverCookie.bytes
+        let m = DNSMessage(header: DNSHeader(id: 0x1234, flags: 0x0100),
+                           questions: [DNSQuestion(name: try! DNSName(parsing: "www.bench.test."), type: .a)],
+                           edns: EDNS(options: [.unknown(code: DNSCookie.optionCode, data: data)]))
+        return Array(try! m.encode().readableBytesView)
+    }()
+    func limited(_ name: String, _ q: [UInt8]) {
+        Benchmark(name) { benchmark in
+            let cache = GeoAnswerCache()
+            var out = ByteBufferAllocator().buffer(capacity: 4096)
+            var second: UInt32 = 0
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                out.clear()
+                second &+= 1
+                let clock = QueryClock(monotonicSeconds: second, unixSeconds: 1_800_000_000 + (second & 1023))
+                q.withUnsafeBytes {
+                    blackHole(
+                        limitedBuilder.respond(
+                            to: $0, source: outside, transport: .udp, cache: cache, clock: clock, into: &out))
+                }
+            }
+        }
+    }
+    limited("respond: static answer, rate limiting accounted", staticQuery)
+    limited("respond: static answer, a valid server cookie (RFC 9018)", cookieQuery)
     answer("respond: signed GeoDNS answer with ECS (DO), cached", signedGeoQuery, builder: signedBuilder)
 
     Benchmark("select: rank 7 nodes for a client") { benchmark in

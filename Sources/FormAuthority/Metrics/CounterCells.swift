@@ -22,6 +22,9 @@ public struct CounterCells {
     let geoAnswersAt: Int
     let geoDecisionsAt: Int
     let poolTTLAt: Int
+    /// Rate limiting's actions (`RateLimitAction`), then cookie checks (`ServerCookies.Check`).
+    let rateLimitAt: Int
+    let cookiesAt: Int
     let zoneCount: Int
     let poolCount: Int
     let regionCount: Int
@@ -61,6 +64,8 @@ public struct CounterCells {
         }
         geoDecisionsAt = take(layout.pools.count * Self.reasonCount)
         poolTTLAt = take(layout.pools.count)
+        rateLimitAt = take(RateLimitAction.allCases.count)
+        cookiesAt = take(3)
         count = at
         base = .allocate(capacity: at)
         base.initialize(repeating: .init(0), count: at)
@@ -105,6 +110,20 @@ public struct CounterCells {
     /// A datagram or message dropped without an answer (too short to carry an ID, a response).
     @inline(__always)
     public func dropped() { add(droppedAt) }
+
+    /// A response rate limiting held back (or, in log-only mode, would have).
+    @inline(__always)
+    public func rateLimited(_ action: RateLimitAction) { add(rateLimitAt + action.rawValue) }
+
+    /// A query's COOKIE option, as checked.
+    @inline(__always)
+    public func cookie(_ check: ServerCookies.Check) {
+        switch check {
+        case .clientOnly: add(cookiesAt)
+        case .valid: add(cookiesAt + 1)
+        case .invalid: add(cookiesAt + 2)
+        }
+    }
 
     /// A sampled answering time.
     @inline(__always)

@@ -44,6 +44,12 @@ public final class QueryCounters: @unchecked Sendable {
         counter("formdns_dns_truncated_total", [], cells.truncatedAt)
         counter("formdns_dns_ecs_requests_total", [], cells.ecsAt)
         counter("formdns_dns_dropped_total", [], cells.droppedAt)
+        for action in RateLimitAction.allCases {
+            counter("formdns_rrl_limited_total", [("action", action.label)], cells.rateLimitAt + action.rawValue)
+        }
+        for (i, result) in ["client_only", "valid", "invalid"].enumerated() {
+            counter("formdns_dns_cookies_total", [("result", result)], cells.cookiesAt + i)
+        }
         func histogram(_ name: String, _ bounds: [Double], _ at: Int, _ sumAt: Int, scale: Double) {
             let counts = (0...bounds.count).map { cells.value(at + $0) }
             out.histograms[QueryCounts.Series(name)] = QueryCounts.Histogram(

@@ -30,6 +30,8 @@ extension ServerConfig {
             .section("alerts", \.alerts, AlertSettings.schema),
             .section("fleet", FleetSettings.schema) { config, fleet in config.fleet = fleet },
             .section("catalog", CatalogSettings.schema) { config, catalog in config.catalog = catalog },
+            .section("rate_limit", \.rateLimit, RateLimitSettings.schema),
+            .section("cookies", \.cookies, CookieSettings.schema),
             ConfigRow.value(
                 "state_dir", \.stateDirectory, type: .path, applies: .restart,
                 "Where configuration versions, the audit chain, overrides and last health states are kept "

@@ -18,6 +18,14 @@ extension QueryCounts {
         "formdns_geo_decisions_total": (
             "counter", "GeoDNS answers by pool and why: nearest, bias, spill-over, fail-open, default-location."
         ),
+        "formdns_rrl_limited_total": (
+            "counter",
+            "UDP responses held back by response rate limiting: dropped, slipped (sent truncated or BADCOOKIE), "
+                + "or logged only (rate_limit.log_only)."
+        ),
+        "formdns_dns_cookies_total": (
+            "counter", "Queries with a DNS cookie, by what it was: client_only, valid (exempt from limits), invalid."
+        ),
         "formdns_pool_answer_ttl_seconds": ("gauge", "TTL of the pool's most recent answer (shortest over threads)."),
     ]
 
