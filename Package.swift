@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "FormJoin", targets: ["FormJoin"]),
         // FormJoin's C ABI (Sources/FormJoinC/include/formjoin.h) as a shared library, for formnet (Rust).
         .library(name: "FormJoinC", type: .dynamic, targets: ["FormJoinC"]),
+        // The fuzzed entry points, for the libFuzzer executables in Fuzz/ (scripts/fuzz).
+        .library(name: "FormFuzz", targets: ["FormFuzz"]),
         .executable(name: "form-dns", targets: ["form-dns"]),
         .executable(name: "form-join", targets: ["form-join"]),
     ],
@@ -168,6 +170,13 @@ let package = Package(
         ),
         // The C ABI over FormJoin: C strings and callbacks in, the peer-set JSON out.
         .target(name: "FormJoinC", dependencies: ["FormJoin"], exclude: ["include"]),
+        .target(
+            name: "FormFuzz",
+            dependencies: [
+                "DNSWire", "DNSZone", "FormAuthority", "FormConfig", "GeoIP", "FormJoin", "NetAddress",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "form-join",
             dependencies: [
@@ -217,6 +226,7 @@ let package = Package(
         .testTarget(name: "DNSZoneTests", dependencies: ["DNSZone", "DNSWire"]),
         // Test-only: where the fixtures and MaxMind's public test databases are, for the test targets.
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
+        .testTarget(name: "FormFuzzTests", dependencies: ["FormFuzz", "TestFixtures"]),
         .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "DNSWire", "NetAddress", "TestFixtures"]),
         .testTarget(
             name: "FormJoinTests",

@@ -166,41 +166,17 @@ public final class StubResolver: Sendable {
         for _ in 0..<Self.maxChain {
             let (message, server, via, rtt) = try exchangeWithRetries(DNSQuestion(name: current, type: type))
             responses.append(message)
-            // Walk the answer section from `current` through any CNAMEs (RFC 1034 section 4.3.2).
-            var owner = current
-            var progressed = true
-            while progressed {
-                progressed = false
-                let owned = message.answers.filter { $0.name == owner && $0.recordClass == .internet }
-                let matching = owned.filter { $0.type == type }
-                if !matching.isEmpty || type == .cname {
-                    let records = type == .cname ? owned.filter { $0.type == .cname } : matching
-                    if !records.isEmpty {
-                        let ttl = min((chain + records).map(\.ttl).min() ?? 0, Self.maxTTL)
-                        let result = ResolveResult(
-                            name: name, type: type, records: records, chain: chain, server: server, via: via,
-                            rttMilliseconds: rtt * 1000, ttl: ttl)
-                        return Traced(result: .success(result), responses: responses, chain: chain)
-                    }
-                }
-                if let cname = owned.first(where: { $0.type == .cname }), case .cname(let c) = cname.data {
-                    chain.append(cname)
-                    guard seen.insert(c.target).inserted else { return ended(.malformed("CNAME loop at \(c.target)")) }
-                    owner = c.target
-                    progressed = true
-                }
-            }
-            let rcode = message.rcode
-            if owner != current {
-                // The chain left this response without data: ask for the new name (unless it is known not to exist).
-                if rcode == .nxDomain { return ended(.nxDomain) }
-                current = owner
-                continue
-            }
-            switch rcode {
-            case .nxDomain: return ended(.nxDomain)
-            case .noError: return ended(.noData)
-            default: return ended(.otherRcode(rcode.rawValue))
+            switch Self.read(message, asked: current, type: type, chain: &chain, seen: &seen) {
+            case .records(let records):
+                let ttl = min((chain + records).map(\.ttl).min() ?? 0, Self.maxTTL)
+                let result = ResolveResult(
+                    name: name, type: type, records: records, chain: chain, server: server, via: via,
+                    rttMilliseconds: rtt * 1000, ttl: ttl)
+                return Traced(result: .success(result), responses: responses, chain: chain)
+            case .ask(let next):
+                current = next
+            case .ended(let error):
+                return ended(error)
             }
         }
         return ended(.malformed("CNAME chain longer than \(Self.maxChain)"))
@@ -425,8 +401,56 @@ public final class StubResolver: Sendable {
         return reply
     }
 
+    /// What one response to a question for `current` says.
+    public enum ReplyReading: Sendable, Equatable {
+        /// The records asked for (at the end of the CNAMEs followed).
+        case records([DNSResourceRecord])
+        /// The CNAMEs lead to a name this response has no data for: ask for it.
+        case ask(DNSName)
+        /// NXDOMAIN, NODATA, another RCODE, or a CNAME loop.
+        case ended(ResolveError)
+    }
+
+    /// Reads a response: walks its answer section from `current` through any CNAMEs (RFC 1034
+    /// section 4.3.2), adding each to `chain` and each target to `seen` (a target seen before is a
+    /// loop). Pure; the resolver's reply handling after `accept`.
+    public static func read(
+        _ message: DNSMessage, asked current: DNSName, type: RecordType, chain: inout [DNSResourceRecord],
+        seen: inout Set<DNSName>
+    ) -> ReplyReading {
+        var owner = current
+        var progressed = true
+        while progressed {
+            progressed = false
+            let owned = message.answers.filter { $0.name == owner && $0.recordClass == .internet }
+            let matching = owned.filter { $0.type == type }
+            if !matching.isEmpty || type == .cname {
+                let records = type == .cname ? owned.filter { $0.type == .cname } : matching
+                if !records.isEmpty { return .records(records) }
+            }
+            if let cname = owned.first(where: { $0.type == .cname }), case .cname(let c) = cname.data {
+                chain.append(cname)
+                guard seen.insert(c.target).inserted else { return .ended(.malformed("CNAME loop at \(c.target)")) }
+                owner = c.target
+                progressed = true
+            }
+        }
+        let rcode = message.rcode
+        if owner != current {
+            // The chain left this response without data: ask for the new name (unless it is known not to exist).
+            return rcode == .nxDomain ? .ended(.nxDomain) : .ask(owner)
+        }
+        switch rcode {
+        case .nxDomain: return .ended(.nxDomain)
+        case .noError: return .ended(.noData)
+        default: return .ended(.otherRcode(rcode.rawValue))
+        }
+    }
+
     /// A datagram is the answer only if it parses, is a response, and matches ID and question.
-    static func accept(_ bytes: [UInt8], id: UInt16, question: DNSQuestion, malformed: inout String?) -> DNSMessage? {
+    public static func accept(_ bytes: [UInt8], id: UInt16, question: DNSQuestion, malformed: inout String?)
+        -> DNSMessage?
+    {
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         let message: DNSMessage
