@@ -11,11 +11,16 @@ import NIOCore
 extension ResponseBuilder {
     func respondLimited(
         view: inout DNSQueryView, bytes: UnsafeRawBufferPointer, source: IPAddress?, transport: Transport,
-        cache: GeoAnswerCache?, counters: CounterCells?, clock: QueryClock, start: Int, into out: inout ByteBuffer
+        cache: GeoAnswerCache?, counters: CounterCells?, clock given: QueryClock?, start: Int,
+        into out: inout ByteBuffer
     ) -> Bool {
+        // The clock is read only when a cookie or an account needs it (an exempt client's query
+        // never does); the UDP workers read it once per batch and pass it in.
+        var clock = given
         var validCookie = false
         if view.hasCookie, let cookies = limits.cookies, let source {
-            let (check, reply) = cookies.check(view, query: bytes, client: source, now: clock.unixSeconds)
+            if clock == nil { clock = .now() }
+            let (check, reply) = cookies.check(view, query: bytes, client: source, now: clock!.unixSeconds)
             view.replyServerCookie = reply
             validCookie = check == .valid
             counters?.cookie(check)
@@ -28,8 +33,9 @@ extension ResponseBuilder {
         if transport == .udp, !validCookie, let limiter = limits.rateLimiter, let source, !limiter.isExempt(source) {
             let kind = Self.rateLimitKind(out, at: start)
             let name = kind == .answer ? view.qnameHash : UInt64(bitPattern: Int64(zone))
-            if limiter.limits(client: source, kind: kind, name: name, now: clock.monotonicSeconds) {
-                let slips = limiter.noteLimited(client: source, kind: kind, now: clock.monotonicSeconds)
+            let now = (clock ?? .now()).monotonicSeconds
+            if limiter.limits(client: source, kind: kind, name: name, now: now) {
+                let slips = limiter.noteLimited(client: source, kind: kind, now: now)
                 if limiter.settings.logOnly {
                     counters?.rateLimited(.logged)
                 } else if slips {

@@ -125,7 +125,7 @@ public struct ResponseBuilder: Sendable {
         }
         return respondLimited(
             view: &view, bytes: bytes, source: source, transport: transport, cache: cache, counters: counters,
-            clock: clock ?? .now(), start: start, into: &out)
+            clock: clock, start: start, into: &out)
     }
 
     /// Writes the response to a parsed query; the index of the zone that answered (-1: none), or
