@@ -1,7 +1,0 @@
-import FormFuzz
-
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    FuzzTarget.dnsMessage.run(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
