@@ -10,10 +10,11 @@ let targets = [
 let package = Package(
     name: "FormFuzzing",
     dependencies: [.package(name: "formation-anycast", path: "..")],
-    targets: targets.map { name in
-        .executableTarget(
-            name: "fuzz-\(name)",
-            dependencies: [.product(name: "FormFuzz", package: "formation-anycast")],
-            path: "Sources/fuzz-\(name)")
-    }
+    targets: [.target(name: "FuzzDriver")]
+        + targets.map { name in
+            .executableTarget(
+                name: "fuzz-\(name)",
+                dependencies: ["FuzzDriver", .product(name: "FormFuzz", package: "formation-anycast")],
+                path: "Sources/fuzz-\(name)")
+        }
 )
