@@ -226,18 +226,10 @@ import Testing
 
     static let xfrSecret = "eGZyLXNlY3JldC1mb3ItZm9ybS1kbnMtdGVzdHMtMDAx"
 
-    /// TSIG on transfers (RFC 8945): Knot with the zone's key bootstraps by AXFR and follows an
-    /// API change by IXFR, every message signed and checked; kdig with the key reads a verified
-    /// copy; a wrong secret, another key and no key at all are refused, each said.
-    @Test func transfersSignedWithTheZonesKey() async throws {
-        let dir = Harness.tempDirectory()
+    /// form-dns serving `dir`/formation.test.zone, copied only by TSIG key xfr (and `otherKeys`, more
+    /// update_keys lines, configured beside it), notifying the secondary on `port`, with the API.
+    static func keyedPrimary(_ dir: String, notify port: Int, otherKeys: String = "") throws -> ServerProcess {
         try ManagementAPITests.token.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
-        let zoneFile = dir + "/formation.test.zone"
-        // Bulk enough for several messages: each after the first is signed over the MAC before it.
-        let bulk = (0..<300).map { "bulk\($0) 60 IN TXT \"\(String(repeating: "x", count: 100))\"\n" }.joined()
-        try (String(contentsOfFile: Self.zone, encoding: .utf8) + bulk).write(
-            toFile: zoneFile, atomically: true, encoding: .utf8)
-        let port = Harness.freePort()
         try """
         zones:
           - origin: formation.test
@@ -245,12 +237,27 @@ import Testing
             transfer: {keys: [xfr], notify: ["127.0.0.1:\(port)"]}
         update_keys:
           - {name: xfr, secret: "\(Self.xfrSecret)", names: []}
-          - {name: other, secret: "b3RoZXItc2VjcmV0LWZvci1mb3JtLWRucy10ZXN0cw==", names: []}
-        management: {listen: "127.0.0.1:0", token_file: api-token}
+        \(otherKeys)management: {listen: "127.0.0.1:0", token_file: api-token}
 
         """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
-        let ours = try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml", "--listen", "127.0.0.1:0"],
-                                             directory: dir)
+        return try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml", "--listen", "127.0.0.1:0"],
+                                         directory: dir)
+    }
+
+    /// TSIG on transfers (RFC 8945): Knot with the zone's key bootstraps by AXFR and follows an
+    /// API change by IXFR, every message signed and checked; kdig with the key reads a verified
+    /// copy; a wrong secret, another key and no key at all are refused, each said.
+    @Test func transfersSignedWithTheZonesKey() async throws {
+        let dir = Harness.tempDirectory()
+        let zoneFile = dir + "/formation.test.zone"
+        // Bulk enough for several messages: each after the first is signed over the MAC before it.
+        let bulk = (0..<300).map { "bulk\($0) 60 IN TXT \"\(String(repeating: "x", count: 100))\"\n" }.joined()
+        try (String(contentsOfFile: Self.zone, encoding: .utf8) + bulk).write(
+            toFile: zoneFile, atomically: true, encoding: .utf8)
+        let port = Harness.freePort()
+        let ours = try Self.keyedPrimary(
+            dir, notify: port,
+            otherKeys: "  - {name: other, secret: \"b3RoZXItc2VjcmV0LWZvci1mb3JtLWRucy10ZXN0cw==\", names: []}\n")
         defer { ours.stop() }
         let knot = try Self.knotSecondary(dir, port: port, primary: ours.tcpPort, acceptNotify: true, key: Self.xfrSecret)
         defer { knot.stop() }
@@ -352,21 +359,9 @@ import Testing
     /// (one difference, signed), and answers like form-dns before and after.
     @Test func nsdFollowsAChangeByIXFRSignedWithTheZonesKey() async throws {
         let dir = Harness.tempDirectory()
-        try ManagementAPITests.token.write(toFile: dir + "/api-token", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: Self.zone, toPath: dir + "/formation.test.zone")
         let port = Harness.freePort()
-        try """
-        zones:
-          - origin: formation.test
-            file: formation.test.zone
-            transfer: {keys: [xfr], notify: ["127.0.0.1:\(port)"]}
-        update_keys:
-          - {name: xfr, secret: "\(Self.xfrSecret)", names: []}
-        management: {listen: "127.0.0.1:0", token_file: api-token}
-
-        """.write(toFile: dir + "/form-dns.yaml", atomically: true, encoding: .utf8)
-        let ours = try ServerProcess.formDNS(["--config", dir + "/form-dns.yaml", "--listen", "127.0.0.1:0"],
-                                             directory: dir)
+        let ours = try Self.keyedPrimary(dir, notify: port)
         defer { ours.stop() }
         let nsd = try Self.nsdSecondary(dir, port: port, primary: ours.tcpPort, key: Self.xfrSecret)
         defer { nsd.stop() }
