@@ -19,6 +19,9 @@ public struct ChangeError: Error, Sendable, CustomStringConvertible {
         /// The fleet's shared store cannot be reached: changes wait until it returns (answers go
         /// on from the last state).
         case storeUnreachable
+        /// This authority's own store cannot be written (a full disk, a read-only state_dir): the
+        /// change is not made, so nothing serves that a restart would lose (answers go on).
+        case storeUnwritable
     }
 
     public var kind: Kind
@@ -34,16 +37,21 @@ public struct ChangeError: Error, Sendable, CustomStringConvertible {
         self.errors = errors
     }
 
-    /// A shared store's refusal: another authority got there first (conflict), or the store
-    /// cannot be reached.
+    /// A store's refusal: another authority got there first (conflict), the fleet's store cannot
+    /// be reached, or the store cannot be written.
     public init(storing error: StoreError, serving version: Int?) {
-        if error.isConflict {
+        let serving = version.map { "version \($0)" } ?? "the last state"
+        if !error.isConflict, !error.isUnreachable {
+            self.init(
+                .storeUnwritable,
+                "the store cannot be written, so the change was not made (still answering from \(serving)); "
+                    + "free space or make state_dir writable, then make it again: \(error.message)")
+        } else if error.isConflict {
             self.init(
                 .conflict,
                 "\(error.message): make the change again once this authority serves the newer version "
                     + "(GET /v1/config says which serves; it follows within a few seconds, or says in its log why not)")
         } else {
-            let serving = version.map { "version \($0)" } ?? "the last state"
             self.init(
                 .storeUnreachable,
                 "the fleet's store cannot be reached, so changes are refused until it returns (still answering "

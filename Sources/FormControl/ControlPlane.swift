@@ -165,7 +165,8 @@ public actor ControlPlane {
             outcome.status = .pending
             return outcome
         }
-        if let store, store.isShared {
+        if let store {
+            // Stored first, or not made: an override a restart would forget is refused.
             do { try store.saveOverride(value, for: node) } catch {
                 throw ChangeError(storing: error, serving: running.version)
             }
@@ -202,7 +203,7 @@ public actor ControlPlane {
         if change.baseVersion == nil, let eq = change.payload.lastIndex(of: "=") {
             let target = change.payload[..<eq].split(separator: "/", maxSplits: 1).map(String.init)
             let value = HealthOverride(rawValue: String(change.payload[change.payload.index(after: eq)...]))
-            if target.count == 2, let store, store.isShared {
+            if target.count == 2, let store {
                 // As an override made at once: stored first, or not made.
                 do { try store.saveOverride(value, for: NodeKey(pool: target[0], node: target[1])) } catch {
                     throw ChangeError(storing: error, serving: running.version)
@@ -382,8 +383,10 @@ public actor ControlPlane {
             try await swapIn(builder)
             if let store {
                 do { version = try store.addConfigVersion(text: text, author: author, message: message).id } catch {
-                    // It serves; only its record is missing. Said, not hidden.
-                    throw ChangeError(.unavailable, "applied, but not stored: \(error)")
+                    // Not stored, so not served either: a restart would lose it. The previous
+                    // answers go back (this authority alone serves them; nothing else followed).
+                    try? await swap(running.builder)
+                    throw ChangeError(storing: error, serving: running.version)
                 }
             }
         }

@@ -1,42 +1,141 @@
 import FormAuthority
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite file (`form-dns.sqlite`) in the state directory, created on first
 /// use with the directory (mode 0700: tokens and the audit log live here), migrated on open.
+///
+/// A store that cannot be written (a full disk, a directory remounted read-only) keeps being read:
+/// `writeProblem` says why the last write failed until one succeeds again, and `onWriteProblem`
+/// hears each change of it, so the server reports it and refuses changes rather than lose them.
 public final class SQLiteStore: Store {
-    /// GRDB's queue serialises every access on its own queue, so the class holds no other state.
+    /// GRDB's queue serialises every access on its own queue; `problem` has its own lock.
     private let database: DatabaseQueue
     public let path: String
+    /// Opened read-only: the directory or the file could not be written at start.
+    public let isReadOnly: Bool
+    private let problem: Mutex<String?>
+    private let onWriteProblem: @Sendable (String?) -> Void
 
-    public init(directory: String) throws(StoreError) {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StoreError("cannot create the state directory \(directory): \(error.localizedDescription)")
+    /// Opens (creating if needed) the store in `directory`. With `readOnly`, nothing is created or
+    /// migrated and every write fails: for a state directory that cannot be written, so the server
+    /// still serves its newest stored version (`openForServing`).
+    public init(
+        directory: String, readOnly: Bool = false, onWriteProblem: @escaping @Sendable (String?) -> Void = { _ in }
+    ) throws(StoreError) {
+        if !readOnly {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError("cannot create the state directory \(directory): \(error.localizedDescription)")
+            }
         }
         path = (directory.hasSuffix("/") ? directory : directory + "/") + "form-dns.sqlite"
+        isReadOnly = readOnly
+        self.onWriteProblem = onWriteProblem
+        problem = Mutex(readOnly ? "the store \(path) is open read-only: its directory or file cannot be written" : nil)
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
+            configuration.readonly = readOnly
             // WAL with synchronous=NORMAL: a commit is one append to the log, with no fsync of its
             // own. It survives the process being killed (kill -9: the log is in the kernel's page
             // cache); only a power loss may take the last commits, never corrupt the file.
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readOnly {
+                configuration.prepareDatabase { db in
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                }
             }
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
+            database = try Self.queue(path: path, configuration: configuration)
+            if readOnly {
+                guard try database.read(Self.migrator.hasCompletedMigrations) else {
+                    throw StoreError("\(path) was made by another version of form-dns and cannot be migrated read-only")
+                }
+            } else {
+                try Self.migrator.migrate(database)
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError("cannot open the store \(path): \(error)")
         }
     }
 
+    /// The database at `path`. Read-only, a WAL database closed cleanly (no -wal and -shm files
+    /// beside it) opens only as immutable, since SQLite cannot create its shared-memory file in a
+    /// directory it may not write; with them (the server was killed), the plain read-only open
+    /// works and reads the commits still in the log.
+    static func queue(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        do { return try DatabaseQueue(path: path, configuration: configuration) } catch {
+            guard configuration.readonly else { throw error }
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+            return try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: configuration)
+        }
+    }
+
+    /// The store of a serving authority: read-write, or read-only when the directory or the file
+    /// cannot be written (answers go on from what is stored; changes are refused, and said so).
+    /// Throws only when the store cannot even be read (the first error is the one reported).
+    public static func openForServing(
+        directory: String, onWriteProblem: @escaping @Sendable (String?) -> Void = { _ in }
+    ) throws(StoreError) -> SQLiteStore {
+        // SQLite opens a file it may not write read-only without a word: ask the kernel first (it
+        // answers EROFS for a read-only mount, even to root).
+        for target in [directory, directory + "/form-dns.sqlite"] where access(target, W_OK) != 0 && errno != ENOENT {
+            let reason = String(cString: strerror(errno))
+            let store = try SQLiteStore(directory: directory, readOnly: true, onWriteProblem: onWriteProblem)
+            store.problem.withLock { $0 = "\(target) cannot be written (\(reason)): the store is open read-only" }
+            return store
+        }
+        do { return try SQLiteStore(directory: directory, onWriteProblem: onWriteProblem) } catch {
+            guard FileManager.default.fileExists(atPath: directory + "/form-dns.sqlite"),
+                let store = try? SQLiteStore(directory: directory, readOnly: true, onWriteProblem: onWriteProblem)
+            else { throw error }
+            store.problem.withLock { $0 = "\(error.message) (serving read-only)" }
+            return store
+        }
+    }
+
+    /// Whether `error` says the file cannot take writes (full, read-only, failing), as opposed to
+    /// refusing this one write (a constraint), which says nothing about the next.
+    static func meansUnwritable(_ error: Error) -> Bool {
+        guard let error = error as? DatabaseError else { return true }
+        return [.SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_CORRUPT,
+                .SQLITE_NOTADB, .SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode.primaryResultCode)
+    }
+
+    /// Why the last write failed, until one succeeds (nil: writable as far as known).
+    public var writeProblem: String? { problem.withLock { $0 } }
+
+    private func noteWrite(_ failure: String?) {
+        let changed = problem.withLock { current in
+            // Read-only stays read-only: a later success cannot happen, and the reason stays the first.
+            guard current != failure, !isReadOnly else { return false }
+            current = failure
+            return true
+        }
+        if changed { onWriteProblem(failure) }
+    }
+
     /// Runs `body` in a transaction; any database error becomes a `StoreError` naming the file.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try database.write(body) } catch { throw StoreError("store \(path): \(error)") }
+        do {
+            let result = try database.write(body)
+            noteWrite(nil)
+            return result
+        } catch {
+            let failure = StoreError("store \(path): \(error)")
+            if Self.meansUnwritable(error) { noteWrite(failure.message) }
+            throw failure
+        }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

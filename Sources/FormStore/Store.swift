@@ -54,6 +54,10 @@ public protocol Store: Sendable {
 
     // MARK: - Several authorities on one store (PostgreSQL); SQLite has one writer and the defaults.
 
+    /// Why the last write failed, while writes keep failing (a full disk, a read-only state_dir):
+    /// changes are then refused, answers go on. nil when writable as far as known.
+    var writeProblem: String? { get }
+
     /// Whether other authorities share this store: a change is then stored before it serves, and
     /// the others follow it.
     var isShared: Bool { get }
@@ -70,6 +74,8 @@ public protocol Store: Sendable {
 
 extension Store {
     public var isShared: Bool { false }
+
+    public var writeProblem: String? { nil }
 
     public func addConfigVersion(text: String, author: String, message: String, after base: Int?)
         throws(StoreError) -> ConfigVersion

@@ -54,7 +54,13 @@ struct Serve: AsyncParsableCommand {
                 keeper = StateKeeper(store: fleetStore)
             } else {
                 keeper = try config.stateDirectory.map { dir throws(StoreError) in
-                    StateKeeper(store: try SQLiteStore(directory: dir))
+                    // A store that cannot be written (now or later) is reported, and answers go on.
+                    let store = try SQLiteStore.openForServing(directory: dir) { problem in
+                        log(problem.map { "store: cannot write (changes are refused, answers go on): \($0)" }
+                            ?? "store: writable again")
+                    }
+                    if let problem = store.writeProblem { log("store: cannot write (changes are refused): \(problem)") }
+                    return StateKeeper(store: store)
                 }
             }
         } catch {

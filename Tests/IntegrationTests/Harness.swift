@@ -141,9 +141,12 @@ final class ServerProcess {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Starts `form-dns serve` and waits for its "listening on" line (ports from it).
-    static func formDNS(_ arguments: [String], directory: String) throws -> ServerProcess {
-        let server = try ServerProcess(executable: Harness.formDNSBinary, arguments: ["serve"] + arguments,
+    /// Starts `form-dns serve` and waits for its "listening on" line (ports from it). A `launcher`
+    /// (e.g. `unshare --mount sh -c '... exec "$0" "$@"'`) runs first and execs form-dns, so the
+    /// process is still form-dns's own.
+    static func formDNS(_ arguments: [String], directory: String, launcher: [String] = []) throws -> ServerProcess {
+        let command = launcher + [Harness.formDNSBinary, "serve"] + arguments
+        let server = try ServerProcess(executable: command[0], arguments: Array(command.dropFirst()),
                                        logPath: directory + "/form-dns.log")
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

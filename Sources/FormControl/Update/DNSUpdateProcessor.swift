@@ -74,7 +74,7 @@ public struct DNSUpdateProcessor: Sendable {
         } catch {
             let rcode: ResponseCode =
                 switch error.kind {
-                case .unavailable, .storeUnreachable: .servFail
+                case .unavailable, .storeUnreachable, .storeUnwritable: .servFail
                 default: error.rcode ?? .refused
                 }
             return answer(rcode, error.description)

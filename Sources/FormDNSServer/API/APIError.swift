@@ -25,12 +25,13 @@ struct APIError: Error, HTTPResponseError {
             case .conflict: .conflict
             case .unavailable: .conflict
             case .forbidden: .forbidden
-            case .storeUnreachable: .serviceUnavailable
+            case .storeUnreachable, .storeUnwritable: .serviceUnavailable
             }
         let code: String? =
             switch error.kind {
             case .unavailable: "unavailable"
             case .storeUnreachable: "store_unreachable"
+            case .storeUnwritable: "store_unwritable"
             default: nil
             }
         self.init(status, error.message, code: code)

@@ -14,7 +14,12 @@ extension APIRoutes {
             guard let geo = deps.current().geo else { return APIJSON.response(["pools": [Any]()]) }
             var report = HealthReport.make(geo)
             report.pools.removeAll { !caller.covers(pool: $0.name) }
-            guard let fleet = deps.fleet else { return APIJSON.response(json: report.json()) }
+            guard let fleet = deps.fleet else {
+                guard let store = deps.store else { return APIJSON.response(json: report.json()) }
+                var body = (try? JSONSerialization.jsonObject(with: report.json())) as? [String: Any] ?? [:]
+                body["store"] = Self.storeStatus(store)
+                return APIJSON.response(body)
+            }
             // With a fleet: each node's views by authority, and the store's state.
             let status = fleet.snapshot()
             for p in report.pools.indices {
@@ -25,6 +30,7 @@ extension APIRoutes {
             }
             var body = (try? JSONSerialization.jsonObject(with: report.json())) as? [String: Any] ?? [:]
             body["fleet"] = fleet.json { caller.covers(pool: $0) }
+            if let store = deps.store { body["store"] = Self.storeStatus(store) }
             return APIJSON.response(body)
         }
         v1.get("fleet") { _, context in
@@ -82,6 +88,12 @@ extension APIRoutes {
         v1.post("pools/:pool/nodes/:node/drain") { request, context in
             try await override(.drain, request, context)
         }
+    }
+
+    /// Whether the store takes writes, and why not: `{"writable": false, "problem": "..."}`.
+    static func storeStatus(_ store: any Store) -> [String: Any] {
+        guard let problem = store.writeProblem else { return ["writable": true] }
+        return ["writable": false, "problem": problem]
     }
 
     /// The node a path names, by id or by one of its addresses (a node reporting about itself knows

@@ -28,7 +28,7 @@ struct MetricsRoute: Sendable {
             let text = metrics.exposition(
                 queries: deps.queryCounts(), builder: deps.current(),
                 configVersion: await deps.control?.running.version,
-                fleet: deps.fleet?.snapshot())
+                fleet: deps.fleet?.snapshot(), storeWritable: deps.store.map { $0.writeProblem == nil })
             return Response(
                 status: .ok, headers: [.contentType: Self.contentType],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

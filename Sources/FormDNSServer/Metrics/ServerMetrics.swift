@@ -82,7 +82,8 @@ public final class ServerMetrics: Sendable {
 
     /// The exposition: the registry (events and the states read now) and the query counters.
     public func exposition(
-        queries: QueryCounts, builder: ResponseBuilder, configVersion: Int?, fleet: FleetStatus.Snapshot? = nil
+        queries: QueryCounts, builder: ResponseBuilder, configVersion: Int?, fleet: FleetStatus.Snapshot? = nil,
+        storeWritable: Bool? = nil
     ) -> String {
         var gauges: [String: (name: String, labels: [(String, String)], help: String, value: Double)] = [:]
         func gauge(_ name: String, _ labels: [(String, String)], _ help: String, _ value: Double) {
@@ -93,6 +94,12 @@ public final class ServerMetrics: Sendable {
             "formdns_build_info", [("version", Self.version)], "Always 1; the version of form-dns that serves.", 1)
         if let configVersion {
             gauge("formdns_config_version", [], "The stored configuration version serving now.", Double(configVersion))
+        }
+        if let storeWritable {
+            gauge(
+                "formdns_store_writable", [],
+                "1 while the store (state_dir) takes writes, 0 while it cannot (a full disk, read-only): "
+                    + "changes are refused, answers go on.", storeWritable ? 1 : 0)
         }
         if let fleet {
             gauge(
