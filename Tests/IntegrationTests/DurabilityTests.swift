@@ -98,6 +98,8 @@ import Testing
             // Version 1 is the file; each acknowledged record added one (one unacknowledged may be stored too).
             #expect(listed >= 1 + acknowledged.count && listed <= 1 + acknowledged.count + round + 1, "\(listed)")
             versions = listed
+            print("durability: round \(round): \(names.count) changes acknowledged before SIGKILL; restart serves "
+                  + "all \(acknowledged.count) so far; \(listed) versions; \(verify.output.prefix(40))")
         }
         // The last round's changes survive too, and the history reads back whole.
         let dns = try ServerProcess.formDNS(["--config", dir + "/c.yaml"], directory: dir)
