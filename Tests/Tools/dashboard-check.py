@@ -46,8 +46,16 @@ failures = []
 
 
 def state_of(kind, node):
-    found = driver.find_elements(By.CSS_SELECTOR, f'{kind}[data-node="{node}"]')
-    return found[0].get_attribute("data-state") if found else None
+    # One round trip: the page re-renders every second, so an element found in one call may be
+    # gone (stale) by the next.
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.getAttribute('data-state') : null;",
+        f'{kind}[data-node="{node}"]')
+
+
+def texts(selector):
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent);", selector)
 
 
 def wait(what, condition):
@@ -55,16 +63,17 @@ def wait(what, condition):
         WebDriverWait(driver, options.timeout, poll_frequency=0.2).until(lambda _: condition())
         print(f"ok: {what}", flush=True)
         return True
-    except Exception:
+    except Exception as error:
         failures.append(what)
-        print(f"FAILED: {what}", flush=True)
+        print(f"FAILED: {what} ({type(error).__name__})", flush=True)
         return False
 
 
 try:
     driver.get(options.url)
     nodes = options.nodes.split(",")
-    wait("the stream is live", lambda: driver.find_element(By.ID, "connection").get_attribute("data-state") == "live")
+    wait("the stream is live", lambda: driver.execute_script(
+        "return document.getElementById('connection').getAttribute('data-state')") == "live")
     for node in nodes:
         wait(f"{node} healthy in the table", lambda: state_of("tr", node) == "healthy")
         wait(f"{node} healthy on the map", lambda: state_of("circle", node) == "healthy")
@@ -81,8 +90,7 @@ try:
     wait(f"{options.kill_node} unhealthy on the map", lambda: state_of("circle", options.kill_node) == "unhealthy")
     pool, node = options.kill_node.split("/", 1)
     wait("the event list shows the transition", lambda: any(
-        f"{options.kill_node} healthy -> unhealthy" in item.text
-        for item in driver.find_elements(By.CSS_SELECTOR, '#events li[data-kind="health"]')))
+        f"{options.kill_node} healthy -> unhealthy" in text for text in texts('#events li[data-kind="health"]')))
     for other in nodes:
         if other != options.kill_node and state_of("tr", other) != "healthy":
             failures.append(f"{other} is {state_of('tr', other)}, not healthy")

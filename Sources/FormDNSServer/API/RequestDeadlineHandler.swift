@@ -2,11 +2,15 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Closes a connection unless a whole request arrives within `timeout` of the connection opening
-/// or of the previous request ending: headers dripped a byte at a time do not keep a slot (unlike
-/// an idle timer, which every byte resets).
-final class RequestDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// or of the previous response's last write: headers dripped a byte at a time do not keep a slot
+/// (unlike an idle timer, which every byte resets). While answering, every part the server writes
+/// starts the time again, so a long response that keeps writing (the dashboard's event stream, a
+/// snapshot a second) lives on, and one the client stops reading (the writes wait on it) does not.
+final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
@@ -32,11 +36,15 @@ final class RequestDeadlineHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) {
-            // The next request's time starts now (it includes the time to answer this one).
-            arm(context)
-        }
+        // A whole request: the server has `timeout` to start answering it.
+        if case .end = unwrapInboundIn(data) { arm(context) }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Progress: after the last part, the next request's time starts.
+        arm(context)
+        context.write(data, promise: promise)
     }
 
     private func arm(_ context: ChannelHandlerContext) {

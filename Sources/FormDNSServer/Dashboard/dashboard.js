@@ -78,17 +78,26 @@
   async function connect() {
     setConnection(state.history.length ? "reconnecting" : "connecting");
     const headers = state.token ? { Authorization: "Bearer " + state.token } : {};
+    // The server sends a snapshot every second: a stream silent for 5 s is dead (a lost
+    // connection nobody closed), so it is dropped and made again.
+    const controller = new AbortController();
+    let watchdog = setTimeout(() => controller.abort(), 5000);
     let response;
     try {
-      response = await fetch("/v1/dashboard/stream", { headers, cache: "no-store" });
+      response = await fetch("/v1/dashboard/stream", { headers, cache: "no-store", signal: controller.signal });
     } catch (error) {
+      clearTimeout(watchdog);
       return later();
     }
     if (response.status === 401 || response.status === 403) {
+      clearTimeout(watchdog);
       const body = await response.json().catch(() => ({}));
       return showLogin(body.error || "this token may not read the dashboard");
     }
-    if (!response.ok || !response.body) return later();
+    if (!response.ok || !response.body) {
+      clearTimeout(watchdog);
+      return later();
+    }
     state.retry = 1000;
     setConnection("live");
     const reader = response.body.getReader();
@@ -96,11 +105,18 @@
     let buffer = "";
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ done: true }));
+      clearTimeout(watchdog);
       if (done) break;
+      watchdog = setTimeout(() => controller.abort(), 5000);
       buffer += decoder.decode(value, { stream: true });
       let end;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
-        handle(buffer.slice(0, end));
+        // One snapshot the page cannot show must not end the stream.
+        try {
+          handle(buffer.slice(0, end));
+        } catch (error) {
+          console.warn("dashboard: a snapshot was not shown:", error);
+        }
         buffer = buffer.slice(end + 2);
       }
     }
