@@ -4,27 +4,31 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Runs the active health checks of every pool that has them, as a service: one task per checked
-/// node, checking every `interval_ms` (with ±10% jitter, and a random first delay, so checks do
-/// not synchronise) and recording the outcome in the pool's `HealthRepository`.
+/// Runs the active health checks of every pool that has them, as a service: a `NodeCheckSchedule`
+/// per checked node, checking every `interval_ms` (with ±10% jitter, and a random first delay, so
+/// checks do not synchronise) and recording the outcome in the pool's `HealthRepository`.
 ///
-/// Tasks are cheap and the checks never block (`HealthProbe` does its I/O on an event loop), so a
-/// slow or silent node delays only its own task and the node count is not limited by threads. Every
-/// check's I/O runs on one event loop of its own (`checkerLoop`): 10,000 nodes checked each second
-/// take one thread, and never a thread the DNS listeners use (Benchmarks/checker-scale measures it).
-/// `use(_:)` switches to a reloaded configuration: the old tasks are cancelled, new ones start.
+/// The checks run on event loops of their own (`server.health_check_threads`, one by default), as
+/// timers and futures: a slow or silent node delays only its own check, the node count is not
+/// limited by threads or tasks, and the checks never take a thread the DNS listeners use
+/// (Benchmarks/checker-scale measures how many nodes a loop checks each second). `use(_:)`
+/// switches to a reloaded configuration: the old schedules stop, new ones start.
 public final class HealthCheckService: Service {
     private let builders: AsyncStream<ResponseBuilder>
     private let continuation: AsyncStream<ResponseBuilder>.Continuation
     private let group: EventLoopGroup
     private let onCheckerError: @Sendable (String) -> Void
-    /// Hears how long each completed check took: (pool, check kind, time).
-    private let onChecked: @Sendable (String, String, Duration) -> Void
+    /// Makes, once per pool and reload, what hears how long each completed check took: (pool,
+    /// check kind) -> record(time). Once, not per check: a metric looked up by its labels
+    /// 10,000 times a second would cost more than the checks.
+    private let onChecked: @Sendable (String, String) -> @Sendable (Duration) -> Void
 
     public init(
-        builder: ResponseBuilder, group: EventLoopGroup = HealthCheckService.checkerLoop,
+        builder: ResponseBuilder, group: EventLoopGroup,
         onCheckerError: @escaping @Sendable (String) -> Void = { _ in },
-        onChecked: @escaping @Sendable (String, String, Duration) -> Void = { _, _, _ in }
+        onChecked: @escaping @Sendable (String, String) -> @Sendable (Duration) -> Void = { _, _ in
+            { _ in }
+        }
     ) {
         (builders, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.group = group
@@ -33,8 +37,11 @@ public final class HealthCheckService: Service {
         continuation.yield(builder)
     }
 
-    /// The checks' event loop: one thread, made on first use, for the life of the process.
-    public static let checkerLoop: EventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// The checks' event loops (`server.health_check_threads`), apart from DNS; made once, for the
+    /// life of the process.
+    public static func checkerLoops(threads: Int) -> EventLoopGroup {
+        MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    }
 
     /// Checks the nodes of `builder` from now on (after a reload).
     public func use(_ builder: ResponseBuilder) { continuation.yield(builder) }
@@ -50,51 +57,37 @@ public final class HealthCheckService: Service {
         await running?.value
     }
 
-    /// Until cancelled: one task per enabled node of every pool with active checks.
+    /// Until cancelled: a `NodeCheckSchedule` per enabled node of every pool with active checks,
+    /// all on the checker's loop; cancelling stops them.
     func checkAll(_ builder: ResponseBuilder) async {
         guard let geo = builder.geo else { return }
-        await withDiscardingTaskGroup { tasks in
-            for (i, pool) in geo.pools.enumerated() {
-                guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
-                for node in pool.nodes where node.enabled {
-                    guard let address = node.ipv4.map(IPAddressText.format) ?? node.ipv6.map(IPAddressText.format)
-                    else { continue }
-                    let probe = HealthProbe(address: address, config: config, loop: group.next())
-                    let (name, kind) = (pool.name, config.check.rawValue)
-                    tasks.addTask {
-                        await self.check(node.id, with: probe, into: repository) { self.onChecked(name, kind, $0) }
-                    }
-                }
+        var schedules: [NodeCheckSchedule] = []
+        var wheels: [ObjectIdentifier: CheckWheel] = [:]
+        for (i, pool) in geo.pools.enumerated() {
+            guard let config = pool.health, config.check != .none, let repository = geo.health[i] else { continue }
+            let took = onChecked(pool.name, config.check.rawValue)
+            for node in pool.nodes where node.enabled {
+                guard let address = node.ipv4.map(IPAddressText.format) ?? node.ipv6.map(IPAddressText.format)
+                else { continue }
+                let loop = group.next()
+                let wheel = wheels[ObjectIdentifier(loop), default: CheckWheel(loop: loop)]
+                wheels[ObjectIdentifier(loop)] = wheel
+                let probe = HealthProbe(address: address, config: config, loop: loop)
+                schedules.append(
+                    NodeCheckSchedule(
+                        node: node.id, probe: probe, wheel: wheel, repository: repository, took: took,
+                        onCheckerError: onCheckerError))
             }
         }
-    }
-
-    func check(
-        _ id: String, with probe: HealthProbe, into repository: HealthRepository,
-        took: @Sendable (Duration) -> Void = { _ in }
-    ) async {
-        let interval = Double(probe.config.intervalMs) / 1000
-        do {
-            try await Task.sleep(for: .seconds(Double.random(in: 0..<interval)))
-            while !Task.isCancelled {
-                let started = monotonicSeconds()
-                let outcome = await probe.run()
-                let latency = (monotonicSeconds() - started) * 1000
-                switch outcome {
-                case .up(let detail), .down(let detail):
-                    took(.milliseconds(latency))
-                    // The repository's clock (CLOCK_MONOTONIC, like `started`): ages line up.
-                    let ok = outcome.isUp
-                    repository.record(node: id, ok: ok, at: started, latencyMs: ok ? latency : nil, detail: detail)
-                case .checkerError(let detail):
-                    // Our own failure (no descriptors, bad CA file) says nothing about the node.
-                    onCheckerError("health check of \(id) not run: \(detail)")
-                }
-                let next = interval * Double.random(in: 0.9...1.1) - (monotonicSeconds() - started)
-                if next > 0 { try await Task.sleep(for: .seconds(next)) }
-            }
-        } catch {
-            // Cancelled while sleeping: the configuration changed or the server is stopping.
+        guard !schedules.isEmpty else { return }
+        let started = schedules, startedWheels = Array(wheels.values)
+        await withTaskCancellationHandler {
+            for schedule in started { schedule.start() }
+            // Until the configuration changes or the server stops (both cancel this task).
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        } onCancel: {
+            for schedule in started { schedule.stop() }
+            for wheel in startedWheels { wheel.loop.execute { wheel.stop() } }
         }
     }
 }

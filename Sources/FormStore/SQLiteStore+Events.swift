@@ -1,21 +1,32 @@
+import FormAuthority
 import Foundation
 import GRDB
 
 extension SQLiteStore {
     @discardableResult
     public func appendEvent(_ event: DNSEvent) throws(StoreError) -> DNSEvent {
+        try write { db in try Self.insert(event, db) }
+    }
+
+    /// In one transaction: one commit for a whole storm of transitions.
+    @discardableResult
+    public func save(states: [NodeKey: HealthState], events: [DNSEvent]) throws(StoreError) -> [DNSEvent] {
+        try write { db in
+            for (node, state) in states { try Self.insert(state, for: node, db) }
+            return try events.map { try Self.insert($0, db) }
+        }
+    }
+
+    static func insert(_ event: DNSEvent, _ db: Database) throws -> DNSEvent {
         var stored = event
         stored.time = Self.date(AuditChain.microseconds(event.time))
-        let detail = Self.json(event.detail)
-        stored.id = try write { db in
-            try db.execute(
-                sql: "INSERT INTO event (at_us, kind, pool, node, summary, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    AuditChain.microseconds(event.time), event.kind.rawValue, event.pool, event.node, event.summary,
-                    detail,
-                ])
-            return db.lastInsertedRowID
-        }
+        try db.execute(
+            sql: "INSERT INTO event (at_us, kind, pool, node, summary, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                AuditChain.microseconds(event.time), event.kind.rawValue, event.pool, event.node, event.summary,
+                Self.json(event.detail),
+            ])
+        stored.id = db.lastInsertedRowID
         return stored
     }
 

@@ -248,11 +248,13 @@ public final class SQLiteStore: Store {
     }
 
     public func saveHealthState(_ state: HealthState, for node: NodeKey) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO health_state (pool, node, state, updated_us) VALUES (?, ?, ?, ?)",
-                arguments: [node.pool, node.node, state.rawValue, AuditChain.microseconds(Date())])
-        }
+        try write { db in try Self.insert(state, for: node, db) }
+    }
+
+    static func insert(_ state: HealthState, for node: NodeKey, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO health_state (pool, node, state, updated_us) VALUES (?, ?, ?, ?)",
+            arguments: [node.pool, node.node, state.rawValue, AuditChain.microseconds(Date())])
     }
 
     public func healthStates() throws(StoreError) -> [NodeKey: HealthState] {

@@ -50,6 +50,10 @@ public protocol Store: Sendable {
     func pruneEvents(before: Date) throws(StoreError) -> Int
 
     func saveHealthState(_ state: HealthState, for node: NodeKey) throws(StoreError)
+    /// Several nodes' checked states, and events, at once (one transaction where the store has
+    /// them): what a storm of transitions costs. Returns the events as stored, in order.
+    @discardableResult
+    func save(states: [NodeKey: HealthState], events: [DNSEvent]) throws(StoreError) -> [DNSEvent]
     func healthStates() throws(StoreError) -> [NodeKey: HealthState]
 
     // MARK: - Several authorities on one store (PostgreSQL); SQLite has one writer and the defaults.
@@ -76,6 +80,14 @@ extension Store {
     public var isShared: Bool { false }
 
     public var writeProblem: String? { nil }
+
+    @discardableResult
+    public func save(states: [NodeKey: HealthState], events: [DNSEvent]) throws(StoreError) -> [DNSEvent] {
+        for (node, state) in states { try saveHealthState(state, for: node) }
+        var stored: [DNSEvent] = []
+        for event in events { stored.append(try appendEvent(event)) }
+        return stored
+    }
 
     public func addConfigVersion(text: String, author: String, message: String, after base: Int?)
         throws(StoreError) -> ConfigVersion

@@ -36,6 +36,10 @@ struct FakeEntryNode: AsyncParsableCommand {
             let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // Thousands of checks a second (Benchmarks/checker-scale) must not overflow the
+                // accept queue: a dropped SYN would read as a node timing out.
+                .serverChannelOption(.backlog, value: 4096)
+                .serverChannelOption(.maxMessagesPerRead, value: 64)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(

@@ -21,6 +21,11 @@ final class EventRecorder: Sendable {
     private let failingOpen = Mutex<Set<String>>([])
     /// "pool/region" for each region spilling its clients over now.
     private let spilling = Mutex<Set<String>>([])
+    /// Pools whose fail-open and spill-over state is to be worked out again. Once per
+    /// `poolCheckDelay` at most, not once per transition: working it out reads the whole pool, and
+    /// a storm of 10,000 transitions in a 10,000-node pool would otherwise read it 10,000 times.
+    private let poolsToCheck = Mutex<Set<String>>([])
+    static let poolCheckDelay = Duration.milliseconds(100)
 
     init(keeper: StateKeeper?, log: Logger? = nil, alerts: AlertDispatcher? = nil) {
         self.keeper = keeper
@@ -48,7 +53,7 @@ final class EventRecorder: Sendable {
                 kind: .health, pool: pool, node: node,
                 summary: "\(pool)/\(node) \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))",
                 detail: ["from": t.from.rawValue, "to": t.to.rawValue, "reason": t.reason]))
-        checkPool(pool)
+        scheduleCheck(of: pool)
     }
 
     func override(_ key: NodeKey, _ value: HealthOverride?) {
@@ -57,7 +62,19 @@ final class EventRecorder: Sendable {
             DNSEvent(
                 kind: .override, pool: key.pool, node: key.node, summary: "\(key) override \(what)",
                 detail: ["override": what]))
-        checkPool(key.pool)
+        scheduleCheck(of: key.pool)
+    }
+
+    /// Works out `pool`'s fail-open and spill-over state shortly (one check for every change
+    /// that comes meanwhile).
+    private func scheduleCheck(of pool: String) {
+        guard poolsToCheck.withLock({ $0.insert(pool).inserted }) else { return }
+        Task {
+            try? await Task.sleep(for: Self.poolCheckDelay)
+            // Out of the set first: a change while checking schedules the next check.
+            _ = poolsToCheck.withLock { $0.remove(pool) }
+            checkPool(pool)
+        }
     }
 
     func applied(action: String, author: String, message: String, version: Int?, config: ServerConfig) {

@@ -137,8 +137,9 @@ struct Serve: AsyncParsableCommand {
         server.handleTransfers { message, source in transfers.respond(to: message, from: source) }
         events.serve(server)
         let checks = HealthCheckService(
-            builder: builder, onCheckerError: { log(LogText.escape($0)) },
-            onChecked: { pool, check, took in metrics.healthCheck(pool: pool, check: check, took: took) })
+            builder: builder, group: HealthCheckService.checkerLoops(threads: config.healthCheckThreads),
+            onCheckerError: { log(LogText.escape($0)) },
+            onChecked: { pool, check in metrics.healthCheckRecorder(pool: pool, check: check) })
         let overrides = NodeOverrides(server: server, keeper: keeper, events: events)
         let serving = config
         alerts.configure(serving.alerts)
@@ -251,6 +252,8 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .warning
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+        // What the last transitions queued is stored before the process ends.
+        keeper?.drain()
     }
 
     /// The management API service, after the checks a start must make: a token unless on loopback,

@@ -22,7 +22,55 @@ final class StateKeeper: Sendable {
         case event(DNSEvent)
     }
 
+    /// Checked states and events wait here for the store's writer (a serial queue), which stores
+    /// all that waits in one transaction: a storm of 10,000 transitions costs a few commits rather
+    /// than 20,000, and the caller (a health check's task on the cooperative pool) never waits on
+    /// the disk. The writer starts as soon as something waits, so a state is stored within
+    /// milliseconds, not on a timer.
+    private let queued = Mutex<Queued>(Queued())
+    private let writer = DispatchQueue(label: "form-dns.store-writer")
+
+    struct Queued {
+        var states: [NodeKey: HealthState] = [:]
+        var events: [DNSEvent] = []
+        var scheduled = false
+    }
+
     init(store: any Store) { self.store = store }
+
+    private func enqueue(_ add: (inout Queued) -> Void) {
+        let schedule = queued.withLock { queue in
+            add(&queue)
+            defer { queue.scheduled = true }
+            return !queue.scheduled
+        }
+        if schedule { writer.async { self.writeQueued() } }
+    }
+
+    /// Stores what waits (on the writer queue).
+    private func writeQueued() {
+        let taken = queued.withLock { queue in
+            defer { queue = Queued() }
+            return queue
+        }
+        var events = taken.events
+        if pendingCount > 0 {
+            // A shared store was away: these go after what waits, in order.
+            events = events.filter { !keep(.event($0)) }
+        }
+        guard !taken.states.isEmpty || !events.isEmpty else { return }
+        do {
+            let stored = try store.save(states: taken.states, events: events)
+            if stored.contains(where: { $0.id % 256 == 0 }) { pruneEvents() }
+        } catch {
+            let kept = events.filter { keep(.event($0), after: error) }.count
+            if kept < events.count { log("store: \(events.count - kept) event(s) not written: \(error)") }
+            if !taken.states.isEmpty { log("store: \(taken.states.count) health state(s) not saved: \(error)") }
+        }
+    }
+
+    /// Waits until everything queued so far is stored (at shutdown).
+    func drain() { writer.sync {} }
 
     /// Keeps `item` for later when the store is shared and could not be reached (a record it
     /// refused would be refused again: that is logged, not kept).
@@ -92,15 +140,10 @@ final class StateKeeper: Sendable {
         }
     }
 
-    /// Adds to the event history; every 256th event also drops those past the retention.
+    /// Adds to the event history (through the writer); every 256th event also drops those past
+    /// the retention.
     func event(_ event: DNSEvent) {
-        if pendingCount > 0, keep(.event(event)) { return }  // (after what waits: order kept)
-        do {
-            let stored = try store.appendEvent(event)
-            if stored.id % 256 == 0 { pruneEvents() }
-        } catch {
-            if !keep(.event(event), after: error) { log("store: event not written: \(error)") }
-        }
+        enqueue { $0.events.append(event) }
     }
 
     func pruneEvents() {
@@ -119,9 +162,8 @@ final class StateKeeper: Sendable {
         do { try store.saveOverride(override, for: node) } catch { log("store: override not saved: \(error)") }
     }
 
+    /// Records a node's checked state (through the writer: only the last of several waiting counts).
     func saveCheckedState(pool: String, node: String, _ state: HealthState) {
-        do { try store.saveHealthState(state, for: NodeKey(pool: pool, node: node)) } catch {
-            log("store: health state not saved: \(error)")
-        }
+        enqueue { $0.states[NodeKey(pool: pool, node: node)] = state }
     }
 }

@@ -34,7 +34,7 @@ import Testing
             let lines = error.errors.map(\.description)
             #expect(lines.contains("bad.yaml:1: listen: 'not-an-address' is not an address like 127.0.0.1:5300 or [::1]:5300"))
             #expect(lines.contains("bad.yaml:3: server.workers: '0' must be a whole number in 1...64"))
-            #expect(lines.contains("bad.yaml:4: server.udp_payload_sise: unknown setting (expected workers, cpu_affinity, "
+            #expect(lines.contains("bad.yaml:4: server.udp_payload_sise: unknown setting (expected workers, cpu_affinity, health_check_threads, "
                                    + "udp_payload_size, tcp_idle_timeout_ms, tcp_max_connections, "
                                    + "tcp_max_connections_per_client, tcp_message_timeout_ms, query_metrics)"))
             #expect(lines.contains("bad.yaml:5: server.cpu_affinity: 'sometimes' is not one of auto, off"))

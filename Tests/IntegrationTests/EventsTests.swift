@@ -57,7 +57,13 @@ import Glibc
         dns.signal(SIGHUP)
         try waitFor { dns.log.contains("unchanged since version") }
 
-        let all = try Self.events(api, "?since=1h")
+        // Events are stored by the store's writer, and a pool's fail-open state is worked out
+        // 100 ms after a transition: both a moment later than the log line.
+        var all = try Self.events(api, "?since=1h")
+        try waitFor(seconds: 5) {
+            all = try Self.events(api, "?since=1h")
+            return all.events.contains { ($0["summary"] as? String ?? "").contains("no longer answers fail-open") }
+        }
         #expect(all.status == 200, "\(all.body)")
         let kinds = all.events.compactMap { $0["kind"] as? String }
         for kind in ["health", "record", "config", "override", "fail-open", "reload"] {

@@ -97,8 +97,9 @@ struct APIAuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Writes an audit entry for every change attempted (any method but GET and HEAD) and every
-/// refusal (401, 403), with the caller, its address, the request ID, the target, the change the
+/// Writes an audit entry for every change attempted (any method but GET and HEAD; an accepted
+/// health report is routine telemetry, not a change, and is left out) and every refusal (401,
+/// 403), with the caller, its address, the request ID, the target, the change the
 /// handler made (or the body it refused) and the outcome.
 struct APIAuditMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
@@ -121,7 +122,7 @@ struct APIAuditMiddleware: RouterMiddleware {
         }
         do {
             let response = try await next(request, context)
-            if changing {
+            if changing, !context.note.content.withLock({ $0.routine }) {
                 let change = context.note.content.withLock { $0.change } ?? body
                 audit.write(request, context, caller: caller, status: response.status, outcome: "ok", change: change)
             }

@@ -38,9 +38,14 @@ final class AuditNote: Sendable {
     struct Content {
         var target: String?
         var change: String?
+        /// Routine telemetry (a node's health report): audited when refused, not when accepted,
+        /// or 100,000 reports a minute would bury the changes in the chain.
+        var routine = false
     }
 
     let content = Mutex(Content())
+
+    func markRoutine() { content.withLock { $0.routine = true } }
 
     func record(target: String? = nil, change: String?) {
         content.withLock { c in

@@ -154,6 +154,7 @@ extension APIRoutes {
         }
         repository.report(node: target.id, state: state, metrics: metrics)
         context.note.record(target: "\(poolName)/\(target.id)", change: nil)
+        context.note.markRoutine()
         return APIJSON.response(["node": target.id, "state": repository.effective(target.id).rawValue])
     }
 

@@ -57,11 +57,16 @@ public final class ServerMetrics: Sendable {
     }
 
     public func healthCheck(pool: String, check: String, took duration: Duration) {
-        registry.makeDurationHistogram(
+        healthCheckRecorder(pool: pool, check: check)(duration)
+    }
+
+    /// Records check times of one pool: the histogram is looked up once, here.
+    public func healthCheckRecorder(pool: String, check: String) -> @Sendable (Duration) -> Void {
+        let histogram = registry.makeDurationHistogram(
             descriptor: Self.family(
                 "formdns_health_check_duration_seconds", "How long each completed active health check took."),
-            labels: [("pool", pool), ("check", check)], buckets: Self.checkBuckets
-        ).record(duration)
+            labels: [("pool", pool), ("check", check)], buckets: Self.checkBuckets)
+        return { histogram.record($0) }
     }
 
     /// Alerts for a webhook: "sent", "failed" (given up), "deduplicated", "dropped" (too many waiting).
