@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -76,27 +77,10 @@ import Glibc
         func startResolver() async throws {
             kill("res")
             let config = dir + "/unbound.conf"
-            try """
-            server:
-                interface: \(resolver)
-                port: 53
-                do-daemonize: no
-                username: ""
-                chroot: ""
-                directory: "\(dir)"
-                pidfile: "\(dir)/unbound.pid"
-                use-syslog: no
-                logfile: ""
-                access-control: \(subnet).0/24 allow
-                module-config: "iterator"
-                qname-minimisation: no
-                local-zone: "test." nodefault
-            remote-control:
-                control-enable: no
-            stub-zone:
-                name: "chaos.test"
-                stub-addr: \(authority)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            try Harness.unboundConfig(
+                port: 53, upstream: 53, directory: dir, interface: resolver, upstreamHost: authority,
+                clients: "\(subnet).0/24", zone: "chaos.test"
+            ).write(toFile: config, atomically: true, encoding: .utf8)
             let p = try host("res").start(try Harness.which("unbound"), ["-d", "-c", config], log: dir + "/unbound.log")
             processes["res"] = p
             try await waitFor {
@@ -107,11 +91,7 @@ import Glibc
         }
 
         /// The addresses the authority answers for the pool name now, asked from the client's host.
-        func answered() throws -> Set<String> {
-            let r = try host("cli").run("/usr/bin/dig", ["@\(authority)", "entry.chaos.test", "A", "+short", "+time=1",
-                                                        "+tries=1"])
-            return Set(r.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix(subnet) })
-        }
+        func answered() throws -> Set<String> { try ChaosTests.answered(from: host("cli").name) }
 
         func stopAll() {
             for name in processes.keys.sorted() { kill(name) }
@@ -128,12 +108,25 @@ import Glibc
         let output: String
     }
 
-    static func join(_ net: Network) throws -> Join {
+    static func answered(from namespace: String) throws -> Set<String> {
+        let r = try Harness.run(Namespace.ip, ["netns", "exec", namespace, "/usr/bin/dig", "@\(authority)",
+                                               "entry.chaos.test", "A", "+short", "+time=1", "+tries=1"])
+        return Set(r.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix(subnet) })
+    }
+
+    /// A join from the client's host, on a thread of its own (it blocks for up to its deadline,
+    /// which must not hold the cooperative pool the other tests run on).
+    static func join(_ net: Network) async throws -> Join {
+        let (namespace, dir) = (net.host("cli").name, net.dir)
+        return try await TestThreads.run { try Self.join(namespace: namespace, dir: dir) }
+    }
+
+    static func join(namespace: String, dir: String) throws -> Join {
         let started = Date()
-        let r = try net.host("cli").run(JoinTests.formJoin, [
+        let r = try Harness.run(Namespace.ip, ["netns", "exec", namespace, JoinTests.formJoin,
             "peers", "entry.chaos.test", "--json", "--quiet", "--no-cache", "--resolver", "\(resolver):53",
             "--timeout-ms", "\(dnsTimeoutMs)", "--attempts", "2", "--probe", "ping",
-            "--deadline-ms", "\(probeDeadlineMs)", "--fallback", net.dir + "/bootstrap.json",
+            "--deadline-ms", "\(probeDeadlineMs)", "--fallback", dir + "/bootstrap.json",
         ])
         let seconds = Date().timeIntervalSince(started)
         let json = NetworkNamespaceTests.json(r.output)
@@ -144,14 +137,18 @@ import Glibc
                     unreachable: addresses("unreachable"), output: r.output)
     }
 
-    /// Waits until the authority no longer answers `address`; how long that took.
-    static func removal(of address: String, _ net: Network, within seconds: Double) throws -> Double? {
-        let started = Date()
-        while Date().timeIntervalSince(started) < seconds {
-            if try !net.answered().contains(address) { return Date().timeIntervalSince(started) }
-            usleep(50_000)
+    /// Waits until the authority no longer answers `address`; how long that took. On a thread of
+    /// its own, as a join.
+    static func removal(of address: String, _ net: Network, within seconds: Double) async throws -> Double? {
+        let namespace = net.host("cli").name
+        return try await TestThreads.run {
+            let started = Date()
+            while Date().timeIntervalSince(started) < seconds {
+                if try !Self.answered(from: namespace).contains(address) { return Date().timeIntervalSince(started) }
+                usleep(50_000)
+            }
+            return nil
         }
-        return nil
     }
 
     @Test(.enabled(if: getuid() == 0, "needs root to make network namespaces (ip netns)"))
@@ -203,7 +200,7 @@ import Glibc
             try await make()
             var detected = "-"
             if let removed {
-                let took = try Self.removal(of: removed, net, within: Self.detectionSeconds + 3)
+                let took = try await Self.removal(of: removed, net, within: Self.detectionSeconds + 3)
                 // + 0.2 s: the polling's own step (a dig every 50 ms, each a process in a namespace).
                 let late = "\(name): \(removed) still answered \(took ?? -1) s after it failed "
                     + "(detection \(Self.detectionSeconds) s)"
@@ -212,7 +209,7 @@ import Glibc
             }
             var times: [Double] = []
             for _ in 0..<3 {
-                let j = try Self.join(net)
+                let j = try await Self.join(net)
                 joins += 1
                 times.append(j.seconds)
                 let ok = expectStatus.contains(j.status) && (reachable.isEmpty || (!j.peers.isEmpty
@@ -257,7 +254,7 @@ import Glibc
                            expectStatus: [0], keptDespiteCut: e3,
                            break: {
                                try net.drop(from: "e3", to: Self.client)
-                               usleep(UInt32(Self.detectionSeconds * 1_000_000))
+                               try await Task.sleep(for: .seconds(Self.detectionSeconds))
                            },
                            mend: { net.heal("e3", Self.client) })
         // No entry node reachable: the join fails (20), in time, and says so.

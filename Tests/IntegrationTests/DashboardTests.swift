@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -88,11 +89,11 @@ import Glibc
         #expect(snapshots.count >= 2, "\(stream.output)")
         // It outlives the API's 10 s request deadline: that deadline is the client's time to send a
         // request, and a response that keeps writing is not cut.
-        let long = try Harness.run(
+        let long = try await TestThreads.run { try Harness.run(
             "/usr/bin/curl",
             ["-sN", "--max-time", "13", "-w", "\n%{exitcode}",
              "-H", "Authorization: Bearer \(ManagementAPITests.token)", "http://\(api)/v1/dashboard/stream"],
-            timeout: 20)
+            timeout: 20) }  // 13 s of waiting: on a thread of its own, not the cooperative pool
         #expect(long.output.components(separatedBy: "event: snapshot").count - 1 >= 12, "\(long.output.suffix(300))")
         #expect(long.output.hasSuffix("\n28"), "curl must stop the stream (exit 28), not the server")
         for snapshot in snapshots {

@@ -48,7 +48,13 @@ import Testing
     /// Three rounds of: writers changing records, overrides and reports as fast as they can, and
     /// SIGKILL at a random moment. Each restart serves every record a writer had a 200 for, and the
     /// audit chain verifies.
-    @Test func killNineDuringWritesKeepsEveryAcknowledgedChange() throws {
+    // Each test's body blocks (processes, curl): on a thread of its own, not the cooperative pool
+    // the other tests' async code runs on.
+    @Test func killNineDuringWritesKeepsEveryAcknowledgedChange() async throws {
+        try await TestThreads.run { try Self.killNineDuringWrites() }
+    }
+
+    static func killNineDuringWrites() throws {
         let dir = Harness.tempDirectory()
         try Self.config(dir, state: "state")
         var acknowledged: [String] = []
@@ -113,7 +119,11 @@ import Testing
     /// is not served; the store is reported unwritable; DNS answers throughout; freeing space makes
     /// the next change work, and the history verifies.
     @Test(.enabled(if: getuid() == 0, "needs root for a mount namespace (unshare --mount)"))
-    func aFullDiskRefusesChangesAndDNSKeepsAnswering() throws {
+    func aFullDiskRefusesChangesAndDNSKeepsAnswering() async throws {
+        try await TestThreads.run { try Self.fullDisk() }
+    }
+
+    static func fullDisk() throws {
         let dir = Harness.tempDirectory()
         let state = dir + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -173,7 +183,11 @@ import Testing
     /// A state_dir that cannot be written at start (a read-only bind mount): form-dns serves its
     /// newest stored version read-only, says so, and refuses changes with 503.
     @Test(.enabled(if: getuid() == 0, "needs root for a mount namespace (unshare --mount)"))
-    func aReadOnlyStateDirServesTheStoredVersion() throws {
+    func aReadOnlyStateDirServesTheStoredVersion() async throws {
+        try await TestThreads.run { try Self.readOnlyStateDir() }
+    }
+
+    static func readOnlyStateDir() throws {
         let dir = Harness.tempDirectory()
         let state = dir + "/state"
         try Self.config(dir, state: state)

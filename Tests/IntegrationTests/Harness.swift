@@ -59,9 +59,14 @@ enum Harness {
         return try ChildProcess.run(path, args, environment: environment, timeout: timeout)
     }
 
-    /// unbound.conf for a resolver on 127.0.0.1:`port` that asks form-dns on `upstream` for
-    /// formation.test (a stub zone); with `trustAnchorDS` ("TAG ALG TYPE DIGEST") it validates from it.
-    static func unboundConfig(port: Int, upstream: Int, directory dir: String, trustAnchorDS: [String]? = nil) -> String {
+    /// unbound.conf for a resolver on `interface`:`port` that asks form-dns on `upstreamHost`:`upstream`
+    /// for `zone` (a stub zone), answering the clients of `clients`; with `trustAnchorDS` ("TAG ALG
+    /// TYPE DIGEST") it validates from it.
+    static func unboundConfig(
+        port: Int, upstream: Int, directory dir: String, trustAnchorDS: [String]? = nil,
+        interface: String = "127.0.0.1", upstreamHost: String = "127.0.0.1", clients: String = "127.0.0.0/8",
+        zone: String = "formation.test"
+    ) -> String {
         let validating = trustAnchorDS.map { ds in
             """
                 trust-anchor: "formation.test. DS \(ds.joined(separator: " "))"
@@ -73,7 +78,7 @@ enum Harness {
         } ?? ""
         return """
         server:
-            interface: 127.0.0.1
+            interface: \(interface)
             port: \(port)
             do-daemonize: no
             username: ""
@@ -83,7 +88,7 @@ enum Harness {
             use-syslog: no
             logfile: ""
             do-not-query-localhost: no
-            access-control: 127.0.0.0/8 allow
+            access-control: \(clients) allow
             module-config: "\(trustAnchorDS == nil ? "iterator" : "validator iterator")"
             qname-minimisation: no
             # unbound answers the RFC 6761 name "test." itself by default; hand it to the stub.
@@ -91,8 +96,8 @@ enum Harness {
         \(validating)remote-control:
             control-enable: no
         stub-zone:
-            name: "formation.test"
-            stub-addr: 127.0.0.1@\(upstream)
+            name: "\(zone)"
+            stub-addr: \(upstreamHost)@\(upstream)
         """
     }
 
