@@ -8,7 +8,8 @@ import Testing
 /// is reported (log, /v1/health, /metrics), changes are refused with 503 and nothing half-made, and
 /// DNS goes on answering. The disk cases run form-dns in a mount namespace of its own (unshare, as
 /// root) with a small tmpfs or a read-only bind mount as its state_dir.
-@Suite(.serialized) struct DurabilityTests {
+@Suite(.serialized, .disabled(if: Harness.skipHeavyTests, "runs in scripts/test's release pass"))
+struct DurabilityTests {
     static let token = ManagementAPITests.token
 
     static func config(_ dir: String, state: String) throws {

@@ -43,6 +43,10 @@ enum Harness {
         return root + "/" + relativePath
     }
 
+    /// Set by scripts/test for its first pass (every test at once): the heaviest integration tests
+    /// wait for the release pass, which runs only the integration tests.
+    static var skipHeavyTests: Bool { ProcessInfo.processInfo.environment["FORM_SKIP_HEAVY_TESTS"] == "1" }
+
     static func tempDirectory() -> String {
         let path = NSTemporaryDirectory() + "form-dns-test-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
