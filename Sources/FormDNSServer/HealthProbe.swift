@@ -63,20 +63,11 @@ struct HealthProbe: Sendable {
         switch config.check {
         case .dns: return await dns()
         case .http, .https: return await http()
-        case .tcp, .none: return await tcp()
+        case .tcp, .none: return (try? await tcpFuture().get()) ?? .down("TCP connect to \(peer): no outcome")
         }
     }
 
     var peer: String { address.contains(":") ? "[\(address)]:\(config.port)" : "\(address):\(config.port)" }
-
-    func tcp() async -> CheckOutcome {
-        switch await connect(initializer: { _ in }) {
-        case .connected(let channel):
-            try? await channel.close()
-            return .up("TCP connect ok")
-        case .failed(let outcome): return outcome
-        }
-    }
 
     /// `GET path` (over TLS for https); the status line decides.
     func http() async -> CheckOutcome {

@@ -56,10 +56,6 @@ public final class ServerMetrics: Sendable {
         ).increment()
     }
 
-    public func healthCheck(pool: String, check: String, took duration: Duration) {
-        healthCheckRecorder(pool: pool, check: check)(duration)
-    }
-
     /// Records check times of one pool: the histogram is looked up once, here.
     public func healthCheckRecorder(pool: String, check: String) -> @Sendable (Duration) -> Void {
         let histogram = registry.makeDurationHistogram(
