@@ -262,7 +262,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FormDNSServerTests",
-            dependencies: ["FormDNSServer", "FormConfig", "FormStore", "NetAddress", "TestFixtures"]
+            dependencies: [
+                "FormDNSServer", "FormAuthority", "FormConfig", "FormStore", "NetAddress", "TestFixtures",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -7,8 +7,9 @@ import NIOSSL
     import Glibc
 #endif
 
-/// One active check of one node, without blocking a thread: the I/O runs on an event loop, the
-/// deadline is a task scheduled on it, and the caller awaits the outcome.
+/// One DNS or HTTP(S) check of one node, without blocking a thread: the I/O runs on an event loop,
+/// the deadline is a task scheduled on it, and the caller awaits the outcome. (TCP checks run on a
+/// `TCPCheckLoop`.)
 struct HealthProbe: Sendable {
     let address: String
     let config: PoolHealthConfig
@@ -29,41 +30,14 @@ struct HealthProbe: Sendable {
         self.tls = config.check == .https ? Self.tlsContext(config) : nil
     }
 
-    /// The check as a future on `loop`: a TCP check runs there whole (no other thread); the
-    /// others are async code, bridged.
-    func future() -> EventLoopFuture<CheckOutcome> {
-        switch config.check {
-        case .tcp, .none: return tcpFuture()
-        case .dns, .http, .https: return loop.makeFutureWithTask { await self.run() }
-        }
-    }
-
-    /// Connect, close, done: on `loop` from start to end.
-    func tcpFuture() -> EventLoopFuture<CheckOutcome> {
-        let target: SocketAddress
-        do { target = try SocketAddress(ipAddress: address, port: Int(config.port)) } catch {
-            return loop.makeSucceededFuture(.checkerError("TCP connect to \(peer) not attempted: not an address"))
-        }
-        let what = "TCP connect to \(peer)"
-        // Closed with a reset (SO_LINGER 0), as HAProxy closes its checks: no FIN exchange and no
-        // TIME_WAIT left behind per check, which at thousands of checks a second is most of the cost.
-        let loop = self.loop
-        return ClientBootstrap(group: loop).connectTimeout(timeout).connect(to: target)
-            .flatMap { channel in
-                let reset = (channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
-                return (reset ?? loop.makeSucceededVoidFuture())
-                    .always { _ in channel.close(promise: nil) }
-                    .map { CheckOutcome.up("TCP connect ok") }
-                    .recover { _ in CheckOutcome.up("TCP connect ok") }
-            }
-            .recover { Self.classify($0, what) }
-    }
+    /// The check as a future on `loop` (async code, bridged).
+    func future() -> EventLoopFuture<CheckOutcome> { loop.makeFutureWithTask { await self.run() } }
 
     func run() async -> CheckOutcome {
         switch config.check {
         case .dns: return await dns()
         case .http, .https: return await http()
-        case .tcp, .none: return (try? await tcpFuture().get()) ?? .down("TCP connect to \(peer): no outcome")
+        case .tcp, .none: return .checkerError("\(config.check.rawValue) checks are not made by HealthProbe")
         }
     }
 

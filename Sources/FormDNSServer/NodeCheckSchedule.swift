@@ -1,11 +1,9 @@
 import FormAuthority
 import NIOCore
 
-/// One node's active checks, driven by its event loop: each check is a slot on the loop's
-/// `CheckWheel`, runs there (a TCP check is futures only), records its outcome and takes the slot
-/// of the next one.
-/// No task and no thread per node: 10,000 nodes are 10,000 timers on one loop, and a check hops
-/// to no other thread (Benchmarks/checker-scale).
+/// One node's DNS or HTTP(S) checks, driven by its event loop: each check is a slot on the loop's
+/// `CheckWheel`, runs there, records its outcome and takes the slot of the next one.
+/// No task and no thread per node. (TCP checks, the common kind, run on a `TCPCheckLoop`.)
 ///
 /// Checks start `interval_ms` apart (±10% jitter, so nodes do not synchronise), from a random
 /// first delay; one slower than the interval is followed at once by the next.

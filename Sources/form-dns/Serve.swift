@@ -137,7 +137,7 @@ struct Serve: AsyncParsableCommand {
         server.handleTransfers { message, source in transfers.respond(to: message, from: source) }
         events.serve(server)
         let checks = HealthCheckService(
-            builder: builder, group: HealthCheckService.checkerLoops(threads: config.healthCheckThreads),
+            builder: builder, checkers: try HealthCheckService.Checkers(threads: config.healthCheckThreads),
             onCheckerError: { log(LogText.escape($0)) },
             onChecked: { pool, check in metrics.healthCheckRecorder(pool: pool, check: check) })
         let overrides = NodeOverrides(server: server, keeper: keeper, events: events)

@@ -1,5 +1,6 @@
-// Linux socket calls for the UDP workers that the Glibc module does not export (recvmmsg and
-// sendmmsg are GNU extensions, the reuseport BPF program needs <linux/filter.h>), wrapped in C.
+// Linux socket calls that the Glibc module does not export or imports awkwardly, wrapped in C: for
+// the UDP workers (recvmmsg and sendmmsg are GNU extensions, the reuseport BPF program needs
+// <linux/filter.h>) and for the TCP health checks (struct epoll_event is packed on x86-64).
 #ifndef C_FORM_SOCKET_H
 #define C_FORM_SOCKET_H
 #include <sys/socket.h>
@@ -26,4 +27,20 @@ int CFormSocket_ignore_path_mtu(int fd, int isIPv6);
 /// running one at once instead of waiting out its slice. Policy and nice value are kept. Older
 /// kernels ignore the runtime for normal threads. Returns 0 or -1 with errno.
 int CFormSocket_request_short_slice(unsigned long long nanoseconds);
+
+/// Health checks (TCPCheckLoop): starts a non-blocking TCP connect to `address` on a new socket
+/// that closes with a reset (SO_LINGER 0), registered with epoll `epfd` for writability (the
+/// connect's end), tagged `tag`. Returns the socket, or -errno if it could not be started.
+int CFormSocket_tcp_check_start(int epfd, const struct sockaddr *address, socklen_t length, unsigned long long tag);
+/// epoll_wait on `epfd` for at most `timeoutMs`: the tags and events of up to `capacity` ready
+/// sockets. Returns their count, or -1 with errno.
+int CFormSocket_epoll_wait_tags(int epfd, unsigned long long *tags, unsigned int *events, int capacity, int timeoutMs);
+/// A new epoll set (close-on-exec). Returns it, or -1 with errno.
+int CFormSocket_epoll_create(void);
+/// A new non-blocking eventfd (close-on-exec), to wake an epoll loop. Returns it, or -1 with errno.
+int CFormSocket_eventfd(void);
+/// Registers `fd` with epoll `epfd` for reading, tagged `tag`. Returns 0 or -1 with errno.
+int CFormSocket_epoll_add_reader(int epfd, int fd, unsigned long long tag);
+/// The pending error of socket `fd` (SO_ERROR): 0 once a connect succeeded.
+int CFormSocket_socket_error(int fd);
 #endif
