@@ -88,12 +88,15 @@ public struct HealthReport: Codable, Sendable {
 
     static func round1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 
-    public func json() -> Data {
+    public func json() -> Data { (try? Self.encoder().encode(self)) ?? Data() }
+
+    /// How a report is written (also by what adds fields beside its pools).
+    public static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.dateEncodingStrategy = .iso8601
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return (try? e.encode(self)) ?? Data()
+        return e
     }
 
     public static func decode(_ data: Data) throws -> HealthReport {

@@ -15,10 +15,10 @@ extension APIRoutes {
             var report = HealthReport.make(geo)
             report.pools.removeAll { !caller.covers(pool: $0.name) }
             guard let fleet = deps.fleet else {
-                guard let store = deps.store else { return APIJSON.response(json: report.json()) }
-                var body = (try? JSONSerialization.jsonObject(with: report.json())) as? [String: Any] ?? [:]
-                body["store"] = Self.storeStatus(store)
-                return APIJSON.response(body)
+                // Written once by the Codable report (20,000 nodes take a fraction of a second; a
+                // round trip through JSONSerialization took seconds).
+                let body = HealthBody(report: report, store: deps.store.map { HealthBody.Store($0) })
+                return APIJSON.response(json: (try? HealthReport.encoder().encode(body)) ?? Data("{}".utf8))
             }
             // With a fleet: each node's views by authority, and the store's state.
             let status = fleet.snapshot()
