@@ -17,7 +17,7 @@ public enum CPUAffinity: String, Sendable, CaseIterable {
 public struct ServerConfig: Sendable {
     public var listen: [Endpoint] = [Endpoint(host: "127.0.0.1", port: 53)]
     public var workers: Int = 2
-    /// Event loops (threads) the active health checks run on (`server.health_check_threads`).
+    /// Threads of each kind the active health checks run on (`server.health_check_threads`).
     public var healthCheckThreads: Int = 1
     /// Whether UDP workers are pinned to CPUs and datagrams steered to the worker on their CPU.
     public var cpuAffinity: CPUAffinity = .auto

@@ -2,7 +2,8 @@
 //
 // Lives here: the UDP workers (a pinned thread per CPU, recvmmsg/sendmmsg, CFormSocket) and the
 // TCP listeners (one NIO event loop, RFC 7766 framing and limits) of `DNSServer`, the health checks
-// (`HealthCheckService`: a task per node, `HealthProbe` doing its I/O on NIO's event loops), the
+// (`HealthCheckService`: TCP checks on `TCPCheckLoop` epoll threads, DNS and HTTP checks by
+// `HealthProbe` on NIO event loops, no task or thread per node), the
 // staleness tick, and the management API (its own event loop). Concurrency rule: see
 // Docs/architecture.md, "Where code runs".
 //

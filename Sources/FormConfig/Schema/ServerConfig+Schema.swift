@@ -83,8 +83,9 @@ extension ServerConfig {
                     + "equals the CPUs the process may use; off: the kernel's hash spreads them."),
             .integer(
                 "health_check_threads", \.healthCheckThreads, 1...64, applies: .restart,
-                "Event loops the active health checks run on, apart from DNS. One checks about 7,000 nodes a "
-                    + "second by TCP (Benchmarks/checker-scale); add one per 5,000 more nodes a second."),
+                "Threads the active health checks run on, apart from DNS: this many epoll loops for TCP "
+                    + "checks and as many event loops for DNS and HTTP checks. One loop checks 10,000 nodes a "
+                    + "second by TCP at half a core (Benchmarks/checker-scale)."),
             .integer(
                 "udp_payload_size", \.udpPayloadSize, 512...4096,
                 "Our EDNS buffer size (RFC 6891) and the cap on UDP responses."),
