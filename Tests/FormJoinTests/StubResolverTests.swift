@@ -185,9 +185,13 @@ extension StubResolver {
         listen(listener, 16)  // the kernel completes handshakes: enough for the tcp probe
 
         var options = JoinOptions(name: "entry.test.", resolver: ResolverConfiguration(servers: [Endpoint(parsing: server.endpoint, defaultPort: 53)!],
-                                                                                     timeout: 0.3, attempts: 1))
+                                                                                     timeout: 10, attempts: 1))
         options.bootstrap = [PeerInfo(id: "static-ok", ipv4: "127.0.0.1", port: port), PeerInfo(id: "static-dead", ipv4: "127.0.0.1", port: 1)]
-        options.probe.deadline = 5  // generous: the suite runs in parallel on 2 cores; a healthy run takes ~0.3 s
+        // Generous, as the DNS timeout: in CI's first pass every test runs at once on 2 cores, and one
+        // run of this test took 56 s there. Neither slows a healthy run (the SERVFAIL comes at once,
+        // the dead port refuses at once): it takes about 0.3 s.
+        options.probe.deadline = 60
+        options.probe.probeTimeout = 20
         let outcome = await JoinPlanner.run(options)
         #expect(outcome.exitCode == .viaFallback)
         #expect(outcome.peerSet.dns.status == "servfail")
