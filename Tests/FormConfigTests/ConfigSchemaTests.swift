@@ -1,8 +1,9 @@
 import DNSWire
 import FormAuthority
-import FormConfig
 import TestFixtures
 import Testing
+
+@testable import FormConfig
 
 /// The schema reads any document, not only a file; its rules involve more than one key; its
 /// defaults are the engine's.
@@ -29,6 +30,31 @@ import Testing
         let good = body.replacingOccurrences(of: "99", with: "3").replacingOccurrences(of: ", \"colour\": \"red\"", with: "")
         let config = try ServerConfig.parse(ConfigDocument(parsing: good, source: "request body"))
         #expect(config.workers == 3 && config.udpPayloadSize == 1400 && config.geo.pools[0].nodes[0].id == "a")
+    }
+
+    /// A YAML 1.1 base-60 integer too large for an Int is an error with its line, not a crash
+    /// (Yams multiplies them out unchecked; the config fuzzer found one that trapped). A small one
+    /// still reads as YAML 1.1 says.
+    @Test func aHugeBase60IntegerIsAnErrorNotACrash() throws {
+        let huge = "+7773833333333333333:-333333333333333:-33777725"
+        do {
+            _ = try ServerConfig.parse(ConfigDocument(parsing: "\(Self.zones)\nserver: {workers: \(huge)}", source: "c"))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.errors.map(\.description) == ["c:2: server.workers: '\(huge)' must be a whole number in 1...64"])
+        }
+        let small = try ServerConfig.parse(
+            ConfigDocument(parsing: "\(Self.zones)\nserver: {tcp_idle_timeout_ms: 1:40:00}", source: "c"))
+        #expect(small.tcpIdleTimeoutMilliseconds == 6_000)
+        #expect(ConfigDocument.sexagesimal("1:30") == 90 && ConfigDocument.sexagesimal("-2:00:01") == -7201)
+        #expect(ConfigDocument.sexagesimal("999999999999999999:1") == nil)
+        #expect(ConfigDocument.sexagesimal("01:30") == nil && ConfigDocument.sexagesimal("1::3") == nil)
+        #expect(ConfigDocument.sexagesimal("153722867280912930:8") == nil)   // fits as digits, not as 60·a + 8
+        // Writing such text back out (a stored version) asks the same question of it.
+        let text = ConfigNode(.scalar(ConfigScalar(text: "7773833333333333333:333333333333333:3")), line: 1)
+        let written = ConfigNode(.mapping([ConfigEntry(key: "id", keyLine: 1, value: text)]), line: 1).yaml
+        let reread = try ConfigDocument(parsing: written, source: "w").root
+        #expect(reread.yaml == written, "\(written)")
     }
 
     /// Errors come in file order, whatever order the schema reads keys in.

@@ -45,7 +45,7 @@ public struct ConfigDocument: Sendable {
         switch node {
         case .scalar:
             let scalar = ConfigScalar(
-                text: node.string ?? "", integer: node.int, number: node.float, boolean: node.bool,
+                text: node.string ?? "", integer: Self.integer(node), number: node.float, boolean: node.bool,
                 isNull: node.null != nil)
             return ConfigNode(.scalar(scalar), line: line)
         case .sequence(let items):

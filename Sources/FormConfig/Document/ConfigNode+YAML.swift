@@ -68,7 +68,9 @@ extension ConfigNode {
         // No number has two dots (an address, "127.0.0.1:53"): no need to ask the YAML reader.
         if text.utf8.lazy.filter({ $0 == UInt8(ascii: ".") }).count >= 2 { return true }
         let resolved = Node(text)
-        return resolved.int == nil && resolved.float == nil && resolved.bool == nil && resolved.null == nil
+        // ConfigDocument.integer, not `resolved.int`: Yams's base-60 reading traps on a large one.
+        return ConfigDocument.integer(resolved) == nil && resolved.float == nil && resolved.bool == nil
+            && resolved.null == nil
     }
 
     /// Whether `text` has only the characters a plain scalar may: a letter or digit first, then
