@@ -144,10 +144,14 @@ struct HealthProbe: Sendable {
         }
     }
 
+    /// Failures of a connect that are the checker's (out of descriptors or memory), not the node's;
+    /// TCPCheckLoop judges its connects by the same list.
+    static let ourOwnErrnos: Set<Int32> = [EMFILE, ENFILE, ENOBUFS, ENOMEM]
+
     /// Whose fault a failure is: running out of descriptors or memory is ours (never counted
     /// against the node); anything else (refused, unreachable, timed out) is the node's.
     static func classify(_ error: Error, _ what: String) -> CheckOutcome {
-        if let io = error as? IOError, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(io.errnoCode) {
+        if let io = error as? IOError, ourOwnErrnos.contains(io.errnoCode) {
             return .checkerError("\(what) not attempted: \(io)")
         }
         if case ChannelError.connectTimeout = error { return .down("\(what) timed out") }

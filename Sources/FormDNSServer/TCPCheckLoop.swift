@@ -157,7 +157,7 @@ final class TCPCheckLoop: @unchecked Sendable {
             let nowSeconds = monotonicSeconds()
             for i in 0..<max(Int(count), 0) {
                 if tags[i] == Self.wakeupTag {
-                    if !takeCommands(nowSeconds) { return }
+                    if !takeCommands() { return }
                 } else {
                     connectEnded(tag: tags[i], nowSeconds)
                 }
@@ -175,7 +175,7 @@ final class TCPCheckLoop: @unchecked Sendable {
     }
 
     /// False once told to shut down.
-    private func takeCommands(_ nowSeconds: Double) -> Bool {
+    private func takeCommands() -> Bool {
         var count: UInt64 = 0
         _ = read(wakeup, &count, MemoryLayout<UInt64>.size)
         for command in inbox.withLock({ taken in defer { taken = [] }; return taken }) {
@@ -327,7 +327,7 @@ final class TCPCheckLoop: @unchecked Sendable {
     /// counted against the node); anything else (refused, unreachable) is the node's.
     static func classify(_ code: Int32, _ what: String) -> CheckOutcome {
         let reason = String(cString: strerror(code))
-        if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code) { return .checkerError("\(what) not attempted: \(reason)") }
+        if HealthProbe.ourOwnErrnos.contains(code) { return .checkerError("\(what) not attempted: \(reason)") }
         return .down("\(what) failed: \(reason)")
     }
 
