@@ -81,7 +81,10 @@ import Glibc
             .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
     }
 
-    @Test func aFloodIsHeldToTheRateAndNotAmplifiedWhileAnotherClientIsAnswered() async throws {
+    /// A load test: the first pass of the suite runs every test at once on 2 cores, where one
+    /// question in 60 can miss its 4 s, so it runs only in the release pass when the whole suite runs.
+    @Test(.disabled(if: Harness.skipHeavyTests, "runs in scripts/test's release pass"))
+    func aFloodIsHeldToTheRateAndNotAmplifiedWhileAnotherClientIsAnswered() async throws {
         let dir = Harness.tempDirectory()
         let (dns, api) = try Self.start(dir, rateLimit: "{exempt: [], responses_per_second: 20, slip: 2, ipv4_prefix: 32}")
         defer { dns.stop() }
