@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Chaos between real hosts: an authority, four entry nodes, a recursive resolver (unbound) and a
-/// joining client, each in a network namespace of its own, joined by a bridge in a ninth. Nodes are
+/// joining client, each in a network namespace of its own, joined by a bridge in an eighth. Nodes are
 /// killed; the client is cut off from some nodes, from the resolver, from the authority, or loses
 /// its link; the authority's checks fail while the client still reaches the node, and the reverse.
 /// These kernels have no netem or nftables, so a silent cut is a blackhole route on the far side:
@@ -15,7 +15,7 @@ import Glibc
 /// Each time: the join succeeds (exit 0 through DNS, 10 through the static list) whenever at least
 /// one entry node is reachable, and returns only reachable peers; it never takes longer than its
 /// deadline plus 10%; and the authority stops handing out a dead node within its detection time.
-@Suite(.serialized, .disabled(if: Harness.skipHeavyTests, "runs in scripts/test's release pass"))
+@Suite(.serialized, .releasePassOnly)
 struct ChaosTests {
     static let subnet = "198.18.9"
     static let authority = "\(subnet).2", resolver = "\(subnet).3", client = "\(subnet).4"

@@ -83,7 +83,7 @@ import Glibc
 
     /// A load test: the first pass of the suite runs every test at once on 2 cores, where one
     /// question in 60 can miss its 4 s, so it runs only in the release pass when the whole suite runs.
-    @Test(.disabled(if: Harness.skipHeavyTests, "runs in scripts/test's release pass"))
+    @Test(.releasePassOnly)
     func aFloodIsHeldToTheRateAndNotAmplifiedWhileAnotherClientIsAnswered() async throws {
         let dir = Harness.tempDirectory()
         let (dns, api) = try Self.start(dir, rateLimit: "{exempt: [], responses_per_second: 20, slip: 2, ipv4_prefix: 32}")
